@@ -1,0 +1,34 @@
+# vipkeeper build. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+MVN ?= mvn -B
+# Debian packages the tests start for real (see ARCHITECTURE.md, "Tests").
+TEST_PACKAGES := keepalived nftables haproxy iproute2 etcd-server etcd-client dnsutils
+# command that proves each package is there, in the same order
+TEST_COMMANDS := keepalived nft haproxy ip etcd etcdctl dig
+
+.PHONY: test build deps bench jar clean
+
+test: deps
+	$(MVN) verify
+
+build jar:
+	$(MVN) -q -DskipTests package -pl cli -am
+
+# Installs the missing system packages when run as root; otherwise names them.
+deps:
+	@missing=""; cmds=($(TEST_COMMANDS)); pkgs=($(TEST_PACKAGES)); \
+	for i in $${!cmds[@]}; do command -v $${cmds[$$i]} >/dev/null 2>&1 || missing="$$missing $${pkgs[$$i]}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing packages:$$missing -- run: sudo apt-get install -y$$missing"; exit 2; fi; \
+	fi
+	@command -v kubectl >/dev/null || echo "note: kubectl is not installed; the kubectl tests will fail"
+
+# JMH benchmarks; figures go to docs/benchmarks.md
+bench:
+	$(MVN) -q -DskipTests package -pl benchmarks -am
+	java -jar benchmarks/target/benchmarks.jar $(BENCH_ARGS)
+
+clean:
+	$(MVN) -q clean

@@ -1,0 +1,96 @@
+package io.vipkeeper.platform;
+
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes core/v1 Events on objects, so {@code kubectl describe} and {@code kubectl get events} show what
+ * happened. The same reason and message for the same object is written once (repeats within
+ * {@link #REPEAT_AFTER_SECONDS} are dropped) so a reconcile loop cannot flood the API.
+ * Failures to write an event are logged, never thrown: an event is a report, not part of the work.
+ */
+public final class EventRecorder {
+
+    public enum Type { Normal, Warning }
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
+    static final long REPEAT_AFTER_SECONDS = 600;
+    private static final int MAX_REMEMBERED = 10_000;
+
+    private final KubernetesClient client;
+    private final String component;
+    private final String host;
+    private final Map<String, Instant> recent = new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Instant> eldest) {
+            return size() > MAX_REMEMBERED;
+        }
+    };
+
+    public EventRecorder(KubernetesClient client, String component, String host) {
+        this.client = client;
+        this.component = component;
+        this.host = host;
+    }
+
+    public void normal(HasMetadata object, String reason, String message) {
+        record(object, Type.Normal, reason, message);
+    }
+
+    public void warning(HasMetadata object, String reason, String message) {
+        record(object, Type.Warning, reason, message);
+    }
+
+    public void record(HasMetadata object, Type type, String reason, String message) {
+        String namespace = object.getMetadata().getNamespace() == null ? "default" : object.getMetadata().getNamespace();
+        String key = object.getKind() + "/" + namespace + "/" + object.getMetadata().getName() + "/" + object.getMetadata().getUid()
+                + "/" + reason + "/" + message;
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        synchronized (recent) {
+            Instant last = recent.get(key);
+            if (last != null && last.plusSeconds(REPEAT_AFTER_SECONDS).isAfter(now)) {
+                return;
+            }
+            recent.put(key, now);
+        }
+        String ts = now.toString();
+        try {
+            client.v1().events().inNamespace(namespace).resource(new EventBuilder()
+                    .withNewMetadata()
+                    .withName(object.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 13).replace("-", ""))
+                    .withNamespace(namespace)
+                    .endMetadata()
+                    .withInvolvedObject(new ObjectReferenceBuilder()
+                            .withApiVersion(object.getApiVersion())
+                            .withKind(object.getKind())
+                            .withNamespace(namespace)
+                            .withName(object.getMetadata().getName())
+                            .withUid(object.getMetadata().getUid())
+                            .withResourceVersion(object.getMetadata().getResourceVersion())
+                            .build())
+                    .withType(type.name())
+                    .withReason(reason)
+                    .withMessage(message)
+                    .withCount(1)
+                    .withFirstTimestamp(ts)
+                    .withLastTimestamp(ts)
+                    .withNewSource(component, host)
+                    .withReportingComponent(component)
+                    .withReportingInstance(host)
+                    .build()).create();
+        } catch (RuntimeException e) {
+            LOG.warn("could not write event {} on {}/{}: {}", reason, namespace, object.getMetadata().getName(), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.vipkeeper.platform;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.JsonEncoder;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.Encoder;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Option;
+
+/** {@code --log-format} and {@code --log-level}, shared by every long-running command (a picocli mixin). */
+public final class LoggingOptions {
+
+    public enum Format { text, json }
+
+    @Option(names = "--log-format", defaultValue = "text", description = "text (default) or json (one JSON object per line).")
+    Format format = Format.text;
+
+    @Option(names = "--log-level", defaultValue = "info", description = "error, warn, info (default), debug or trace.")
+    String level = "info";
+
+    /** Configures logback from these options; call once at the start of a command. */
+    public void apply() {
+        configure(format, level);
+    }
+
+    public static void configure(Format format, String level) {
+        Level parsed = Level.toLevel(level, null);
+        if (parsed == null) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new Object()),
+                    "--log-level: unknown level '" + level + "' (use error, warn, info, debug or trace)");
+        }
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        ctx.reset();
+        Encoder<ILoggingEvent> encoder;
+        if (format == Format.json) {
+            JsonEncoder json = new JsonEncoder();
+            json.setWithArguments(false);
+            json.setWithSequenceNumber(false);
+            json.setWithNanoseconds(false);
+            encoder = json;
+        } else {
+            PatternLayoutEncoder pattern = new PatternLayoutEncoder();
+            pattern.setPattern("%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n");
+            encoder = pattern;
+        }
+        encoder.setContext(ctx);
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+        console.setContext(ctx);
+        console.setName("console");
+        console.setTarget("System.err");
+        console.setEncoder(encoder);
+        console.start();
+        Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.addAppender(console);
+        root.setLevel(parsed);
+        // the client libraries are chatty at info; their warnings still show
+        ctx.getLogger("io.fabric8").setLevel(parsed.isGreaterOrEqual(Level.INFO) ? Level.WARN : parsed);
+        ctx.getLogger("io.vertx").setLevel(Level.WARN);
+        ctx.getLogger("io.netty").setLevel(Level.WARN);
+    }
+}
