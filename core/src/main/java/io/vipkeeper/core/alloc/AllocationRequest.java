@@ -1,0 +1,43 @@
+package io.vipkeeper.core.alloc;
+
+import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.net.IpFamily;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What one Service asks of the allocator, already parsed from its spec and annotations.
+ *
+ * @param families      in the Service's order ({@code spec.ipFamilies}); the first is primary
+ * @param requested     addresses asked for ({@code spec.loadBalancerIP} or the loadBalancerIPs annotation), may be empty
+ * @param pool          the pool named by annotation, or null for automatic choice
+ * @param sharingKey    {@code allow-shared-ip} key, or null when the Service does not share
+ * @param keepOutsidePools keep a current address that is in no pool any more (the Service has not changed since)
+ */
+public record AllocationRequest(ServiceRef service, List<IpFamily> families, FamilyPolicy policy, List<IpAddress> requested,
+                                String pool, String sharingKey, Set<PortKey> ports, boolean keepOutsidePools) {
+
+    public AllocationRequest {
+        families = List.copyOf(families);
+        requested = List.copyOf(requested);
+        ports = Set.copyOf(ports);
+        if (families.isEmpty()) {
+            throw new IllegalArgumentException("no family");
+        }
+    }
+
+    /** The families this request must or may get, in order. */
+    List<IpFamily> wanted() {
+        return policy == FamilyPolicy.SINGLE_STACK ? families.subList(0, 1) : families;
+    }
+
+    IpAddress requestedFor(IpFamily f) {
+        for (IpAddress a : requested) {
+            if (a.family() == f) {
+                return a;
+            }
+        }
+        return null;
+    }
+}
