@@ -1,12 +1,251 @@
 package io.vipkeeper.controller;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vipkeeper.core.InvalidInputException;
+import io.vipkeeper.core.names.KubeNames;
+import io.vipkeeper.core.pool.AddressPool;
+import io.vipkeeper.core.pool.PoolSpecs;
+import io.vipkeeper.core.viptable.ForwardMethod;
+import io.vipkeeper.platform.KubeOptions;
+import io.vipkeeper.platform.LoggingOptions;
+import io.vipkeeper.platform.OpsServer;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** Placeholder until the controller lands. */
-@Command(name = "controller", mixinStandardHelpOptions = true, description = "LoadBalancer IP controller.")
-public final class ControllerCommand implements Runnable {
+/** {@code vipkeeper controller}: gives LoadBalancer Services addresses and publishes the VIP ConfigMap. */
+@Command(name = "controller", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Gives every LoadBalancer Service an external IP from the address pools, writes it to the Service's status",
+            "and lists it in the VIP ConfigMap that the node agents (and kube-keepalived-vip) read.",
+            "",
+            "Environment (keepalived-cloud-provider's, still honoured): KEEPALIVED_SERVICE_CIDR (one pool),",
+            "KEEPALIVED_NAMESPACE + KEEPALIVED_CONFIG_MAP (the ConfigMap), KEEPALIVED_DEFAULT_FORWARD_METHOD,",
+            "POD_NAMESPACE (where the Lease lives), POD_NAME (this replica's identity)."})
+public final class ControllerCommand implements java.util.concurrent.Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ControllerCommand.class);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    KubeOptions kube = new KubeOptions();
+
+    @Mixin
+    LoggingOptions logging = new LoggingOptions();
+
+    @Option(names = "--pool", paramLabel = "POOL", description = {
+        "An address pool (repeatable): a CIDR or first-last range, or",
+        "name=N,addresses=CIDR|RANGE[;...],namespaces=a;b,avoid-buggy-ips=true|false,auto-assign=true|false"})
+    List<String> poolFlags = new ArrayList<>();
+
+    @Option(names = "--pools-file", paramLabel = "FILE", description = "YAML file with a 'pools:' list (same keys as --pool).")
+    Path poolsFile;
+
+    @Option(names = "--load-balancer-class", paramLabel = "CLASS", defaultValue = ControllerSettings.DEFAULT_CLASS,
+            description = "The spec.loadBalancerClass served (default: ${DEFAULT-VALUE}); Services without a class are served too.")
+    String loadBalancerClass;
+
+    @Option(names = "--ignore-unclassed", description = "Serve only Services whose spec.loadBalancerClass is ours.")
+    boolean ignoreUnclassed;
+
+    @Option(names = "--default-forward-method", paramLabel = "NAT|DR|PROXY",
+            description = "Method for Services without the k8s.co/keepalived-forward-method annotation (env KEEPALIVED_DEFAULT_FORWARD_METHOD; default NAT).")
+    String defaultForwardMethod;
+
+    @Option(names = "--configmap", paramLabel = "NS/NAME",
+            description = "The VIP ConfigMap (env KEEPALIVED_NAMESPACE + KEEPALIVED_CONFIG_MAP; default kube-system/vip-configmap).")
+    String configMap;
+
+    @Option(names = "--leader-elect", defaultValue = "true", arity = "0..1", fallbackValue = "true",
+            description = "Elect one writer among replicas with the Lease vipkeeper-controller (default: ${DEFAULT-VALUE}).")
+    boolean leaderElect;
+
+    @Option(names = "--lease-namespace", paramLabel = "NS", description = "Namespace of the Lease (default: $POD_NAMESPACE, else kube-system).")
+    String leaseNamespace;
+
+    @Option(names = "--lease-duration", defaultValue = "15s", paramLabel = "DURATION", description = "Lease duration (default: ${DEFAULT-VALUE}).")
+    String leaseDuration;
+
+    @Option(names = "--renew-deadline", defaultValue = "10s", paramLabel = "DURATION", description = "Leader renew deadline (default: ${DEFAULT-VALUE}).")
+    String renewDeadline;
+
+    @Option(names = "--retry-period", defaultValue = "2s", paramLabel = "DURATION", description = "Leader election retry period (default: ${DEFAULT-VALUE}).")
+    String retryPeriod;
+
+    @Option(names = "--health-port", defaultValue = "10252", paramLabel = "PORT",
+            description = "Port of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}, the port the seed's manifests probe; 0 = any).")
+    int healthPort;
+
+    @Option(names = "--health-address", defaultValue = "0.0.0.0", paramLabel = "ADDR", description = "Address the health port binds (default: ${DEFAULT-VALUE}).")
+    String healthAddress;
+
+    private final Map<String, String> env;
+
+    public ControllerCommand() {
+        this(System.getenv());
+    }
+
+    ControllerCommand(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /** Parses and checks every option; a bad one becomes a usage error (exit 2) naming it. */
+    ControllerSettings settings() {
+        List<AddressPool> pools = new ArrayList<>();
+        String seedCidr = env.get("KEEPALIVED_SERVICE_CIDR");
+        if (seedCidr != null && !seedCidr.isBlank()) {
+            pools.add(usage("KEEPALIVED_SERVICE_CIDR=" + seedCidr, PoolSpecs::fromSeedCidr, seedCidr));
+        }
+        for (int i = 0; i < poolFlags.size(); i++) {
+            int index = i;
+            pools.add(usage("--pool " + poolFlags.get(i), v -> PoolSpecs.parseFlag(v, index), poolFlags.get(i)));
+        }
+        if (poolsFile != null) {
+            pools.addAll(usage("--pools-file " + poolsFile, PoolsFile::read, poolsFile));
+        }
+        if (pools.isEmpty()) {
+            LOG.warn("no address pool: Services will only get addresses they request (give --pool, --pools-file or KEEPALIVED_SERVICE_CIDR)");
+        }
+        usage("pools", p -> {
+            AddressPool.requireDisjoint(p);
+            return p;
+        }, pools);
+        String method = defaultForwardMethod != null ? defaultForwardMethod : env.get("KEEPALIVED_DEFAULT_FORWARD_METHOD");
+        ForwardMethod fm = method == null || method.isBlank() ? ForwardMethod.NAT
+                : usage("--default-forward-method " + method, ForwardMethod::parse, method);
+        String cm = configMap;
+        if (cm == null) {
+            cm = env.getOrDefault("KEEPALIVED_NAMESPACE", "kube-system") + "/" + env.getOrDefault("KEEPALIVED_CONFIG_MAP", "vip-configmap");
+        }
+        int slash = cm.indexOf('/');
+        if (slash <= 0 || !KubeNames.isNamespace(cm.substring(0, slash)) || !validConfigMapName(cm.substring(slash + 1))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--configmap: expected NAMESPACE/NAME, got '" + cm + "'");
+        }
+        String leaseNs = leaseNamespace != null ? leaseNamespace : env.getOrDefault("POD_NAMESPACE", "kube-system");
+        if (!KubeNames.isNamespace(leaseNs)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--lease-namespace: not a namespace name: '" + leaseNs + "'");
+        }
+        String identity = env.getOrDefault("POD_NAME", hostName() + "-" + ProcessHandle.current().pid());
+        return new ControllerSettings(pools, loadBalancerClass, ignoreUnclassed, fm, cm.substring(0, slash), cm.substring(slash + 1),
+                leaderElect, leaseNs, identity, duration("--lease-duration", leaseDuration), duration("--renew-deadline", renewDeadline),
+                duration("--retry-period", retryPeriod), Duration.ofMillis(50));
+    }
+
+    private static boolean validConfigMapName(String s) {
+        return s.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+    }
+
+    private <T, R> R usage(String what, Function<T, R> parse, T value) {
+        try {
+            return parse.apply(value);
+        } catch (InvalidInputException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), what + ": " + e.getMessage());
+        }
+    }
+
+    private Duration duration(String flag, String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,6})(ms|s|m)").matcher(text);
+        if (!m.matches()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), flag + ": expected a duration like 500ms, 15s or 1m, got '" + text + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            default -> Duration.ofMinutes(n);
+        };
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "vipkeeper";
+        }
+    }
+
     @Override
-    public void run() {
-        throw new IllegalStateException("not written yet");
+    public Integer call() throws Exception {
+        logging.apply();
+        ControllerSettings settings = settings();
+        PrometheusRegistry registry = new PrometheusRegistry();
+        CountDownLatch stop = new CountDownLatch(1);
+        try (KubernetesClient client = kube.connect();
+             Running running = start(client, settings, registry)) {
+            try (OpsServer ops = new OpsServer(healthAddress, healthPort, registry, running::health, running::readiness)) {
+                LOG.info("controller {} serving class {}{}, {} pool(s), ConfigMap {}/{}, health on {}:{}", settings.identity(),
+                        settings.loadBalancerClass(), settings.ignoreUnclassed() ? " only" : " and unclassed Services",
+                        settings.pools().size(), settings.configMapNamespace(), settings.configMapName(), healthAddress, ops.port());
+                Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "shutdown"));
+                stop.await();
+            }
+        }
+        return 0;
+    }
+
+    /** Starts the controller (and leader election when on); used by the command and by tests. */
+    public static Running start(KubernetesClient client, ControllerSettings settings, PrometheusRegistry registry) {
+        ServiceController controller = new ServiceController(client, settings, registry);
+        controller.start();
+        Leadership leadership = null;
+        if (settings.leaderElect()) {
+            leadership = new Leadership(client, settings, controller::setLeading);
+            leadership.start();
+        } else {
+            controller.setLeading(true);
+        }
+        return new Running(controller, leadership);
+    }
+
+    /** A started controller. */
+    public static final class Running implements AutoCloseable {
+        private final ServiceController controller;
+        private final Leadership leadership;
+
+        Running(ServiceController controller, Leadership leadership) {
+            this.controller = controller;
+            this.leadership = leadership;
+        }
+
+        public ServiceController controller() {
+            return controller;
+        }
+
+        public Optional<String> health() {
+            return controller.health();
+        }
+
+        public Optional<String> readiness() {
+            if (!controller.synced()) {
+                return Optional.of("caches are not synced yet");
+            }
+            if (leadership != null && leadership.leader() == null) {
+                return Optional.of("leader not known yet");
+            }
+            return controller.health();
+        }
+
+        @Override
+        public void close() {
+            if (leadership != null) {
+                leadership.close();
+            }
+            controller.close();
+        }
     }
 }

@@ -15,9 +15,11 @@ import java.util.Set;
  * <ul>
  *   <li>{@code --pool 192.0.2.0/28} or {@code --pool 192.0.2.10-192.0.2.20}: one unnamed pool (named pool-N);</li>
  *   <li>{@code --pool name=prod,addresses=192.0.2.0/28;2001:db8::/124,namespaces=a;b,avoid-buggy-ips=true,auto-assign=false};</li>
- *   <li>{@code KEEPALIVED_SERVICE_CIDR}: keepalived-cloud-provider's single CIDR, masked, without network and
- *       broadcast addresses for IPv4 (as the seed did).</li>
+ *   <li>{@code KEEPALIVED_SERVICE_CIDR}: keepalived-cloud-provider's single CIDR, with host bits masked off.</li>
  * </ul>
+ * As keepalived-cloud-provider did, an IPv4 CIDR of /30 or larger leaves out its network and broadcast
+ * addresses ({@code 192.0.2.200/29} hands out .201 to .206); a /31 or /32 is used whole (RFC 3021), and so is
+ * an IPv6 prefix. Write a range ({@code 192.0.2.200-192.0.2.207}) to use every address.
  */
 public final class PoolSpecs {
 
@@ -76,12 +78,15 @@ public final class PoolSpecs {
 
     /** keepalived-cloud-provider's {@code KEEPALIVED_SERVICE_CIDR}. */
     public static AddressPool fromSeedCidr(String text) {
-        Cidr cidr = Cidr.parse(text.trim(), true);
-        IpRange range = cidr.toRange();
+        return new AddressPool(SEED_POOL_NAME, List.of(hosts(Cidr.parse(text.trim(), true))), Set.of(), false, true);
+    }
+
+    /** The addresses of a CIDR that may be handed out: without network and broadcast for IPv4 /30 and larger. */
+    static IpRange hosts(Cidr cidr) {
         if (cidr.family() == IpFamily.IPv4 && cidr.prefix() <= 30) {
-            range = new IpRange(cidr.network().next(), cidr.last().previous());
+            return new IpRange(cidr.network().next(), cidr.last().previous());
         }
-        return new AddressPool(SEED_POOL_NAME, List.of(range), Set.of(), false, true);
+        return cidr.toRange();
     }
 
     /** A list of CIDRs or ranges separated by ';' (or ' '). */
@@ -89,7 +94,7 @@ public final class PoolSpecs {
         List<IpRange> out = new ArrayList<>();
         for (String part : text.split("[; ]+")) {
             if (!part.isEmpty()) {
-                out.add(IpRange.parse(part));
+                out.add(part.indexOf('/') >= 0 ? hosts(Cidr.parse(part)) : IpRange.parse(part));
             }
         }
         if (out.isEmpty()) {

@@ -9,7 +9,7 @@ import java.util.TreeSet;
 /**
  * How the controller writes the VIP ConfigMap without touching what others wrote: it replaces only the keys
  * it owns (recorded beside the data), never changes or removes another entry, and takes over an entry that
- * already says exactly what it would write (the original controller's entries, during a migration).
+ * names exactly the Services it would write there (the original controller's entries, during a migration).
  */
 public final class ConfigMapMerge {
 
@@ -34,7 +34,7 @@ public final class ConfigMapMerge {
             String key = VipConfigMapCodec.encodeKey(e.vip());
             String value = VipConfigMapCodec.encodeValue(e.targets());
             String current = data == null ? null : data.get(key);
-            if (current != null && !owned.contains(key) && !sameTargets(current, e)) {
+            if (current != null && !owned.contains(key) && !sameServices(current, e)) {
                 continue; // someone else's entry: left as it is (the allocator treats its address as taken)
             }
             out.put(key, value);
@@ -43,10 +43,11 @@ public final class ConfigMapMerge {
         return new Result(out, nowOwned);
     }
 
-    /** Whether a foreign value names exactly these targets (so taking it over changes nothing it says). */
-    public static boolean sameTargets(String value, VipEntry e) {
+    /** Whether a foreign value names exactly the Services of this entry (so taking it over moves nothing). */
+    public static boolean sameServices(String value, VipEntry e) {
         try {
-            return new VipEntry(e.vip(), VipConfigMapCodec.decodeValue(value)).equals(e);
+            return VipConfigMapCodec.decodeValue(value).stream().map(VipTarget::service).sorted().toList()
+                    .equals(e.targets().stream().map(VipTarget::service).sorted().toList());
         } catch (IllegalArgumentException ex) {
             return false;
         }

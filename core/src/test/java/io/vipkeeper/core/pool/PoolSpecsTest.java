@@ -15,7 +15,8 @@ class PoolSpecsTest {
     void plainCidrOrRange() {
         AddressPool p = PoolSpecs.parseFlag("192.0.2.200/29", 0);
         assertThat(p.name()).isEqualTo("pool-0");
-        assertThat(p.size(IpFamily.IPv4).intValue()).isEqualTo(8);
+        assertThat(p.size(IpFamily.IPv4).intValue()).isEqualTo(6); // without network and broadcast, as the seed did
+        assertThat(p.ranges().get(0).toString()).isEqualTo("192.0.2.201-192.0.2.206");
         assertThat(p.autoAssign()).isTrue();
         assertThat(PoolSpecs.parseFlag("192.0.2.10-192.0.2.19", 1).size(IpFamily.IPv4).intValue()).isEqualTo(10);
     }

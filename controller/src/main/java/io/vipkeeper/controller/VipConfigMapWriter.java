@@ -1,0 +1,99 @@
+package io.vipkeeper.controller;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.viptable.ConfigMapMerge;
+import io.vipkeeper.core.viptable.VipConfigMapCodec;
+import io.vipkeeper.core.viptable.VipEntry;
+import java.net.HttpURLConnection;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the controller's VIPs into the VIP ConfigMap: creates it when missing, replaces only the keys the
+ * controller owns (listed in an annotation), and updates with the resourceVersion it read, re-reading on 409.
+ */
+final class VipConfigMapWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VipConfigMapWriter.class);
+    private static final int ATTEMPTS = 5;
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String name;
+    private final BooleanSupplier mayWrite;
+    private final ControllerMetrics metrics;
+
+    VipConfigMapWriter(KubernetesClient client, String namespace, String name, BooleanSupplier mayWrite, ControllerMetrics metrics) {
+        this.client = client;
+        this.namespace = namespace;
+        this.name = name;
+        this.mayWrite = mayWrite;
+        this.metrics = metrics;
+    }
+
+    /** The keys an annotation value says the controller owns (garbage in the annotation is ignored). */
+    static Set<String> owned(ConfigMap cm) {
+        String v = cm == null || cm.getMetadata().getAnnotations() == null ? null
+                : cm.getMetadata().getAnnotations().get(Annotations.OWNED_ENTRIES);
+        if (v == null || v.isEmpty()) {
+            return Set.of();
+        }
+        return Arrays.stream(v.split(",")).filter(k -> VipConfigMapCodec.decodeKey(k) != null).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** Makes the ConfigMap say {@code desired}; returns false when it gave up (it is retried on the next change). */
+    boolean write(Map<IpAddress, VipEntry> desired) {
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            if (!mayWrite.getAsBoolean()) {
+                return false;
+            }
+            ConfigMap current = client.configMaps().inNamespace(namespace).withName(name).get();
+            try {
+                if (current == null) {
+                    ConfigMapMerge.Result r = ConfigMapMerge.merge(Map.of(), Set.of(), desired);
+                    client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder()
+                            .withNewMetadata().withNamespace(namespace).withName(name)
+                            .addToAnnotations(Annotations.OWNED_ENTRIES, String.join(",", r.owned()))
+                            .endMetadata().withData(r.data()).build()).create();
+                    metrics.apiWrites.labelValues("configmap").inc();
+                    LOG.info("created ConfigMap {}/{} with {} VIPs", namespace, name, r.owned().size());
+                    return true;
+                }
+                Map<String, String> data = current.getData() == null ? Map.of() : current.getData();
+                ConfigMapMerge.Result r = ConfigMapMerge.merge(data, owned(current), desired);
+                if (r.data().equals(new HashMap<>(data)) && r.owned().equals(owned(current))) {
+                    return true;
+                }
+                Map<String, String> annotations = new LinkedHashMap<>(
+                        current.getMetadata().getAnnotations() == null ? Map.of() : current.getMetadata().getAnnotations());
+                annotations.put(Annotations.OWNED_ENTRIES, String.join(",", r.owned()));
+                ConfigMap next = new ConfigMapBuilder(current).editMetadata().withAnnotations(annotations).endMetadata()
+                        .withData(r.data()).build();
+                client.configMaps().inNamespace(namespace).resource(next).update();
+                metrics.apiWrites.labelValues("configmap").inc();
+                return true;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+                    LOG.debug("ConfigMap {}/{} changed under us (attempt {}); re-reading", namespace, name, attempt);
+                    continue;
+                }
+                LOG.warn("could not write ConfigMap {}/{}: {}", namespace, name, e.getMessage());
+                return false;
+            }
+        }
+        LOG.warn("gave up writing ConfigMap {}/{} after {} conflicts; will retry on the next change", namespace, name, ATTEMPTS);
+        return false;
+    }
+}
