@@ -81,6 +81,9 @@ public final class ServiceController implements AutoCloseable {
     private Allocator allocator;
     private final Map<ServiceRef, ForwardMethod> methods = new HashMap<>();
     private final Map<ServiceRef, String> fingerprints = new HashMap<>();
+    /** Services that could not get an address: looked at again whenever an address is freed. */
+    private final Set<String> waiting = new java.util.TreeSet<>();
+    private boolean freed;
     private Map<IpAddress, VipEntry> written;
 
     public ServiceController(KubernetesClient client, ControllerSettings settings, io.prometheus.metrics.model.registry.PrometheusRegistry registry) {
@@ -179,11 +182,15 @@ public final class ServiceController implements AutoCloseable {
         if (configMapChanged) {
             keys.addAll(refreshReserved(configMaps.getStore().getByKey(settings.configMapNamespace() + "/" + settings.configMapName())));
         }
+        freed = false;
         for (String key : keys) {
             if (!leading.get()) {
                 return;
             }
             reconcileService(key);
+        }
+        if (freed) {
+            waiting.forEach(queue::addService);
         }
         metrics.updatePools(allocator);
         Map<IpAddress, VipEntry> desired = desiredTable();
@@ -200,6 +207,7 @@ public final class ServiceController implements AutoCloseable {
         Allocator fresh = new Allocator(settings.pools());
         methods.clear();
         fingerprints.clear();
+        waiting.clear();
         List<Service> all = new ArrayList<>(client.services().inAnyNamespace().list().getItems());
         // the oldest claim wins a conflict (two Services whose status names one address)
         all.sort(Comparator.comparing((Service s) -> Objects.toString(s.getMetadata().getCreationTimestamp(), ""))
@@ -285,8 +293,10 @@ public final class ServiceController implements AutoCloseable {
             return;
         }
         ServiceRef ref = new ServiceRef(ns, name);
+        waiting.remove(key);
         if (s == null) {
             if (allocator.release(ref)) {
+                freed = true;
                 metrics.releases.inc();
                 LOG.info("released the addresses of deleted Service {}", ref);
             }
@@ -311,8 +321,12 @@ public final class ServiceController implements AutoCloseable {
         Optional<Allocation> before = allocator.allocationOf(ref);
         AllocationResult result = allocator.assign(request);
         if (result instanceof AllocationResult.Failure f) {
+            waiting.add(key);
             fail(s, f.reason(), f.message());
             return;
+        }
+        if (before.isPresent() && !before.get().equals(((AllocationResult.Success) result).allocation())) {
+            freed = true;
         }
         Allocation allocation = ((AllocationResult.Success) result).allocation();
         for (Allocation.Assigned a : allocation.addresses()) {
@@ -339,6 +353,7 @@ public final class ServiceController implements AutoCloseable {
     private void release(Service s, ServiceRef ref) {
         Optional<Allocation> had = allocator.allocationOf(ref);
         if (allocator.release(ref)) {
+            freed = true;
             metrics.releases.inc();
             String why = ServiceRequests.isLoadBalancer(s) ? "its load balancer class is not " + settings.loadBalancerClass()
                     : "it is no longer of type LoadBalancer";

@@ -1,0 +1,246 @@
+package io.vipkeeper.controller;
+
+import static io.vipkeeper.controller.ControllerHarness.await;
+import static io.vipkeeper.controller.ControllerHarness.lb;
+import static io.vipkeeper.controller.ControllerHarness.stays;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The controller against the in-memory API server: what a user sees with kubectl. */
+class ControllerIntegrationTest {
+
+    ControllerHarness h;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        h = new ControllerHarness();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        h.close();
+    }
+
+    @Test
+    void allocatesWritesConfigMapAndReleasesOnDelete() {
+        h.start("192.0.2.200/29");
+        h.create(lb("default", "web").build());
+        assertThat(h.awaitIngress("default", "web")).containsExactly("192.0.2.201");
+        await(() -> "default/web".equals(h.vipData().get("192.0.2.201")), "ConfigMap entry");
+        h.awaitEvent("default", "web", "IPAllocated", "192.0.2.201");
+        await(() -> "pool-0".equals(h.get("default", "web").getMetadata().getAnnotations().get(Annotations.ALLOCATED_FROM_POOL)), "pool annotation");
+
+        h.client.services().inNamespace("default").withName("web").delete();
+        await(() -> !h.vipData().containsKey("192.0.2.201"), "entry removed");
+        h.create(lb("default", "next").build());
+        assertThat(h.awaitIngress("default", "next")).containsExactly("192.0.2.201");
+    }
+
+    @Test
+    void forwardMethodAnnotationAndInvalidValue() {
+        h.start("192.0.2.200/29");
+        h.create(lb("default", "dr").editMetadata().addToAnnotations(Annotations.FORWARD_METHOD, "DR").endMetadata().build());
+        h.create(lb("default", "bad").editMetadata().addToAnnotations(Annotations.FORWARD_METHOD, "NATX\n}").endMetadata().build());
+        String dr = h.awaitIngress("default", "dr").get(0);
+        String bad = h.awaitIngress("default", "bad").get(0);
+        await(() -> "default/dr:DR".equals(h.vipData().get(dr)) && "default/bad".equals(h.vipData().get(bad)), "methods in ConfigMap");
+        h.awaitEvent("default", "bad", "InvalidForwardMethod", "using NAT");
+    }
+
+    @Test
+    void newControllerInstanceKeepsEveryAddress() {
+        ControllerCommand.Running first = h.start("192.0.2.200/29");
+        for (String n : List.of("a", "b", "c")) {
+            h.create(lb("default", n).build());
+        }
+        Map<String, List<String>> before = Map.of("a", h.awaitIngress("default", "a"), "b", h.awaitIngress("default", "b"),
+                "c", h.awaitIngress("default", "c"));
+        first.close();
+        h.client.services().inNamespace("default").withName("a").delete();
+        h.start("192.0.2.200/29");
+        h.create(lb("default", "d").build());
+        assertThat(h.awaitIngress("default", "d")).isEqualTo(before.get("a")); // the freed one, and no other
+        assertThat(h.ingress("default", "b")).isEqualTo(before.get("b"));
+        assertThat(h.ingress("default", "c")).isEqualTo(before.get("c"));
+    }
+
+    @Test
+    void requestedAddressesInsideAndOutsidePoolsAndConflicts() {
+        h.start("192.0.2.200/29");
+        h.create(lb("default", "inside").editSpec().withLoadBalancerIP("192.0.2.205").endSpec().build());
+        h.create(lb("default", "outside").editSpec().withLoadBalancerIP("198.51.100.7").endSpec().build());
+        assertThat(h.awaitIngress("default", "inside")).containsExactly("192.0.2.205");
+        assertThat(h.awaitIngress("default", "outside")).containsExactly("198.51.100.7");
+        h.create(lb("default", "thief").editSpec().withLoadBalancerIP("192.0.2.205").endSpec().build());
+        h.awaitEvent("default", "thief", "AllocationFailed", "requested address taken");
+        assertThat(h.ingress("default", "thief")).isEmpty();
+        assertThat(h.ingress("default", "inside")).containsExactly("192.0.2.205");
+        // the annotation form, and garbage in it
+        h.create(lb("default", "annotated").editMetadata().addToAnnotations(Annotations.LOAD_BALANCER_IPS, "192.0.2.206").endMetadata().build());
+        assertThat(h.awaitIngress("default", "annotated")).containsExactly("192.0.2.206");
+        h.create(lb("default", "garbage").editMetadata().addToAnnotations(Annotations.LOAD_BALANCER_IPS, "192.0.2.300").endMetadata().build());
+        h.awaitEvent("default", "garbage", "AllocationFailed", "address invalid");
+        // every other Service is still served
+        h.create(lb("default", "after").build());
+        assertThat(h.awaitIngress("default", "after")).containsExactly("192.0.2.201");
+        // when the holder goes, the thief (still asking) gets it
+        h.client.services().inNamespace("default").withName("inside").delete();
+        assertThat(h.awaitIngress("default", "thief")).containsExactly("192.0.2.205");
+    }
+
+    @Test
+    void exhaustionIsReportedAndRecovers() {
+        h.start("192.0.2.200/30"); // .201 and .202
+        h.create(lb("default", "one").build());
+        h.create(lb("default", "two").build());
+        h.awaitIngress("default", "one");
+        h.awaitIngress("default", "two");
+        h.create(lb("default", "three").build());
+        h.awaitEvent("default", "three", "AllocationFailed", "pool exhausted");
+        h.client.services().inNamespace("default").withName("one").delete();
+        assertThat(h.awaitIngress("default", "three")).hasSize(1);
+    }
+
+    @Test
+    void sharingWithAndWithoutPortClash() {
+        h.start("192.0.2.200/29");
+        h.create(lb("default", "web").editMetadata().addToAnnotations(Annotations.ALLOW_SHARED_IP, "k").endMetadata().build());
+        String ip = h.awaitIngress("default", "web").get(0);
+        h.create(lb("default", "dns").editMetadata().addToAnnotations(Annotations.ALLOW_SHARED_IP, "k").endMetadata()
+                .editSpec().withPorts().addNewPort().withProtocol("UDP").withPort(53).withNewTargetPort(53).endPort()
+                .withLoadBalancerIP(ip).endSpec().build());
+        assertThat(h.awaitIngress("default", "dns")).containsExactly(ip);
+        await(() -> "default/dns,default/web".equals(h.vipData().get(ip)), "shared entry lists both");
+        h.create(lb("default", "clash").editMetadata().addToAnnotations(Annotations.ALLOW_SHARED_IP, "k").endMetadata()
+                .editSpec().withLoadBalancerIP(ip).endSpec().build());
+        h.awaitEvent("default", "clash", "AllocationFailed", "port 80/TCP");
+        h.create(lb("default", "nokey").editSpec().withLoadBalancerIP(ip).endSpec().build());
+        h.awaitEvent("default", "nokey", "AllocationFailed", "requested address taken");
+    }
+
+    @Test
+    void dualStack() {
+        h.start("name=v4,addresses=192.0.2.200/29", "name=v6,addresses=2001:db8::100/124");
+        h.create(lb("default", "both").editSpec().withIpFamilyPolicy("RequireDualStack").withIpFamilies("IPv6", "IPv4").endSpec().build());
+        await(() -> h.ingress("default", "both").size() == 2, "two addresses");
+        assertThat(h.ingress("default", "both")).containsExactly("2001:db8::100", "192.0.2.201");
+        await(() -> "default/both".equals(h.vipData().get("2001-db8--100")), "IPv6 key");
+        h.create(lb("default", "v6").editSpec().withIpFamilies("IPv6").endSpec().build());
+        assertThat(h.awaitIngress("default", "v6")).containsExactly("2001:db8::101");
+    }
+
+    @Test
+    void typeChangeReleasesAndClearsStatus() {
+        h.start("192.0.2.200/29");
+        h.create(lb("default", "web").build());
+        String ip = h.awaitIngress("default", "web").get(0);
+        Service s = h.get("default", "web");
+        h.client.services().inNamespace("default").withName("web")
+                .edit(x -> new ServiceBuilder(x).editSpec().withType("ClusterIP").endSpec().build());
+        await(() -> h.ingress("default", "web").isEmpty(), "status cleared");
+        await(() -> !h.vipData().containsKey(ip), "entry removed");
+        h.awaitEvent("default", "web", "IPReleased", "no longer of type LoadBalancer");
+        assertThat(s).isNotNull();
+    }
+
+    @Test
+    void classFiltering() {
+        h.start("192.0.2.200/29");
+        h.create(lb("default", "ours").editSpec().withLoadBalancerClass("vipkeeper.io/vip").endSpec().build());
+        h.create(lb("default", "theirs").editSpec().withLoadBalancerClass("example.com/other").endSpec().build());
+        h.create(lb("default", "unclassed").build());
+        h.awaitIngress("default", "ours");
+        h.awaitIngress("default", "unclassed");
+        stays(() -> h.ingress("default", "theirs"), List.of(), Duration.ofMillis(500));
+    }
+
+    @Test
+    void ignoreUnclassedServesOnlyItsClass() {
+        ControllerSettings s = ControllerHarness.settings(ControllerHarness.pools("192.0.2.200/29"));
+        h.start(new ControllerSettings(s.pools(), s.loadBalancerClass(), true, s.defaultForwardMethod(), s.configMapNamespace(),
+                s.configMapName(), false, s.leaseNamespace(), s.identity(), s.leaseDuration(), s.renewDeadline(), s.retryPeriod(), s.batchDelay()));
+        h.create(lb("default", "ours").editSpec().withLoadBalancerClass("vipkeeper.io/vip").endSpec().build());
+        h.create(lb("default", "unclassed").build());
+        h.awaitIngress("default", "ours");
+        stays(() -> h.ingress("default", "unclassed"), List.of(), Duration.ofMillis(500));
+    }
+
+    @Test
+    void handWrittenEntriesArePreservedAndNeverGiven() {
+        h.client.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withNamespace("kube-system").withName("vip-configmap")
+                .endMetadata().addToData("192.0.2.201", "").addToData("junk key!", "x").build()).create();
+        h.start("192.0.2.200/29");
+        h.create(lb("default", "web").build());
+        assertThat(h.awaitIngress("default", "web")).containsExactly("192.0.2.202");
+        await(() -> "default/web".equals(h.vipData().get("192.0.2.202")), "our entry");
+        assertThat(h.vipData()).containsEntry("192.0.2.201", "").containsEntry("junk key!", "x");
+        h.create(lb("default", "asks").editSpec().withLoadBalancerIP("192.0.2.201").endSpec().build());
+        h.awaitEvent("default", "asks", "AllocationFailed", "hand-written");
+        h.client.services().inNamespace("default").withName("web").delete();
+        await(() -> !h.vipData().containsKey("192.0.2.202"), "our entry removed");
+        assertThat(h.vipData()).containsEntry("192.0.2.201", "").containsEntry("junk key!", "x");
+    }
+
+    @Test
+    void configMapIsRecreatedWhenDeleted() {
+        h.start("192.0.2.200/29");
+        h.create(lb("default", "web").build());
+        String ip = h.awaitIngress("default", "web").get(0);
+        await(() -> h.vipData().containsKey(ip), "entry");
+        h.client.configMaps().inNamespace("kube-system").withName("vip-configmap").delete();
+        await(() -> "default/web".equals(h.vipData().get(ip)), "ConfigMap recreated with the current table");
+    }
+
+    @Test
+    void twoControllersWithLeaderElectionNeverDoubleAllocate() {
+        ControllerSettings s = ControllerHarness.settings(ControllerHarness.pools("192.0.2.0/24"));
+        ControllerSettings a = withElection(s, "replica-a");
+        ControllerSettings b = withElection(s, "replica-b");
+        ControllerCommand.Running ra = h.start(a);
+        await(ra.controller()::isLeading, "a leads");
+        ControllerCommand.Running rb = h.start(b);
+        for (int i = 0; i < 20; i++) {
+            h.create(lb("default", "s" + i).build());
+        }
+        for (int i = 0; i < 20; i++) {
+            h.awaitIngress("default", "s" + i);
+        }
+        assertThat(rb.controller().isLeading()).isFalse();
+        Map<String, List<String>> before = new java.util.HashMap<>();
+        for (int i = 0; i < 20; i++) {
+            before.put("s" + i, h.ingress("default", "s" + i));
+        }
+        // forced leader change while Services keep coming
+        ra.close();
+        for (int i = 20; i < 40; i++) {
+            h.create(lb("default", "s" + i).build());
+        }
+        await(rb.controller()::isLeading, "b leads", Duration.ofSeconds(15));
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            List<String> ips = h.awaitIngress("default", "s" + i);
+            assertThat(ips).hasSize(1);
+            assertThat(seen.add(ips.get(0))).as("address %s given twice", ips.get(0)).isTrue();
+        }
+        for (int i = 0; i < 20; i++) {
+            assertThat(h.ingress("default", "s" + i)).isEqualTo(before.get("s" + i));
+        }
+        await(() -> h.vipData().size() == 40, "40 entries");
+    }
+
+    private static ControllerSettings withElection(ControllerSettings s, String identity) {
+        return new ControllerSettings(s.pools(), s.loadBalancerClass(), s.ignoreUnclassed(), s.defaultForwardMethod(), s.configMapNamespace(),
+                s.configMapName(), true, s.leaseNamespace(), identity, s.leaseDuration(), s.renewDeadline(), s.retryPeriod(), s.batchDelay());
+    }
+}
