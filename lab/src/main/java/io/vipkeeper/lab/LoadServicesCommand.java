@@ -1,0 +1,108 @@
+package io.vipkeeper.lab;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vipkeeper.platform.KubeOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The controller's scale benchmark: creates many LoadBalancer Services, waits until every one has an address,
+ * and reads the controller's own write counters. See docs/benchmarks.md.
+ */
+@Command(name = "load-services", mixinStandardHelpOptions = true,
+        description = {"Benchmark: create N LoadBalancer Services (in namespace vk-load) and report the time until every one has an",
+            "EXTERNAL-IP and the API writes the controller made per allocation. Needs a running controller."})
+public final class LoadServicesCommand implements Callable<Integer> {
+
+    @Mixin
+    KubeOptions kube = new KubeOptions();
+
+    @Option(names = "--count", defaultValue = "2000", description = "Services to create (default: ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--ip-family", defaultValue = "IPv4", description = "IPv4 or IPv6 (default: ${DEFAULT-VALUE}).")
+    String family;
+
+    @Option(names = "--metrics", defaultValue = "http://127.0.0.1:10252/metrics", description = "The controller's /metrics URL (default: ${DEFAULT-VALUE}).")
+    String metricsUrl;
+
+    @Option(names = "--timeout", defaultValue = "300", description = "Seconds to wait at most (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Option(names = "--keep", description = "Leave the Services in place (default: delete them at the end).")
+    boolean keep;
+
+    @Override
+    public Integer call() throws Exception {
+        String ns = "vk-load";
+        try (KubernetesClient client = kube.connect()) {
+            Map<String, Double> before = writes();
+            long start = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                client.services().inNamespace(ns).resource(service(ns, "svc-" + i)).create();
+            }
+            long created = System.nanoTime();
+            long deadline = start + Duration.ofSeconds(timeoutSeconds).toNanos();
+            long done;
+            int withAddress;
+            while (true) {
+                withAddress = (int) client.services().inNamespace(ns).list().getItems().stream().filter(LoadServicesCommand::hasIngress).count();
+                done = System.nanoTime();
+                if (withAddress >= count || done > deadline) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            Thread.sleep(500); // let the last ConfigMap batch land before reading the counters
+            Map<String, Double> after = writes();
+            System.out.printf("services created:        %d in %.2f s%n", count, (created - start) / 1e9);
+            System.out.printf("all with an address:     %s after %.2f s from the first create%n",
+                    withAddress >= count ? "yes" : "NO (" + withAddress + ")", (done - start) / 1e9);
+            for (String kind : new TreeMap<>(after).keySet()) {
+                double n = after.get(kind) - before.getOrDefault(kind, 0.0);
+                System.out.printf("API writes (%-10s): %6.0f  = %.3f per Service%n", kind, n, n / count);
+            }
+            if (!keep) {
+                client.services().inNamespace(ns).delete();
+            }
+            return withAddress >= count ? 0 : 1;
+        }
+    }
+
+    private Service service(String ns, String name) {
+        ServiceBuilder b = new ServiceBuilder().withNewMetadata().withNamespace(ns).withName(name).endMetadata()
+                .withNewSpec().withType("LoadBalancer").withIpFamilies(family)
+                .addNewPort().withProtocol("TCP").withPort(80).withNewTargetPort(8080).endPort().endSpec();
+        return b.build();
+    }
+
+    private static boolean hasIngress(Service s) {
+        return s.getStatus() != null && s.getStatus().getLoadBalancer() != null && s.getStatus().getLoadBalancer().getIngress() != null
+                && !s.getStatus().getLoadBalancer().getIngress().isEmpty();
+    }
+
+    /** vipkeeper_api_writes_total by kind, from the controller's metrics. */
+    private Map<String, Double> writes() throws Exception {
+        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metricsUrl)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Map<String, Double> out = new TreeMap<>();
+        Matcher m = Pattern.compile("(?m)^vipkeeper_api_writes_total\\{kind=\"([a-z]+)\"\\} ([0-9.eE+]+)$").matcher(body);
+        while (m.find()) {
+            out.put(m.group(1), Double.parseDouble(m.group(2)));
+        }
+        return out;
+    }
+}
