@@ -76,6 +76,23 @@ class ControllerIntegrationTest {
     }
 
     @Test
+    void addressLeftOutOfAnEditedPoolIsKeptUntilTheServiceChanges() {
+        ControllerCommand.Running first = h.start("192.0.2.200/29");
+        h.create(lb("default", "web").build());
+        assertThat(h.awaitIngress("default", "web")).containsExactly("192.0.2.201");
+        first.close();
+        h.start("198.51.100.0/29"); // the pool was edited and no longer holds .201
+        h.awaitEvent("default", "web", "AddressOutsidePools", "192.0.2.201");
+        stays(() -> h.ingress("default", "web"), List.of("192.0.2.201"), Duration.ofMillis(300));
+        assertThat(h.vipData()).containsEntry("192.0.2.201", "default/web");
+        // a change to the Service moves it into the pools
+        h.client.services().inNamespace("default").withName("web")
+                .edit(x -> new ServiceBuilder(x).editMetadata().addToAnnotations(Annotations.ALLOW_SHARED_IP, "k").endMetadata().build());
+        await(() -> h.ingress("default", "web").equals(List.of("198.51.100.1")), "moved into the new pool");
+        await(() -> !h.vipData().containsKey("192.0.2.201") && "default/web".equals(h.vipData().get("198.51.100.1")), "ConfigMap follows");
+    }
+
+    @Test
     void requestedAddressesInsideAndOutsidePoolsAndConflicts() {
         h.start("192.0.2.200/29");
         h.create(lb("default", "inside").editSpec().withLoadBalancerIP("192.0.2.205").endSpec().build());
