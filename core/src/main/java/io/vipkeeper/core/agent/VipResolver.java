@@ -104,6 +104,13 @@ public final class VipResolver {
                     continue;
                 }
                 List<Backend> backends = backends(vip, sp, groups, localOnly ? nodeName : null);
+                if (t.method() == ForwardMethod.DR && settings.dataplane() == Dataplane.IPVS
+                        && backends.stream().anyMatch(be -> be.port() != sp.port())) {
+                    // direct routing forwards frames unchanged: the endpoint must listen on the VIP's port
+                    reports.add(new Report(Report.Kind.NOT_FORWARDED, subject, "Service " + t.service() + " port "
+                            + key + ": method DR cannot change the port; endpoints listening on another port are left out"));
+                    backends = backends.stream().filter(be -> be.port() == sp.port()).toList();
+                }
                 if (backends.isEmpty()) {
                     reports.add(new Report(Report.Kind.NO_ENDPOINTS, subject, "Service " + t.service() + " port "
                             + key + (localOnly ? ": no ready endpoint on this node" : ": no ready endpoint")));

@@ -38,7 +38,7 @@ public final class NftablesRuleset {
         b.append("\t\tjump services\n");
         b.append("\t}\n");
         b.append("\tchain output {\n");
-        b.append("\t\ttype nat hook output priority dstnat; policy accept;\n");
+        b.append("\t\ttype nat hook output priority -100; policy accept;\n");
         b.append("\t\tjump services\n");
         b.append("\t}\n");
         b.append("\tchain services {\n");
