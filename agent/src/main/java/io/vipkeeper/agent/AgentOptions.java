@@ -1,0 +1,117 @@
+package io.vipkeeper.agent;
+
+import io.vipkeeper.core.InvalidInputException;
+import io.vipkeeper.core.agent.AdvertInterval;
+import io.vipkeeper.core.agent.AgentSettings;
+import io.vipkeeper.core.agent.Dataplane;
+import io.vipkeeper.core.agent.InstanceMode;
+import io.vipkeeper.core.agent.InterfaceName;
+import io.vipkeeper.core.agent.LvsScheduler;
+import io.vipkeeper.core.agent.VridRange;
+import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.net.IpAddress;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The node agent's flags (a picocli mixin shared by {@code render} and the agent command). */
+public final class AgentOptions {
+
+    @Option(names = "--services-configmap", paramLabel = "NS/NAME",
+            description = "The VIP ConfigMap. Optional for render when the objects hold exactly one ConfigMap.")
+    String servicesConfigMap;
+
+    @Option(names = "--iface", defaultValue = "eth0", description = "Interface for VRRP and the VIPs (default: ${DEFAULT-VALUE}).")
+    String iface;
+
+    @Option(names = "--track-interface", paramLabel = "IF", description = "Further interface whose failure takes this node out (repeatable).")
+    List<String> trackInterfaces = new ArrayList<>();
+
+    @Option(names = "--use-unicast", description = "Unicast VRRP to the other nodes' IPs instead of multicast.")
+    boolean useUnicast;
+
+    @Option(names = "--vrid", defaultValue = "50", description = "Virtual router id of the single instance (default: ${DEFAULT-VALUE}).")
+    int vrid;
+
+    @Option(names = "--vrid-range", defaultValue = "50-99", paramLabel = "FIRST-LAST",
+            description = "Where per-vip instances take their ids (default: ${DEFAULT-VALUE}); disjoint per cluster on a LAN.")
+    String vridRange;
+
+    @Option(names = "--vrrp-instances", defaultValue = "single", paramLabel = "single|per-vip",
+            description = "One instance for every VIP (default) or one per VIP, masters spread over the nodes.")
+    String instances;
+
+    @Option(names = "--advert-interval", paramLabel = "SECONDS",
+            description = "VRRP advert interval (default 0.1 with VRRPv3: failover in ~0.35 s; 1 with VRRPv2).")
+    String advertInterval;
+
+    @Option(names = "--vrrp-version", defaultValue = "3", description = "2 or 3 (default: ${DEFAULT-VALUE}).")
+    int vrrpVersion;
+
+    @Option(names = "--dataplane", defaultValue = "ipvs", paramLabel = "ipvs|nftables|none|haproxy",
+            description = "How VIP traffic is forwarded (default: ${DEFAULT-VALUE}).")
+    String dataplane;
+
+    @Option(names = "--proxy-protocol-mode", description = "The seed's flag: the same as --dataplane haproxy.")
+    boolean proxyProtocolMode;
+
+    @Option(names = "--lvs-sched", defaultValue = "wlc", description = "IPVS scheduler (default: ${DEFAULT-VALUE}).")
+    String lvsSched;
+
+    @Option(names = "--persistence-timeout", defaultValue = "1800", description = "IPVS persistence in seconds, 0 for none (default: ${DEFAULT-VALUE}).")
+    int persistenceTimeout;
+
+    @Option(names = "--node-ip", description = "This node's IP (default: its ExternalIP, else its InternalIP).")
+    String nodeIp;
+
+    @Option(names = "--run-dir", defaultValue = "/run/vipkeeper", description = "Where track files live (default: ${DEFAULT-VALUE}).")
+    String runDir;
+
+    /** The settings these flags describe; throws {@link InvalidInputException} naming the flag. */
+    public AgentSettings settings() {
+        Dataplane dp = flag("--dataplane", () -> Dataplane.parse(dataplane));
+        if (proxyProtocolMode) {
+            if (dp != Dataplane.IPVS && dp != Dataplane.HAPROXY) {
+                throw new InvalidInputException("--proxy-protocol-mode means --dataplane haproxy, not " + dp.flag());
+            }
+            dp = Dataplane.HAPROXY;
+        }
+        AgentSettings.Builder b = AgentSettings.builder(flag("--iface", () -> InterfaceName.parse(iface)))
+                .trackInterfaces(flag("--track-interface", () -> trackInterfaces.stream().map(InterfaceName::parse).toList()))
+                .useUnicast(useUnicast)
+                .vrid(vrid)
+                .vridRange(flag("--vrid-range", () -> VridRange.parse(vridRange)))
+                .instanceMode(flag("--vrrp-instances", () -> InstanceMode.parse(instances)))
+                .vrrpVersion(vrrpVersion)
+                .dataplane(dp)
+                .lvsScheduler(flag("--lvs-sched", () -> LvsScheduler.parse(lvsSched)))
+                .persistenceTimeout(persistenceTimeout)
+                .runDir(runDir);
+        if (advertInterval != null) {
+            b.advertInterval(flag("--advert-interval", () -> AdvertInterval.parse(advertInterval)));
+        }
+        return b.build();
+    }
+
+    /** The VIP ConfigMap, or null when not given. */
+    public ServiceRef configMap() {
+        return servicesConfigMap == null ? null : flag("--services-configmap", () -> ServiceRef.parse(servicesConfigMap));
+    }
+
+    /** {@code --node-ip}, or null. */
+    public IpAddress nodeIp() {
+        return nodeIp == null ? null : flag("--node-ip", () -> IpAddress.parse(nodeIp));
+    }
+
+    private interface Parse<T> {
+        T get();
+    }
+
+    private static <T> T flag(String name, Parse<T> p) {
+        try {
+            return p.get();
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(name + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.vipkeeper.agent;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.vipkeeper.core.InvalidInputException;
+import io.vipkeeper.core.agent.AgentSettings;
+import io.vipkeeper.core.agent.EndpointGroup;
+import io.vipkeeper.core.agent.NodeIdentity;
+import io.vipkeeper.core.agent.NodeInfo;
+import io.vipkeeper.core.agent.Resolution;
+import io.vipkeeper.core.agent.ServiceSpec;
+import io.vipkeeper.core.agent.VipResolver;
+import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.render.AgentPlan;
+import io.vipkeeper.core.render.AgentPlanner;
+import io.vipkeeper.core.viptable.VipConfigMapCodec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Cluster objects → {@link AgentPlan} for one node: what {@code vipkeeper render} prints and what the agent applies.
+ * Objects with invalid fields make {@link #plan} throw (render exits non-zero naming object and field); ConfigMap
+ * entries that do not parse are only reported, as the agent does.
+ */
+public final class AgentPipeline {
+
+    private AgentPipeline() {
+    }
+
+    /**
+     * @param configMap which ConfigMap is the VIP table; null when the objects hold exactly one ConfigMap
+     * @param nodeIp    {@code --node-ip}, or null
+     */
+    public static AgentPlan plan(ClusterObjects objects, ServiceRef configMap, String nodeName, IpAddress nodeIp,
+                                 AgentSettings settings) {
+        List<String> errors = new ArrayList<>();
+        Map<String, String> data = configMapData(objects, configMap);
+        Map<ServiceRef, ServiceSpec> services = new TreeMap<>();
+        for (var s : objects.services()) {
+            collect(errors, () -> {
+                ServiceSpec spec = KubeTranslator.service(s);
+                services.put(spec.ref(), spec);
+            });
+        }
+        List<EndpointGroup> groups = new ArrayList<>();
+        Set<ServiceRef> withSlices = new HashSet<>();
+        for (EndpointSlice es : objects.endpointSlices()) {
+            collect(errors, () -> {
+                EndpointGroup g = KubeTranslator.endpointSlice(es);
+                if (g != null) {
+                    groups.add(g);
+                    withSlices.add(g.service());
+                }
+            });
+        }
+        // Endpoints only for Services without EndpointSlices: the slices are the source, Endpoints their mirror
+        for (var ep : objects.endpoints()) {
+            collect(errors, () -> {
+                for (EndpointGroup g : KubeTranslator.endpoints(ep)) {
+                    if (!withSlices.contains(g.service())) {
+                        groups.add(g);
+                    }
+                }
+            });
+        }
+        List<NodeInfo> nodes = new ArrayList<>();
+        for (var n : objects.nodes()) {
+            collect(errors, () -> nodes.add(KubeTranslator.node(n)));
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidInputException(String.join("\n", errors));
+        }
+        Map<ServiceRef, List<EndpointGroup>> byService = new HashMap<>(VipResolver.byService(groups));
+        NodeIdentity identity = NodeIdentity.resolve(nodeName, nodes, nodeIp);
+        Resolution r = VipResolver.resolve(VipConfigMapCodec.decode(data), services, byService, nodeName, settings);
+        return AgentPlanner.plan(r, identity, settings);
+    }
+
+    private static Map<String, String> configMapData(ClusterObjects objects, ServiceRef ref) {
+        List<ConfigMap> cms = objects.configMaps();
+        if (ref == null) {
+            if (cms.size() != 1) {
+                throw new InvalidInputException("the objects hold " + cms.size()
+                        + " ConfigMaps: name the VIP table with --services-configmap namespace/name");
+            }
+            return KubeTranslator.configMapData(cms.get(0));
+        }
+        for (ConfigMap cm : cms) {
+            String ns = cm.getMetadata() == null || cm.getMetadata().getNamespace() == null ? "default"
+                    : cm.getMetadata().getNamespace();
+            String name = cm.getMetadata() == null ? null : cm.getMetadata().getName();
+            if (ref.namespace().equals(ns) && ref.name().equals(name)) {
+                return KubeTranslator.configMapData(cm);
+            }
+        }
+        throw new InvalidInputException("ConfigMap " + ref + " (--services-configmap) is not among the objects");
+    }
+
+    private static void collect(List<String> errors, Runnable r) {
+        try {
+            r.run();
+        } catch (InvalidInputException e) {
+            errors.add(e.getMessage());
+        }
+    }
+}

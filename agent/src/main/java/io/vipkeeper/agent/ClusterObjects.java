@@ -1,0 +1,94 @@
+package io.vipkeeper.agent;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesList;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.vipkeeper.core.InvalidInputException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/** The Kubernetes objects the agent reads, as fabric8 model objects (from YAML files or, later, informers). */
+public record ClusterObjects(List<ConfigMap> configMaps, List<Service> services, List<EndpointSlice> endpointSlices,
+                             List<Endpoints> endpoints, List<Node> nodes, List<String> ignored) {
+
+    public ClusterObjects {
+        configMaps = List.copyOf(configMaps);
+        services = List.copyOf(services);
+        endpointSlices = List.copyOf(endpointSlices);
+        endpoints = List.copyOf(endpoints);
+        nodes = List.copyOf(nodes);
+        ignored = List.copyOf(ignored);
+    }
+
+    /** Reads YAML or JSON files: a List, or one or more {@code ---}-separated documents. */
+    public static ClusterObjects read(List<Path> files) {
+        KubernetesSerialization serialization = new KubernetesSerialization();
+        List<Object> all = new ArrayList<>();
+        for (Path f : files) {
+            Object parsed;
+            try (InputStream in = Files.newInputStream(f)) {
+                parsed = serialization.unmarshal(in);
+            } catch (IOException e) {
+                throw new InvalidInputException("cannot read " + f + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                throw new InvalidInputException(f + ": not Kubernetes objects in YAML or JSON: " + e.getMessage());
+            }
+            flatten(parsed, all);
+        }
+        return of(all);
+    }
+
+    public static ClusterObjects of(Collection<?> objects) {
+        List<ConfigMap> cms = new ArrayList<>();
+        List<Service> svcs = new ArrayList<>();
+        List<EndpointSlice> slices = new ArrayList<>();
+        List<Endpoints> eps = new ArrayList<>();
+        List<Node> nodes = new ArrayList<>();
+        List<String> ignored = new ArrayList<>();
+        for (Object o : objects) {
+            if (o instanceof ConfigMap cm) {
+                cms.add(cm);
+            } else if (o instanceof Service s) {
+                svcs.add(s);
+            } else if (o instanceof EndpointSlice es) {
+                slices.add(es);
+            } else if (o instanceof Endpoints e) {
+                eps.add(e);
+            } else if (o instanceof Node n) {
+                nodes.add(n);
+            } else if (o instanceof HasMetadata h) {
+                ignored.add(KubeTranslator.describe(h));
+            } else if (o != null) {
+                ignored.add(o.getClass().getSimpleName());
+            }
+        }
+        return new ClusterObjects(cms, svcs, slices, eps, nodes, ignored);
+    }
+
+    private static void flatten(Object parsed, List<Object> out) {
+        if (parsed instanceof KubernetesList list) {
+            for (HasMetadata h : list.getItems()) {
+                flatten(h, out);
+            }
+        } else if (parsed instanceof Collection<?> c) {
+            for (Object o : c) {
+                flatten(o, out);
+            }
+        } else if (parsed instanceof KubernetesResource) {
+            out.add(parsed);
+        } else if (parsed != null) {
+            throw new InvalidInputException("not a Kubernetes object: " + parsed.getClass().getSimpleName());
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package io.vipkeeper.agent;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.EndpointAddress;
+import io.fabric8.kubernetes.api.model.EndpointPort;
+import io.fabric8.kubernetes.api.model.EndpointSubset;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.vipkeeper.core.InvalidInputException;
+import io.vipkeeper.core.agent.AgentChecks;
+import io.vipkeeper.core.agent.EndpointGroup;
+import io.vipkeeper.core.agent.EndpointPortSpec;
+import io.vipkeeper.core.agent.NodeInfo;
+import io.vipkeeper.core.agent.ServicePortSpec;
+import io.vipkeeper.core.agent.ServiceSpec;
+import io.vipkeeper.core.agent.TargetPort;
+import io.vipkeeper.core.agent.TrafficPolicy;
+import io.vipkeeper.core.alloc.PortKey;
+import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.net.IpAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * fabric8 objects → the agent's typed records. Every field is parsed and validated here; a field that does not
+ * parse throws {@link InvalidInputException} naming the object and the field ({@code Service default/web:
+ * spec.ports[1].protocol: ...}). Nothing of the API's text reaches a configuration except through these records.
+ */
+public final class KubeTranslator {
+
+    /** The label an EndpointSlice names its Service with. */
+    public static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+
+    private KubeTranslator() {
+    }
+
+    public static ServiceSpec service(Service s) {
+        String obj = describe(s);
+        ServiceRef ref = ref(s, obj);
+        List<ServicePortSpec> ports = new ArrayList<>();
+        List<ServicePort> raw = s.getSpec() == null || s.getSpec().getPorts() == null ? List.of() : s.getSpec().getPorts();
+        for (int i = 0; i < raw.size(); i++) {
+            ServicePort p = raw.get(i);
+            String field = "spec.ports[" + i + "]";
+            String name = field(obj, field + ".name", () -> AgentChecks.portName(p.getName()));
+            PortKey.Protocol proto = field(obj, field + ".protocol", () -> PortKey.protocol(p.getProtocol()));
+            int port = field(obj, field + ".port", () -> AgentChecks.port(p.getPort() == null ? 0 : p.getPort(), "port"));
+            TargetPort target = field(obj, field + ".targetPort", () -> targetPort(p.getTargetPort(), port));
+            ports.add(new ServicePortSpec(name, proto, port, target));
+        }
+        String policy = s.getSpec() == null ? null : s.getSpec().getExternalTrafficPolicy();
+        TrafficPolicy tp = field(obj, "spec.externalTrafficPolicy", () -> trafficPolicy(policy));
+        return new ServiceSpec(ref, ports, tp);
+    }
+
+    private static TargetPort targetPort(IntOrString t, int port) {
+        if (t == null || (t.getIntVal() == null && t.getStrVal() == null)) {
+            return new TargetPort.Numbered(port); // the API's default: same as port
+        }
+        if (t.getIntVal() != null) {
+            return new TargetPort.Numbered(t.getIntVal());
+        }
+        return new TargetPort.Named(t.getStrVal());
+    }
+
+    private static TrafficPolicy trafficPolicy(String text) {
+        if (text == null || text.isEmpty() || text.equals("Cluster")) {
+            return TrafficPolicy.CLUSTER;
+        }
+        if (text.equals("Local")) {
+            return TrafficPolicy.LOCAL;
+        }
+        throw new InvalidInputException("unknown policy " + InvalidInputException.quote(text) + " (Cluster or Local)");
+    }
+
+    /** An EndpointSlice; null for an FQDN slice (nothing the agent can forward to). */
+    public static EndpointGroup endpointSlice(EndpointSlice es) {
+        String obj = describe(es);
+        String ns = field(obj, "metadata.namespace", () -> namespace(es));
+        Map<String, String> labels = es.getMetadata() == null ? null : es.getMetadata().getLabels();
+        String svcName = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
+        ServiceRef ref = field(obj, "metadata.labels[" + SERVICE_NAME_LABEL + "]", () -> new ServiceRef(ns, svcName));
+        String type = es.getAddressType();
+        if ("FQDN".equals(type)) {
+            return null;
+        }
+        if (!"IPv4".equals(type) && !"IPv6".equals(type)) {
+            throw new InvalidInputException(obj + ": addressType: unknown address type "
+                    + InvalidInputException.quote(type) + " (IPv4, IPv6 or FQDN)");
+        }
+        List<EndpointPortSpec> ports = new ArrayList<>();
+        var rawPorts = es.getPorts() == null ? List.<io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort>of() : es.getPorts();
+        for (int i = 0; i < rawPorts.size(); i++) {
+            var p = rawPorts.get(i);
+            String field = "ports[" + i + "]";
+            if (p.getPort() == null) {
+                continue; // "all ports": only for headless Services, nothing to forward
+            }
+            ports.add(field(obj, field, () -> new EndpointPortSpec(p.getName(), PortKey.protocol(p.getProtocol()), p.getPort())));
+        }
+        List<io.vipkeeper.core.agent.EndpointAddress> eps = new ArrayList<>();
+        List<Endpoint> rawEps = es.getEndpoints() == null ? List.of() : es.getEndpoints();
+        for (int i = 0; i < rawEps.size(); i++) {
+            Endpoint e = rawEps.get(i);
+            String field = "endpoints[" + i + "]";
+            // EndpointSlice: a missing ready condition means ready; terminating endpoints report ready=false
+            boolean ready = e.getConditions() == null || e.getConditions().getReady() == null
+                    || e.getConditions().getReady();
+            String node = e.getNodeName();
+            List<String> addrs = e.getAddresses() == null ? List.of() : e.getAddresses();
+            for (int k = 0; k < addrs.size(); k++) {
+                String a = addrs.get(k);
+                IpAddress ip = field(obj, field + ".addresses[" + k + "]", () -> IpAddress.parse(a));
+                if (!ip.family().name().equals(type)) {
+                    throw new InvalidInputException(obj + ": " + field + ".addresses[" + k + "]: " + ip
+                            + " is not an " + type + " address");
+                }
+                eps.add(field(obj, field + ".nodeName", () -> new io.vipkeeper.core.agent.EndpointAddress(ip, ready, node)));
+            }
+        }
+        return new EndpointGroup(ref, ports, eps);
+    }
+
+    /** A legacy Endpoints object: one group per subset; notReadyAddresses count as not ready. */
+    public static List<EndpointGroup> endpoints(Endpoints ep) {
+        String obj = describe(ep);
+        ServiceRef ref = ref(ep, obj);
+        List<EndpointGroup> out = new ArrayList<>();
+        List<EndpointSubset> subsets = ep.getSubsets() == null ? List.of() : ep.getSubsets();
+        for (int i = 0; i < subsets.size(); i++) {
+            EndpointSubset ss = subsets.get(i);
+            String field = "subsets[" + i + "]";
+            List<EndpointPortSpec> ports = new ArrayList<>();
+            List<EndpointPort> rawPorts = ss.getPorts() == null ? List.of() : ss.getPorts();
+            for (int k = 0; k < rawPorts.size(); k++) {
+                EndpointPort p = rawPorts.get(k);
+                ports.add(field(obj, field + ".ports[" + k + "]", () -> new EndpointPortSpec(p.getName(),
+                        PortKey.protocol(p.getProtocol()), p.getPort() == null ? 0 : p.getPort())));
+            }
+            List<io.vipkeeper.core.agent.EndpointAddress> eps = new ArrayList<>();
+            addresses(obj, field + ".addresses", ss.getAddresses(), true, eps);
+            addresses(obj, field + ".notReadyAddresses", ss.getNotReadyAddresses(), false, eps);
+            out.add(new EndpointGroup(ref, ports, eps));
+        }
+        return out;
+    }
+
+    private static void addresses(String obj, String field, List<EndpointAddress> raw, boolean ready,
+                                  List<io.vipkeeper.core.agent.EndpointAddress> out) {
+        if (raw == null) {
+            return;
+        }
+        for (int k = 0; k < raw.size(); k++) {
+            EndpointAddress a = raw.get(k);
+            String f = field + "[" + k + "]";
+            IpAddress ip = field(obj, f + ".ip", () -> IpAddress.parse(a.getIp()));
+            out.add(field(obj, f + ".nodeName", () -> new io.vipkeeper.core.agent.EndpointAddress(ip, ready, a.getNodeName())));
+        }
+    }
+
+    public static NodeInfo node(Node n) {
+        String obj = describe(n);
+        String name = field(obj, "metadata.name", () -> AgentChecks.nodeName(n.getMetadata() == null ? null : n.getMetadata().getName()));
+        List<IpAddress> external = new ArrayList<>();
+        List<IpAddress> internal = new ArrayList<>();
+        List<NodeAddress> addrs = n.getStatus() == null || n.getStatus().getAddresses() == null ? List.of()
+                : n.getStatus().getAddresses();
+        for (int i = 0; i < addrs.size(); i++) {
+            NodeAddress a = addrs.get(i);
+            String f = "status.addresses[" + i + "].address";
+            if ("ExternalIP".equals(a.getType())) {
+                external.add(field(obj, f, () -> IpAddress.parse(a.getAddress())));
+            } else if ("InternalIP".equals(a.getType())) {
+                internal.add(field(obj, f, () -> IpAddress.parse(a.getAddress())));
+            }
+        }
+        return new NodeInfo(name, external, internal);
+    }
+
+    /** A ConfigMap's data (the VIP table's raw form); the codec then parses it entry by entry. */
+    public static Map<String, String> configMapData(ConfigMap cm) {
+        return cm.getData() == null ? Map.of() : cm.getData();
+    }
+
+    private static ServiceRef ref(HasMetadata o, String obj) {
+        String ns = field(obj, "metadata.namespace", () -> namespace(o));
+        String name = o.getMetadata() == null ? null : o.getMetadata().getName();
+        return field(obj, "metadata.name", () -> new ServiceRef(ns, name));
+    }
+
+    /** A missing namespace means "default", as for kubectl with no context namespace. */
+    private static String namespace(HasMetadata o) {
+        String ns = o.getMetadata() == null ? null : o.getMetadata().getNamespace();
+        return io.vipkeeper.core.names.KubeNames.requireNamespace(ns == null || ns.isEmpty() ? "default" : ns);
+    }
+
+    /** {@code Kind namespace/name}, with untrusted parts quoted, for messages. */
+    public static String describe(HasMetadata o) {
+        String ns = o.getMetadata() == null ? null : o.getMetadata().getNamespace();
+        String name = o.getMetadata() == null ? null : o.getMetadata().getName();
+        String id = (ns == null ? "" : ns + "/") + (name == null ? "" : name);
+        boolean plain = id.matches("[a-z0-9./-]{1,253}");
+        return o.getClass().getSimpleName() + " " + (plain ? id : InvalidInputException.quote(id));
+    }
+
+    private interface Parse<T> {
+        T get();
+    }
+
+    private static <T> T field(String obj, String field, Parse<T> p) {
+        try {
+            return p.get();
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(obj + ": " + field + ": " + e.getMessage());
+        }
+    }
+}

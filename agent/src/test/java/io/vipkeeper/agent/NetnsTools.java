@@ -1,0 +1,70 @@
+package io.vipkeeper.agent;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the real tools on rendered files: keepalived -t and nft -c inside a network namespace the test creates
+ * (with eth0 and eth1, so interface checks pass) and deletes again; haproxy -c needs no namespace.
+ */
+final class NetnsTools implements AutoCloseable {
+
+    record Result(int code, String output) {
+    }
+
+    final String ns = "vkt-" + Integer.toHexString(new Random().nextInt(0x1000000));
+
+    static boolean usable() {
+        return "root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/sbin/ip"))
+                || Files.isExecutable(Path.of("/sbin/ip")) && "root".equals(System.getProperty("user.name"));
+    }
+
+    NetnsTools() throws IOException {
+        check(run(List.of("ip", "netns", "add", ns)));
+        for (String ifname : List.of("eth0", "eth1")) {
+            // dummy links need the dummy module; a veth pair gives the same named interface without it
+            if (run(List.of("ip", "-n", ns, "link", "add", ifname, "type", "dummy")).code() != 0) {
+                check(run(List.of("ip", "-n", ns, "link", "add", ifname, "type", "veth", "peer", "name", ifname + "p")));
+            }
+            check(run(List.of("ip", "-n", ns, "link", "set", ifname, "up")));
+        }
+    }
+
+    Result inNs(String... cmd) throws IOException {
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        full.addAll(List.of(cmd));
+        return run(full);
+    }
+
+    static Result run(List<String> cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Result(-1, "timeout: " + cmd);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw new IOException(e);
+        }
+        return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    private static void check(Result r) throws IOException {
+        if (r.code() != 0) {
+            throw new IOException("setup failed: " + r.output());
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        run(List.of("ip", "netns", "del", ns));
+    }
+}

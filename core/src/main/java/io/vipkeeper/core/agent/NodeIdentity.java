@@ -1,0 +1,84 @@
+package io.vipkeeper.core.agent;
+
+import io.vipkeeper.core.InvalidInputException;
+import io.vipkeeper.core.net.IpAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * Who this node is among the VRRP peers, computed by {@link #resolve}, a pure function of the Node list.
+ *
+ * @param name          this node's name
+ * @param address       this node's IP: {@code --node-ip}, else its first ExternalIP, else its first InternalIP
+ * @param peers         every other node's IP of the same family (ExternalIP first, then InternalIP), sorted as
+ *                      addresses (the seed sorted strings, so 10.0.0.10 came before 10.0.0.9)
+ * @param clusterNodes  every node name, sorted (the per-VIP priority ranks them)
+ * @param singlePriority the priority of the single instance: 100 + this node's index among the sorted addresses
+ *                      (the seed's rule, with address order), at most 254
+ * @param skipped       nodes left out of the peers because they have no address of this family
+ */
+public record NodeIdentity(String name, IpAddress address, List<IpAddress> peers, List<String> clusterNodes,
+                           int singlePriority, List<String> skipped) {
+
+    public NodeIdentity {
+        AgentChecks.nodeName(name);
+        peers = List.copyOf(peers);
+        clusterNodes = List.copyOf(clusterNodes);
+        skipped = List.copyOf(skipped);
+    }
+
+    /**
+     * @param nodeIp the {@code --node-ip} override, or null
+     * @throws InvalidInputException when this node is not in the list and no override is given, or has no address
+     */
+    public static NodeIdentity resolve(String nodeName, List<NodeInfo> nodes, IpAddress nodeIp) {
+        AgentChecks.nodeName(nodeName);
+        NodeInfo self = nodes.stream().filter(n -> n.name().equals(nodeName)).findFirst().orElse(null);
+        IpAddress own = nodeIp;
+        if (own == null) {
+            if (self == null) {
+                throw new InvalidInputException("node " + nodeName + " is not among the Nodes and --node-ip is not set");
+            }
+            own = !self.externalIps().isEmpty() ? self.externalIps().get(0)
+                    : !self.internalIps().isEmpty() ? self.internalIps().get(0) : null;
+            if (own == null) {
+                throw new InvalidInputException("node " + nodeName
+                        + " has neither an ExternalIP nor an InternalIP address; set --node-ip");
+            }
+        }
+        TreeSet<IpAddress> peers = new TreeSet<>();
+        TreeSet<String> names = new TreeSet<>();
+        List<String> skipped = new ArrayList<>();
+        names.add(nodeName);
+        for (NodeInfo n : nodes) {
+            names.add(n.name());
+            if (n.name().equals(nodeName)) {
+                continue;
+            }
+            IpAddress a = first(n.externalIps(), own);
+            if (a == null) {
+                a = first(n.internalIps(), own);
+            }
+            if (a == null) {
+                skipped.add(n.name());
+            } else if (!a.equals(own)) {
+                peers.add(a);
+            }
+        }
+        TreeSet<IpAddress> all = new TreeSet<>(peers);
+        all.add(own);
+        int index = all.headSet(own).size();
+        return new NodeIdentity(nodeName, own, List.copyOf(peers), List.copyOf(names), Math.min(254, 100 + index),
+                skipped.stream().sorted().toList());
+    }
+
+    private static IpAddress first(List<IpAddress> list, IpAddress sameFamilyAs) {
+        for (IpAddress a : list) {
+            if (a.family() == sameFamilyAs.family()) {
+                return a;
+            }
+        }
+        return null;
+    }
+}

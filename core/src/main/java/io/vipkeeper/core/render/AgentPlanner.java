@@ -1,0 +1,66 @@
+package io.vipkeeper.core.render;
+
+import io.vipkeeper.core.agent.AgentSettings;
+import io.vipkeeper.core.agent.InstanceMode;
+import io.vipkeeper.core.agent.NodeIdentity;
+import io.vipkeeper.core.agent.Report;
+import io.vipkeeper.core.agent.Resolution;
+import io.vipkeeper.core.agent.ResolvedVip;
+import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.net.IpFamily;
+import io.vipkeeper.core.viptable.VipConfigMapCodec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Resolution + node identity + settings → {@link AgentPlan}: which VIPs are held by which VRRP instance. */
+public final class AgentPlanner {
+
+    private AgentPlanner() {
+    }
+
+    public static AgentPlan plan(Resolution resolution, NodeIdentity node, AgentSettings s) {
+        List<Report> reports = new ArrayList<>(resolution.reports());
+        List<ResolvedVip> held = new ArrayList<>();
+        for (ResolvedVip v : resolution.vips()) {
+            String subject = VipConfigMapCodec.encodeKey(v.vip());
+            if (s.vrrpVersion() == 2 && !v.vip().isIpv4()) {
+                reports.add(new Report(Report.Kind.NOT_HELD, subject, "IPv6 VIPs need --vrrp-version 3"));
+            } else if (s.useUnicast() && v.vip().family() != node.address().family()) {
+                reports.add(new Report(Report.Kind.NOT_HELD, subject, "unicast VRRP for an " + v.vip().family()
+                        + " VIP needs an " + v.vip().family() + " node address (this node's is " + node.address() + ")"));
+            } else {
+                held.add(v);
+            }
+        }
+        List<VrrpInstance> instances = new ArrayList<>();
+        IpAddress src = s.useUnicast() ? node.address() : null;
+        List<IpAddress> peers = s.useUnicast() ? node.peers() : List.of();
+        if (s.instanceMode() == InstanceMode.SINGLE) {
+            for (IpFamily f : IpFamily.values()) {
+                List<IpAddress> vips = held.stream().map(ResolvedVip::vip).filter(a -> a.family() == f).toList();
+                if (!vips.isEmpty()) {
+                    instances.add(new VrrpInstance(f == IpFamily.IPv4 ? "vips" : "vips6", f, s.vrid(),
+                            node.singlePriority(), vips, src, peers, null, null));
+                }
+            }
+            return new AgentPlan(s, held, instances, reports);
+        }
+        Map<IpAddress, Integer> vrids = VridAssigner.assign(held.stream().map(ResolvedVip::vip).toList(), s.vridRange());
+        List<ResolvedVip> kept = new ArrayList<>();
+        for (ResolvedVip v : held) {
+            Integer vrid = vrids.get(v.vip());
+            String key = VipNames.key(v.vip());
+            if (vrid == null) {
+                reports.add(new Report(Report.Kind.NOT_HELD, VipConfigMapCodec.encodeKey(v.vip()), "no free VRID in "
+                        + s.vridRange() + " (" + held.size() + " VIPs for " + s.vridRange().size() + " ids)"));
+                continue;
+            }
+            kept.add(v);
+            instances.add(new VrrpInstance("vip_" + key, v.vip().family(), vrid,
+                    Priorities.perVip(v.vip(), node.clusterNodes(), node.name()), List.of(v.vip()), src, peers,
+                    v.localOnly() ? "local_" + key : null, v.localOnly() ? s.runDir() + "/local/" + key : null));
+        }
+        return new AgentPlan(s, kept, instances, reports);
+    }
+}
