@@ -1,0 +1,308 @@
+package io.vipkeeper.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.vipkeeper.platform.EventRecorder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real kubectl (on PATH) against the lab API on 127.0.0.1, port 0, with its own kubeconfig and cache. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LabApiServerKubectlTest {
+
+    private static final Duration KUBECTL_TIMEOUT = Duration.ofSeconds(30);
+
+    @TempDir
+    static Path dir;
+
+    private final LabApiServer server = new LabApiServer();
+    private Path kubeconfig;
+    private KubernetesClient client;
+
+    record Result(int exit, String out, String err, Duration took) {
+    }
+
+    @BeforeAll
+    void start() {
+        String url = server.start("127.0.0.1", 0);
+        assertThat(url).startsWith("http://127.0.0.1:").doesNotEndWith(":0");
+        kubeconfig = server.writeKubeconfig(dir.resolve("lab.kubeconfig"));
+        client = server.client();
+    }
+
+    @AfterAll
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void createGetPatchStatusAndYaml() throws Exception {
+        Result created = kubectl("create", "-f", file("web.yaml", loadBalancer("web")));
+        assertThat(created.exit()).as(created.err()).isZero();
+        assertThat(created.out()).contains("service/web created");
+
+        Result pending = kubectl("get", "svc", "web");
+        assertThat(pending.out().lines().findFirst().orElseThrow().split("\\s+"))
+                .containsExactly("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE");
+        assertThat(pending.out()).containsPattern("web\\s+LoadBalancer\\s+10\\.96\\.\\d+\\.\\d+\\s+<pending>\\s+80:3\\d{4}/TCP\\s+\\d+s");
+
+        Result patched = kubectl("patch", "svc", "web", "--subresource=status", "--type=json",
+                "-p", "[{\"op\":\"add\",\"path\":\"/status/loadBalancer/ingress\",\"value\":[{\"ip\":\"192.168.1.240\"}]}]");
+        assertThat(patched.exit()).as(patched.err()).isZero();
+        assertThat(kubectl("get", "svc", "web").out()).containsPattern("web\\s+LoadBalancer\\s+\\S+\\s+192\\.168\\.1\\.240\\s");
+        assertThat(kubectl("get", "svc", "web", "-o", "wide").out()).contains("SELECTOR").contains("app=web");
+
+        Result yaml = kubectl("get", "svc", "web", "-o", "yaml");
+        assertThat(yaml.out()).contains("kind: Service", "name: web", "- ip: 192.168.1.240", "targetPort: 8080");
+    }
+
+    @Test
+    void describeListsOnlyTheEventsOfThatService() {
+        Service a = client.services().resource(service("ev-a")).create();
+        Service b = client.services().resource(service("ev-b")).create();
+        EventRecorder events = new EventRecorder(client, "vipkeeper-test", "lab-host");
+        events.normal(a, "AddressAssigned", "assigned 192.168.1.241 to ev-a");
+        events.warning(b, "NoAddress", "pool empty for ev-b");
+
+        Result described = kubectl("describe", "svc", "ev-a");
+        assertThat(described.exit()).as(described.err()).isZero();
+        assertThat(described.out()).contains("Name:", "ev-a", "Events:", "AddressAssigned", "assigned 192.168.1.241 to ev-a")
+                .doesNotContain("pool empty for ev-b");
+
+        Result listed = kubectl("get", "events");
+        assertThat(listed.out().lines().findFirst().orElseThrow().split("\\s{2,}"))
+                .containsExactly("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE");
+        assertThat(listed.out()).containsPattern("Normal\\s+AddressAssigned\\s+service/ev-a\\s+assigned 192.168.1.241 to ev-a")
+                .containsPattern("Warning\\s+NoAddress\\s+service/ev-b\\s+pool empty for ev-b");
+    }
+
+    @Test
+    void mergePatchReplacesListsRemovesNullsAndLeavesStatusAlone() {
+        client.services().resource(new ServiceBuilder(service("merge"))
+                .editMetadata().addToLabels("drop", "me").endMetadata()
+                .editSpec().addNewPort().withName("https").withPort(443).endPort().endSpec()
+                .build()).create();
+        client.services().withName("merge").editStatus(s -> new ServiceBuilder(s).editStatus().editLoadBalancer()
+                .withIngress(new LoadBalancerIngressBuilder().withIp("192.168.1.242").build()).endLoadBalancer().endStatus().build());
+
+        Result patched = kubectl("patch", "svc", "merge", "--type=merge", "-p",
+                "{\"metadata\":{\"labels\":{\"drop\":null,\"tier\":\"front\"},\"annotations\":{\"note\":\"hi\"}},"
+                        + "\"spec\":{\"ports\":[{\"name\":\"http\",\"port\":8080}]},"
+                        + "\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"6.6.6.6\"}]}}}");
+        assertThat(patched.exit()).as(patched.err()).isZero();
+
+        Service merged = client.services().withName("merge").get();
+        assertThat(merged.getMetadata().getLabels()).isEqualTo(Map.of("app", "merge", "tier", "front"));
+        assertThat(merged.getMetadata().getAnnotations()).containsEntry("note", "hi");
+        assertThat(merged.getSpec().getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(8080));
+        // a patch of the main resource does not write status, as on a cluster
+        assertThat(merged.getStatus().getLoadBalancer().getIngress()).singleElement()
+                .satisfies(i -> assertThat(i.getIp()).isEqualTo("192.168.1.242"));
+
+        assertThat(kubectl("label", "svc", "merge", "env=lab").exit()).isZero();
+        assertThat(kubectl("annotate", "svc", "merge", "note-").exit()).isZero();
+        merged = client.services().withName("merge").get();
+        assertThat(merged.getMetadata().getLabels()).containsEntry("env", "lab");
+        assertThat(merged.getMetadata().getAnnotations()).doesNotContainKey("note");
+    }
+
+    @Test
+    void deleteThenNotFound() {
+        client.services().resource(service("gone")).create();
+        Result deleted = kubectl("delete", "svc", "gone");
+        assertThat(deleted.exit()).as(deleted.err()).isZero();
+        assertThat(deleted.out()).contains("service \"gone\" deleted");
+        Result missing = kubectl("get", "svc", "gone");
+        assertThat(missing.exit()).isNotZero();
+        assertThat(missing.err()).contains("NotFound", "services \"gone\" not found");
+    }
+
+    @Test
+    void generatorsSendingProtobufFailFastWithAHint() {
+        Result r = kubectl("create", "service", "loadbalancer", "x", "--tcp=80:8080");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("reads JSON only", "kubectl create -f");
+        assertThat(r.took()).isLessThan(Duration.ofSeconds(10));
+        assertThat(client.services().withName("x").get()).isNull();
+    }
+
+    @Test
+    void strategicMergePatchAndWatchAreRefusedClearly() {
+        client.services().resource(service("smp")).create();
+        Result smp = kubectl("patch", "svc", "smp", "-p", "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}");
+        assertThat(smp.exit()).isNotZero();
+        assertThat(smp.err()).contains("strategic merge patch", "--type=merge");
+        Result watch = kubectl("get", "svc", "-w");
+        assertThat(watch.exit()).isNotZero();
+        assertThat(watch.err()).contains("watches over WebSocket only");
+    }
+
+    @Test
+    void configMapInKubeSystemAndTables() {
+        String cm = """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: vip-configmap, namespace: kube-system}
+                data: {"192.168.1.240": "default/web"}
+                """;
+        assertThat(kubectl("create", "-f", file("cm.yaml", cm)).exit()).isZero();
+        Result yaml = kubectl("get", "configmap", "-n", "kube-system", "vip-configmap", "-o", "yaml");
+        assertThat(yaml.out()).contains("kind: ConfigMap", "namespace: kube-system", "192.168.1.240: default/web");
+        assertThat(kubectl("get", "cm", "-n", "kube-system").out()).containsPattern("NAME\\s+DATA\\s+AGE")
+                .containsPattern("vip-configmap\\s+1\\s+");
+        assertThat(kubectl("get", "ns").out()).containsPattern("default\\s+Active").containsPattern("kube-system\\s+Active");
+        assertThat(kubectl("api-resources").out())
+                .containsPattern("services\\s+svc\\s+v1\\s+true\\s+Service")
+                .containsPattern("endpointslices\\s+discovery.k8s.io/v1\\s+true\\s+EndpointSlice")
+                .containsPattern("leases\\s+coordination.k8s.io/v1\\s+true\\s+Lease")
+                .containsPattern("nodes\\s+no\\s+v1\\s+false\\s+Node");
+    }
+
+    @Test
+    void fabric8InformerSeesAddUpdateDelete() throws Exception {
+        BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+        SharedIndexInformer<Service> informer = client.services().inNamespace("default").inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Service s) {
+                seen.add("add " + s.getMetadata().getName());
+            }
+
+            @Override
+            public void onUpdate(Service old, Service s) {
+                if (s.getStatus() != null && s.getStatus().getLoadBalancer() != null
+                        && !s.getStatus().getLoadBalancer().getIngress().isEmpty()) {
+                    seen.add("update " + s.getMetadata().getName() + " " + s.getStatus().getLoadBalancer().getIngress().get(0).getIp());
+                }
+            }
+
+            @Override
+            public void onDelete(Service s, boolean unknownFinalState) {
+                seen.add("delete " + s.getMetadata().getName());
+            }
+        });
+        try {
+            assertThat(kubectl("create", "-f", file("informed.yaml", loadBalancer("informed"))).exit()).isZero();
+            awaitEvent(seen, "add informed");
+            assertThat(kubectl("patch", "svc", "informed", "--subresource=status", "--type=merge",
+                    "-p", "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"192.168.1.243\"}]}}}").exit()).isZero();
+            awaitEvent(seen, "update informed 192.168.1.243");
+            assertThat(kubectl("delete", "svc", "informed").exit()).isZero();
+            awaitEvent(seen, "delete informed");
+        } finally {
+            informer.close();
+        }
+    }
+
+    @Test
+    void kubeconfigWorksWithFabric8() {
+        Config config = Config.fromKubeconfig(kubeconfig.toFile());
+        assertThat(config.getMasterUrl()).startsWith(server.url());
+        assertThat(config.getCurrentContext().getName()).isEqualTo(LabApiServer.CONTEXT);
+        assertThat(config.getNamespace()).isEqualTo("default");
+        try (KubernetesClient fromFile = new KubernetesClientBuilder().withConfig(config).build()) {
+            assertThat(fromFile.namespaces().list().getItems()).extracting(Namespace::getMetadata)
+                    .extracting(m -> m.getName()).contains("default", "kube-system");
+            assertThat(fromFile.getKubernetesVersion().getGitVersion()).isEqualTo(Discovery.GIT_VERSION);
+        }
+    }
+
+    @Test
+    void aBusyPortIsReportedWithTheReason() {
+        try (LabApiServer other = new LabApiServer()) {
+            assertThatThrownBy(() -> other.start("127.0.0.1", server.port()))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("Address already in use");
+        }
+    }
+
+    private static void awaitEvent(BlockingQueue<String> seen, String expected) throws InterruptedException {
+        List<String> others = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            String e = seen.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (expected.equals(e)) {
+                return;
+            }
+            others.add(e);
+        }
+        throw new AssertionError("no '" + expected + "' within 10s; saw " + others);
+    }
+
+    private static Service service(String name) {
+        return new ServiceBuilder().withNewMetadata().withName(name).withNamespace("default").addToLabels("app", name).endMetadata()
+                .withNewSpec().withType("LoadBalancer").addToSelector("app", name)
+                .addNewPort().withName("http").withPort(80).endPort().endSpec().build();
+    }
+
+    private static String loadBalancer(String name) {
+        return """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: %1$s
+                  labels: {app: %1$s}
+                spec:
+                  type: LoadBalancer
+                  selector: {app: %1$s}
+                  ports:
+                  - {name: http, port: 80, targetPort: 8080}
+                """.formatted(name);
+    }
+
+    private String file(String name, String content) {
+        try {
+            return Files.writeString(dir.resolve(name), content).toString();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs kubectl with this server's kubeconfig, a private cache and HOME, bounded by a timeout. */
+    private Result kubectl(String... args) {
+        List<String> command = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
+        command.addAll(List.of(args));
+        try {
+            Path out = Files.createTempFile(dir, "kubectl", ".out");
+            Path err = Files.createTempFile(dir, "kubectl", ".err");
+            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().put("HOME", dir.toString());
+            pb.environment().put("KUBECACHEDIR", dir.resolve("kube-cache").toString());
+            pb.environment().remove("KUBECONFIG");
+            long started = System.nanoTime();
+            Process p = pb.start();
+            if (!p.waitFor(KUBECTL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                throw new AssertionError("timed out after " + KUBECTL_TIMEOUT + ": " + command + "\n" + Files.readString(err));
+            }
+            return new Result(p.exitValue(), Files.readString(out), Files.readString(err), Duration.ofNanos(System.nanoTime() - started));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
