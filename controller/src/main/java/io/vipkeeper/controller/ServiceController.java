@@ -67,6 +67,14 @@ public final class ServiceController implements AutoCloseable {
     private final WorkQueue queue = new WorkQueue();
     private final AtomicBoolean leading = new AtomicBoolean();
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Status and annotation writes of one batch run in parallel: they are independent, and each is a round trip. */
+    private final java.util.concurrent.ExecutorService writers = Executors.newFixedThreadPool(WRITERS, r -> {
+        Thread t = new Thread(r, "status-writer");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<Runnable> pendingWrites = new ArrayList<>();
+    private static final int WRITERS = 4;
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "retry");
         t.setDaemon(true);
@@ -185,10 +193,12 @@ public final class ServiceController implements AutoCloseable {
         freed = false;
         for (String key : keys) {
             if (!leading.get()) {
+                pendingWrites.clear();
                 return;
             }
             reconcileService(key);
         }
+        flushWrites();
         if (freed) {
             waiting.forEach(queue::addService);
         }
@@ -336,8 +346,9 @@ public final class ServiceController implements AutoCloseable {
             }
         }
         List<IpAddress> ips = allocation.ips();
-        if (!ips.equals(ServiceRequests.statusAddresses(s)) || ingressCount(s) != ips.size()) {
-            if (writeStatus(s, ips)) {
+        boolean statusDiffers = !ips.equals(ServiceRequests.statusAddresses(s)) || ingressCount(s) != ips.size();
+        pendingWrites.add(() -> {
+            if (statusDiffers && writeStatus(s, ips)) {
                 String pool = allocation.primaryPool();
                 allocation.addresses().stream().filter(a -> a.pool() != null).forEach(a -> metrics.allocations.labelValues(a.pool()).inc());
                 events.normal(s, "IPAllocated", "Assigned " + ips.stream().map(Object::toString).reduce((a, b) -> a + ", " + b).orElse("")
@@ -346,8 +357,27 @@ public final class ServiceController implements AutoCloseable {
                     LOG.info("{} moved from {} to {}", ref, before.get().ips(), ips);
                 }
             }
+            writePoolAnnotation(s, allocation.primaryPool());
+        });
+    }
+
+    /** Runs the batch's Service writes in parallel and waits for them (before the ConfigMap is written). */
+    private void flushWrites() {
+        List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+        for (Runnable w : pendingWrites) {
+            running.add(writers.submit(w));
         }
-        writePoolAnnotation(s, allocation.primaryPool());
+        pendingWrites.clear();
+        for (java.util.concurrent.Future<?> f : running) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                LOG.warn("a Service write failed", e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private void release(Service s, ServiceRef ref) {
@@ -431,7 +461,7 @@ public final class ServiceController implements AutoCloseable {
         String patch;
         if (pool == null) {
             patch = "[{\"op\":\"remove\",\"path\":\"" + path + "\"}]";
-        } else if (ann == null) {
+        } else if (ann == null || ann.isEmpty()) {
             patch = "[{\"op\":\"add\",\"path\":\"/metadata/annotations\",\"value\":{\"" + Annotations.ALLOCATED_FROM_POOL + "\":\"" + pool + "\"}}]";
         } else {
             patch = "[{\"op\":\"add\",\"path\":\"" + path + "\",\"value\":\"" + pool + "\"}]"; // pool names are validated tokens
@@ -487,6 +517,8 @@ public final class ServiceController implements AutoCloseable {
         leading.set(false);
         queue.close();
         retries.shutdownNow();
+        writers.shutdownNow();
+        events.close();
         if (services != null) {
             services.close();
         }

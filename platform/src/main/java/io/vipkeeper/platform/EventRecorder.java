@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
  * Writes core/v1 Events on objects, so {@code kubectl describe} and {@code kubectl get events} show what
  * happened. The same reason and message for the same object is written once (repeats within
  * {@link #REPEAT_AFTER_SECONDS} are dropped) so a reconcile loop cannot flood the API.
- * Failures to write an event are logged, never thrown: an event is a report, not part of the work.
+ * Events are written by a background thread from a bounded queue (dropped, with a log line, when it is full), and
+ * failures are logged, never thrown: an event is a report, not part of the work, and must not slow it down.
  */
-public final class EventRecorder {
+public final class EventRecorder implements AutoCloseable {
 
     public enum Type { Normal, Warning }
 
@@ -26,6 +27,14 @@ public final class EventRecorder {
     static final long REPEAT_AFTER_SECONDS = 600;
     private static final int MAX_REMEMBERED = 10_000;
 
+    private static final int QUEUE = 10_000;
+
+    private final java.util.concurrent.ThreadPoolExecutor sender = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0L,
+            java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(QUEUE), r -> {
+                Thread t = new Thread(r, "events");
+                t.setDaemon(true);
+                return t;
+            }, (r, executor) -> LOG.warn("event queue full; an event was dropped"));
     private final KubernetesClient client;
     private final String component;
     private final String host;
@@ -64,7 +73,10 @@ public final class EventRecorder {
             }
             recent.put(key, now);
         }
-        String ts = now.toString();
+        sender.execute(() -> send(object, namespace, type, reason, message, now.toString()));
+    }
+
+    private void send(HasMetadata object, String namespace, Type type, String reason, String message, String ts) {
         try {
             client.v1().events().inNamespace(namespace).resource(new EventBuilder()
                     .withNewMetadata()
@@ -91,6 +103,17 @@ public final class EventRecorder {
                     .build()).create();
         } catch (RuntimeException e) {
             LOG.warn("could not write event {} on {}/{}: {}", reason, namespace, object.getMetadata().getName(), e.getMessage());
+        }
+    }
+
+    /** Waits briefly for queued events to be written, then stops. */
+    @Override
+    public void close() {
+        sender.shutdown();
+        try {
+            sender.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
