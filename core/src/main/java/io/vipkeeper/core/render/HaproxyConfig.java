@@ -1,6 +1,8 @@
 package io.vipkeeper.core.render;
 
 import io.vipkeeper.core.agent.Backend;
+import io.vipkeeper.core.agent.Dataplane;
+import io.vipkeeper.core.alloc.PortKey.Protocol;
 import io.vipkeeper.core.agent.ResolvedPort;
 import io.vipkeeper.core.agent.ResolvedVip;
 import io.vipkeeper.core.net.IpAddress;
@@ -12,6 +14,7 @@ import io.vipkeeper.core.viptable.ForwardMethod;
  * {@code send-proxy} for Services using the PROXY method. Binds use {@code transparent} so haproxy can listen on a
  * VIP this node does not hold yet (no restart on failover). A port with no ready endpoint still gets its listen
  * section, without servers: clients are refused at once instead of reaching whatever else listens on the node.
+ * A {@code frontend vk_health} on a unix socket under the run dir is always there (see {@link #render}).
  */
 public final class HaproxyConfig {
 
@@ -29,8 +32,20 @@ public final class HaproxyConfig {
         b.append("  timeout connect 5s\n");
         b.append("  timeout client 1h\n");
         b.append("  timeout server 1h\n");
+        // always one listener: haproxy refuses to start without any (exit 2), e.g. while the VIP table is empty;
+        // it doubles as a health endpoint on a unix socket (no TCP port taken on the node)
+        b.append("\nfrontend vk_health\n");
+        b.append("  bind unix@").append(plan.settings().runDir()).append("/haproxy-health.sock\n");
+        b.append("  mode http\n");
+        b.append("  monitor-uri /healthz\n");
+        if (plan.settings().dataplane() != Dataplane.HAPROXY) {
+            return b.toString(); // haproxy forwards nothing for the other data planes
+        }
         for (ResolvedVip v : plan.vips()) {
             for (ResolvedPort p : v.ports()) {
+                if (p.key().protocol() != Protocol.TCP) {
+                    continue; // the resolver reported it; haproxy is TCP only
+                }
                 b.append("\nlisten vk_").append(VipNames.key(v.vip())).append('_')
                         .append(p.key().protocol().name().toLowerCase(java.util.Locale.ROOT)).append('_')
                         .append(p.key().port()).append('\n');
