@@ -39,6 +39,10 @@ public final class LoggingOptions {
         if (format == Format.json) {
             JsonEncoder json = new JsonEncoder();
             json.setWithArguments(false);
+            json.setWithFormattedMessage(true);
+            json.setWithMessage(false);
+            json.setWithContext(false);
+            json.setWithMDC(false);
             json.setWithSequenceNumber(false);
             json.setWithNanoseconds(false);
             encoder = json;
