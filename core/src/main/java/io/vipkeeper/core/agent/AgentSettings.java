@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * @param vrid               the virtual router id of the single instance ({@link InstanceMode#SINGLE})
  * @param vridRange          where per-VIP instances take their ids from ({@link InstanceMode#PER_VIP})
  * @param persistenceTimeout IPVS persistence in seconds; 0 for none
- * @param runDir             where the agent keeps files keepalived reads (track files)
+ * @param runDir             where the agent keeps files keepalived reads and writes (track files, the notify FIFO)
+ * @param notifyScript       a script keepalived runs on every state change ({@code KEEPALIVED_NOTIFY}), or null
  */
 public record AgentSettings(
         InterfaceName iface,
@@ -29,7 +30,13 @@ public record AgentSettings(
         Dataplane dataplane,
         LvsScheduler lvsScheduler,
         int persistenceTimeout,
-        String runDir) {
+        String runDir,
+        String notifyScript) {
+
+    /** Where keepalived reports state changes; the agent reads it. */
+    public String notifyFifo() {
+        return runDir + "/notify.fifo";
+    }
 
     private static final Pattern ABSOLUTE_PATH = Pattern.compile("(/[A-Za-z0-9_][A-Za-z0-9._-]{0,63}){1,16}");
 
@@ -58,6 +65,10 @@ public record AgentSettings(
             throw new InvalidInputException("--run-dir " + InvalidInputException.quote(runDir)
                     + " is not an absolute path of letters, digits, '.', '_' and '-'");
         }
+        if (notifyScript != null && (!ABSOLUTE_PATH.matcher(notifyScript).matches() || notifyScript.contains("/.."))) {
+            throw new InvalidInputException("KEEPALIVED_NOTIFY " + InvalidInputException.quote(notifyScript)
+                    + " is not an absolute path of letters, digits, '.', '_' and '-'");
+        }
     }
 
     public static Builder builder(InterfaceName iface) {
@@ -77,6 +88,7 @@ public record AgentSettings(
         b.lvsScheduler = lvsScheduler;
         b.persistenceTimeout = persistenceTimeout;
         b.runDir = runDir;
+        b.notifyScript = notifyScript;
         return b;
     }
 
@@ -94,6 +106,7 @@ public record AgentSettings(
         private LvsScheduler lvsScheduler = LvsScheduler.wlc;
         private int persistenceTimeout = 1800;
         private String runDir = "/run/vipkeeper";
+        private String notifyScript;
 
         private Builder(InterfaceName iface) {
             this.iface = iface;
@@ -110,12 +123,13 @@ public record AgentSettings(
         public Builder lvsScheduler(LvsScheduler v) { lvsScheduler = v; return this; }
         public Builder persistenceTimeout(int v) { persistenceTimeout = v; return this; }
         public Builder runDir(String v) { runDir = v; return this; }
+        public Builder notifyScript(String v) { notifyScript = v; return this; }
 
         public AgentSettings build() {
             AdvertInterval advert = advertInterval != null ? advertInterval
                     : vrrpVersion == 2 ? AdvertInterval.DEFAULT_V2 : AdvertInterval.DEFAULT_V3;
             return new AgentSettings(iface, trackInterfaces, useUnicast, vrid, vridRange, instanceMode, advert,
-                    vrrpVersion, dataplane, lvsScheduler, persistenceTimeout, runDir);
+                    vrrpVersion, dataplane, lvsScheduler, persistenceTimeout, runDir, notifyScript);
         }
     }
 }
