@@ -48,8 +48,8 @@ public final class AgentOptions {
     @Option(names = "--vrrp-version", defaultValue = "3", description = "2 or 3 (default: ${DEFAULT-VALUE}).")
     int vrrpVersion;
 
-    @Option(names = "--dataplane", defaultValue = "ipvs", paramLabel = "ipvs|nftables|none|haproxy",
-            description = "How VIP traffic is forwarded (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dataplane", defaultValue = "auto", paramLabel = "auto|ipvs|nftables|none|haproxy",
+            description = "How VIP traffic is forwarded (default: auto = ipvs when the kernel has IPVS, else nftables; render takes auto as ipvs).")
     String dataplane;
 
     @Option(names = "--proxy-protocol-mode", description = "The seed's flag: the same as --dataplane haproxy.")
@@ -67,11 +67,21 @@ public final class AgentOptions {
     @Option(names = "--run-dir", defaultValue = "/run/vipkeeper", description = "Where track files live (default: ${DEFAULT-VALUE}).")
     String runDir;
 
-    /** The settings these flags describe; throws {@link InvalidInputException} naming the flag. */
+    /** The settings these flags describe, {@code auto} read as ipvs (what render shows). */
     public AgentSettings settings() {
-        Dataplane dp = flag("--dataplane", () -> Dataplane.parse(dataplane));
+        return settings(Dataplane.IPVS, null);
+    }
+
+    /**
+     * The settings these flags describe; throws {@link InvalidInputException} naming the flag.
+     *
+     * @param auto         what {@code --dataplane auto} means on this node
+     * @param notifyScript {@code KEEPALIVED_NOTIFY}, or null
+     */
+    public AgentSettings settings(Dataplane auto, String notifyScript) {
+        Dataplane dp = "auto".equals(dataplane) ? auto : flag("--dataplane", () -> Dataplane.parse(dataplane));
         if (proxyProtocolMode) {
-            if (dp != Dataplane.IPVS && dp != Dataplane.HAPROXY) {
+            if (!"auto".equals(dataplane) && dp != Dataplane.IPVS && dp != Dataplane.HAPROXY) {
                 throw new InvalidInputException("--proxy-protocol-mode means --dataplane haproxy, not " + dp.flag());
             }
             dp = Dataplane.HAPROXY;
@@ -86,7 +96,8 @@ public final class AgentOptions {
                 .dataplane(dp)
                 .lvsScheduler(flag("--lvs-sched", () -> LvsScheduler.parse(lvsSched)))
                 .persistenceTimeout(persistenceTimeout)
-                .runDir(runDir);
+                .runDir(runDir)
+                .notifyScript(notifyScript == null || notifyScript.isEmpty() ? null : notifyScript);
         if (advertInterval != null) {
             b.advertInterval(flag("--advert-interval", () -> AdvertInterval.parse(advertInterval)));
         }

@@ -39,6 +39,19 @@ public final class AgentPipeline {
      */
     public static AgentPlan plan(ClusterObjects objects, ServiceRef configMap, String nodeName, IpAddress nodeIp,
                                  AgentSettings settings) {
+        Planned p = planSkippingInvalid(objects, configMap, nodeName, nodeIp, settings);
+        if (!p.objectErrors().isEmpty()) {
+            throw new InvalidInputException(String.join("\n", p.objectErrors()));
+        }
+        return p.plan();
+    }
+
+    /** A plan, and the objects left out because a field did not parse (the running agent reports them and goes on). */
+    public record Planned(AgentPlan plan, List<String> objectErrors) {
+    }
+
+    public static Planned planSkippingInvalid(ClusterObjects objects, ServiceRef configMap, String nodeName, IpAddress nodeIp,
+                                              AgentSettings settings) {
         List<String> errors = new ArrayList<>();
         Map<String, String> data = configMapData(objects, configMap);
         Map<ServiceRef, ServiceSpec> services = new TreeMap<>();
@@ -73,13 +86,10 @@ public final class AgentPipeline {
         for (var n : objects.nodes()) {
             collect(errors, () -> nodes.add(KubeTranslator.node(n)));
         }
-        if (!errors.isEmpty()) {
-            throw new InvalidInputException(String.join("\n", errors));
-        }
         Map<ServiceRef, List<EndpointGroup>> byService = new HashMap<>(VipResolver.byService(groups));
         NodeIdentity identity = NodeIdentity.resolve(nodeName, nodes, nodeIp);
         Resolution r = VipResolver.resolve(VipConfigMapCodec.decode(data), services, byService, nodeName, settings);
-        return AgentPlanner.plan(r, identity, settings);
+        return new Planned(AgentPlanner.plan(r, identity, settings), errors);
     }
 
     private static Map<String, String> configMapData(ClusterObjects objects, ServiceRef ref) {

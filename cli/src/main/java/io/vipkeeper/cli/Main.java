@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         description = "LoadBalancer Services for on-premises Kubernetes: address pools, keepalived VIPs, federation DNS.",
         subcommands = {
             io.vipkeeper.controller.ControllerCommand.class,
+            io.vipkeeper.agent.AgentCommand.class,
             io.vipkeeper.lab.LabCommand.class,
             io.vipkeeper.agent.RenderCommand.class,
             CommandLine.HelpCommand.class

@@ -1,0 +1,470 @@
+package io.vipkeeper.agent;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vipkeeper.core.agent.AgentSettings;
+import io.vipkeeper.core.agent.Dataplane;
+import io.vipkeeper.core.agent.Report;
+import io.vipkeeper.core.agent.ResolvedVip;
+import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.render.AgentPlan;
+import io.vipkeeper.core.render.KeepalivedConfig;
+import io.vipkeeper.core.render.NftablesRuleset;
+import io.vipkeeper.core.render.VrrpInstance;
+import io.vipkeeper.core.viptable.VipConfigMapCodec;
+import io.vipkeeper.core.viptable.VipEntry;
+import io.vipkeeper.core.viptable.VipTable;
+import io.vipkeeper.core.viptable.VipTarget;
+import io.vipkeeper.platform.EventRecorder;
+import io.vipkeeper.platform.process.Exec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node agent: watches the VIP ConfigMap, Services, EndpointSlices and Nodes, and keeps keepalived (and the
+ * nftables data plane) in line with them. Observe, then act: every watch event only asks for a sync; a debounce
+ * (quiet period, bounded by a maximum delay) turns a burst of changes into one plan, one render and at most one
+ * reload. When the API server is unreachable nothing is synced and the last configuration keeps serving.
+ */
+public final class NodeAgent implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
+    static final String ANNOUNCING_NODE = "vipkeeper.io/announcing-node";
+
+    /** How this agent runs. {@code nodeIp} and {@code watchNamespace} may be null. */
+    public record Options(ServiceRef configMap, String nodeName, IpAddress nodeIp, String watchNamespace, AgentSettings settings,
+                          String keepalivedBin, boolean releaseVips, Duration debounce, Duration maxDelay) {
+    }
+
+    private final KubernetesClient client;
+    private final Options o;
+    private final HostCommands host;
+    private final Path runDir;
+    private final AgentMetrics metrics;
+    private final EventRecorder events;
+    private final KeepalivedRunner keepalived;
+    private final InterfaceAddresses iface;
+    private final VrrpStates vrrp;
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private final Object lock = new Object();
+    private long firstPending;
+    private long lastEvent;
+    private volatile boolean running = true;
+    private Thread syncer;
+    private volatile long appliedAt;
+    private String nftApplied;
+    private final Map<Path, String> trackFiles = new HashMap<>();
+    /** The plan in force and the VIP table it came from (read by VRRP callbacks and health checks). */
+    private final AtomicReference<AgentPlan> plan = new AtomicReference<>();
+    private final AtomicReference<VipTable> table = new AtomicReference<>(VipTable.EMPTY);
+
+    public NodeAgent(KubernetesClient client, Options options, HostCommands host, PrometheusRegistry registry) {
+        this.client = client;
+        this.o = options;
+        this.host = host;
+        this.runDir = Path.of(options.settings().runDir());
+        this.keepalived = new KeepalivedRunner(host, options.keepalivedBin(), runDir,
+                options.settings().dataplane() != Dataplane.IPVS, options.releaseVips());
+        this.metrics = new AgentMetrics(registry, keepalived::restarts,
+                () -> appliedAt == 0 ? 0 : (System.currentTimeMillis() - appliedAt) / 1000.0);
+        this.events = new EventRecorder(client, "vipkeeper-agent", options.nodeName());
+        this.iface = new InterfaceAddresses(host, options.settings().iface());
+        this.vrrp = new VrrpStates(Path.of(options.settings().notifyFifo()), this::onVrrpChange);
+    }
+
+    public void start() throws IOException {
+        Files.createDirectories(runDir.resolve("local"));
+        releaseStaleVips();
+        vrrp.start();
+        String cmNs = o.configMap().namespace();
+        informers.add(client.configMaps().inNamespace(cmNs).withName(o.configMap().name()).inform(trigger(), 0));
+        if (o.watchNamespace() == null) {
+            informers.add(client.services().inAnyNamespace().inform(trigger(), 0));
+            informers.add(client.discovery().v1().endpointSlices().inAnyNamespace().inform(trigger(), 0));
+        } else {
+            informers.add(client.services().inNamespace(o.watchNamespace()).inform(trigger(), 0));
+            informers.add(client.discovery().v1().endpointSlices().inNamespace(o.watchNamespace()).inform(trigger(), 0));
+        }
+        informers.add(client.nodes().inform(trigger(), 0));
+        syncer = new Thread(this::syncLoop, "agent-sync");
+        syncer.start();
+        requestSync();
+    }
+
+    /** At start this node holds nothing: addresses of the VIP table left on the interface by a crashed run go (aledbf #65). */
+    private void releaseStaleVips() {
+        ConfigMap cm;
+        try {
+            cm = client.configMaps().inNamespace(o.configMap().namespace()).withName(o.configMap().name()).get();
+        } catch (KubernetesClientException e) {
+            LOG.warn("cannot read the VIP ConfigMap at start ({}); stale VIPs, if any, are not cleaned", e.getMessage());
+            return;
+        }
+        if (cm == null) {
+            return;
+        }
+        Set<IpAddress> vips = VipConfigMapCodec.decode(cm.getData()).table().entries().keySet();
+        iface.list().ifPresent(addresses -> {
+            for (IpAddress a : addresses) {
+                if (vips.contains(a) && !a.equals(o.nodeIp())) {
+                    LOG.info("removing stale VIP {} left on {} by an earlier run", a, o.settings().iface());
+                    iface.remove(a);
+                }
+            }
+        });
+    }
+
+    private <T> ResourceEventHandler<T> trigger() {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                requestSync();
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                if (oldObj != newObj) { // informer resyncs replay (x, x)
+                    requestSync();
+                }
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                requestSync();
+            }
+        };
+    }
+
+    void requestSync() {
+        synchronized (lock) {
+            long now = System.nanoTime();
+            if (firstPending == 0) {
+                firstPending = now;
+            }
+            lastEvent = now;
+            lock.notifyAll();
+        }
+    }
+
+    private void syncLoop() {
+        while (running) {
+            try {
+                synchronized (lock) {
+                    while (running && firstPending == 0) {
+                        lock.wait();
+                    }
+                    // wait for a quiet period, but never longer than maxDelay after the first change
+                    while (running) {
+                        long now = System.nanoTime();
+                        long due = Math.min(lastEvent + o.debounce().toNanos(), firstPending + o.maxDelay().toNanos());
+                        if (now >= due) {
+                            break;
+                        }
+                        lock.wait(Math.max(1, (due - now) / 1_000_000));
+                    }
+                    firstPending = 0;
+                }
+                if (running) {
+                    sync();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException | IOException e) {
+                LOG.error("sync failed; retrying in a second", e);
+                sleep(1000);
+                requestSync();
+            }
+        }
+    }
+
+    private void sync() throws IOException {
+        if (!informers.stream().allMatch(SharedIndexInformer::hasSynced)) {
+            sleep(100);
+            requestSync();
+            return;
+        }
+        long start = System.nanoTime();
+        ConfigMap cm = cached(informers.get(0), o.configMap().namespace() + "/" + o.configMap().name());
+        if (cm == null) {
+            // no ConfigMap (yet): an empty VIP table, so keepalived runs no instance and holds nothing
+            cm = new ConfigMapBuilder().withNewMetadata().withNamespace(o.configMap().namespace()).withName(o.configMap().name())
+                    .endMetadata().build();
+        }
+        ClusterObjects objects = new ClusterObjects(List.of(cm), list(informers.get(1), Service.class),
+                list(informers.get(2), EndpointSlice.class), List.of(), list(informers.get(3), Node.class), List.of());
+        AgentPipeline.Planned planned = AgentPipeline.planSkippingInvalid(objects, o.configMap(), o.nodeName(), o.nodeIp(), o.settings());
+        AgentPlan next = planned.plan();
+        String keepalivedConf = KeepalivedConfig.render(next);
+        String nft = o.settings().dataplane() == Dataplane.NFTABLES ? NftablesRuleset.render(next) : null;
+        metrics.renderSeconds.observe((System.nanoTime() - start) / 1e9);
+        report(cm, planned, next);
+        table.set(VipConfigMapCodec.decode(cm.getData()).table());
+
+        if (nft != null && !nft.equals(nftApplied)) {
+            // the data plane first, so a node that becomes MASTER already forwards
+            Exec.Result r = host.run(nft, Duration.ofSeconds(15), "nft", "-f", "-");
+            if (r.ok()) {
+                nftApplied = nft;
+                metrics.nftApplies.labelValues("ok").inc();
+            } else {
+                metrics.nftApplies.labelValues("rejected").inc();
+                LOG.error("nft refused the ruleset; the previous one stays: {}", r.message());
+                events.warning(cm, "DataplaneRejected", "nft refused the ruleset on node " + o.nodeName() + ": " + firstLine(r.message()));
+            }
+        }
+        writeTrackFiles(next);
+        KeepalivedRunner.Applied applied = keepalived.apply(keepalivedConf);
+        switch (applied.outcome()) {
+            case UNCHANGED -> { }
+            case STARTED, RELOADED -> {
+                metrics.reloads.labelValues("ok").inc();
+                appliedAt = System.currentTimeMillis();
+                LOG.info("keepalived {} with {} VIP(s) in {} instance(s)", applied.outcome() == KeepalivedRunner.Outcome.STARTED
+                        ? "started" : "reloaded", next.vips().size(), next.instances().size());
+            }
+            case REJECTED -> {
+                metrics.reloads.labelValues("rejected").inc();
+                LOG.error("keepalived -t refused the new configuration; the last good one keeps running: {}", applied.error());
+                events.warning(cm, "ConfigRejected", "keepalived refused the configuration on node " + o.nodeName()
+                        + "; the last good one keeps running: " + firstLine(applied.error()));
+            }
+        }
+        if (applied.outcome() != KeepalivedRunner.Outcome.REJECTED) {
+            plan.set(next);
+            Set<String> names = new HashSet<>();
+            next.instances().forEach(i -> names.add(i.name()));
+            vrrp.retain(names);
+            updateStateGauges();
+        }
+    }
+
+    /** Refused ConfigMap entries and objects: a Warning event on the ConfigMap, a log line and a metric, each. */
+    private void report(ConfigMap cm, AgentPipeline.Planned planned, AgentPlan next) {
+        int rejected = planned.objectErrors().size();
+        for (String e : planned.objectErrors()) {
+            LOG.warn("object left out: {}", e);
+            events.warning(cm, "InvalidObject", e);
+        }
+        for (Report r : next.reports()) {
+            if (r.kind() == Report.Kind.ENTRY_REFUSED) {
+                rejected++;
+                LOG.warn("VIP ConfigMap entry refused: {}", r);
+                events.warning(cm, "InvalidEntry", r.toString());
+            } else {
+                LOG.debug("{}", r);
+            }
+        }
+        if (rejected != (int) metrics.rejectedEntriesNow.get()) {
+            metrics.rejectedEntries.inc(Math.max(0, rejected - (int) metrics.rejectedEntriesNow.get()));
+        }
+        metrics.rejectedEntriesNow.set(rejected);
+    }
+
+    /** externalTrafficPolicy Local: 0 makes this node eligible for the VIP, -254 puts the instance in FAULT. */
+    private void writeTrackFiles(AgentPlan next) throws IOException {
+        Map<IpAddress, ResolvedVip> vips = new HashMap<>();
+        next.vips().forEach(v -> vips.put(v.vip(), v));
+        for (VrrpInstance i : next.instances()) {
+            if (i.trackFilePath() == null) {
+                continue;
+            }
+            boolean local = i.vips().stream().map(vips::get).anyMatch(v -> v != null && v.ports().stream().anyMatch(p -> !p.backends().isEmpty()));
+            String value = local ? "0\n" : "-254\n";
+            Path path = Path.of(i.trackFilePath());
+            if (!value.equals(trackFiles.get(path))) {
+                Path tmp = path.resolveSibling(path.getFileName() + ".new");
+                Files.writeString(tmp, value, StandardCharsets.UTF_8);
+                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                trackFiles.put(path, value);
+            }
+        }
+    }
+
+    private void onVrrpChange(String instance, VrrpStates.State state) {
+        metrics.transitions.labelValues(instance, state.name()).inc();
+        updateStateGauges();
+        AgentPlan p = plan.get();
+        if (state != VrrpStates.State.MASTER || p == null) {
+            return;
+        }
+        for (VrrpInstance i : p.instances()) {
+            if (!i.name().equals(instance)) {
+                continue;
+            }
+            for (IpAddress vip : i.vips()) {
+                VipEntry e = table.get().entries().get(vip);
+                if (e == null) {
+                    continue;
+                }
+                for (VipTarget t : e.targets()) {
+                    announce(t.service(), vip);
+                }
+            }
+        }
+    }
+
+    /** Records on the Service which node holds its VIP, so {@code kubectl describe svc} shows it. */
+    private void announce(ServiceRef ref, IpAddress vip) {
+        try {
+            Service s = client.services().inNamespace(ref.namespace()).withName(ref.name()).get();
+            if (s == null) {
+                return;
+            }
+            Map<String, String> ann = s.getMetadata().getAnnotations();
+            if (!o.nodeName().equals(ann == null ? null : ann.get(ANNOUNCING_NODE))) {
+                String path = "/metadata/annotations/" + ANNOUNCING_NODE.replace("~", "~0").replace("/", "~1");
+                // node names are checked DNS subdomains (NodeIdentity), safe inside the JSON string
+                String patch = ann == null || ann.isEmpty()
+                        ? "[{\"op\":\"add\",\"path\":\"/metadata/annotations\",\"value\":{\"" + ANNOUNCING_NODE + "\":\"" + o.nodeName() + "\"}}]"
+                        : "[{\"op\":\"add\",\"path\":\"" + path + "\",\"value\":\"" + o.nodeName() + "\"}]";
+                client.services().inNamespace(ref.namespace()).withName(ref.name()).patch(PatchContext.of(PatchType.JSON), patch);
+            }
+            events.normal(s, "VIPAnnounced", "node " + o.nodeName() + " holds " + vip + " (VRRP MASTER)");
+        } catch (KubernetesClientException e) {
+            LOG.warn("could not record the announcing node on {}: {}", ref, e.getMessage());
+        }
+    }
+
+    private void updateStateGauges() {
+        AgentPlan p = plan.get();
+        if (p == null) {
+            return;
+        }
+        metrics.vrrpState.clear();
+        for (VrrpInstance i : p.instances()) {
+            int v = switch (vrrp.of(i.name())) {
+                case BACKUP -> 1;
+                case MASTER -> 2;
+                case FAULT -> 3;
+                default -> 0;
+            };
+            for (IpAddress vip : i.vips()) {
+                metrics.vrrpState.labelValues(vip.toString(), i.name()).set(v);
+            }
+        }
+    }
+
+    /** Empty when healthy; else why not (served on /healthz): keepalived down, or the interface disagrees with the state. */
+    public Optional<String> health() {
+        if (plan.get() != null && !plan.get().instances().isEmpty() && !keepalived.alive()) {
+            return Optional.of("keepalived is not running");
+        }
+        AgentPlan p = plan.get();
+        if (p == null) {
+            return Optional.empty();
+        }
+        Optional<List<IpAddress>> on = iface.list();
+        if (on.isEmpty()) {
+            return Optional.of("cannot read the addresses of " + o.settings().iface());
+        }
+        for (VrrpInstance i : p.instances()) {
+            VrrpStates.State s = vrrp.of(i.name());
+            for (IpAddress vip : i.vips()) {
+                boolean held = on.get().contains(vip);
+                if (s == VrrpStates.State.MASTER && !held) {
+                    return Optional.of("instance " + i.name() + " is MASTER but " + vip + " is not on " + o.settings().iface());
+                }
+                if ((s == VrrpStates.State.BACKUP || s == VrrpStates.State.FAULT) && held) {
+                    return Optional.of("instance " + i.name() + " is " + s + " but " + vip + " is on " + o.settings().iface());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Ready once the caches are synced and a configuration is applied. */
+    public Optional<String> readiness() {
+        if (!informers.stream().allMatch(SharedIndexInformer::hasSynced)) {
+            return Optional.of("caches are not synced yet");
+        }
+        return plan.get() == null ? Optional.of("no configuration applied yet") : health();
+    }
+
+    /** The VRRP state of each instance (for status output and tests). */
+    public Map<String, VrrpStates.State> states() {
+        return vrrp.snapshot();
+    }
+
+    KeepalivedRunner keepalived() {
+        return keepalived;
+    }
+
+    private static <T> List<T> list(SharedIndexInformer<?> informer, Class<T> type) {
+        List<T> out = new ArrayList<>();
+        for (Object x : informer.getStore().list()) {
+            out.add(type.cast(x));
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ConfigMap cached(SharedIndexInformer<?> informer, String key) {
+        return ((SharedIndexInformer<ConfigMap>) informer).getStore().getByKey(key);
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops keepalived (it drops its VIPs), removes any VIP still on the interface and the nftables table. */
+    @Override
+    public void close() {
+        running = false;
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+        if (syncer != null) {
+            syncer.interrupt();
+            try {
+                syncer.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        informers.forEach(SharedIndexInformer::close);
+        keepalived.close();
+        vrrp.allStopped();
+        if (o.releaseVips()) {
+            Set<IpAddress> vips = table.get().entries().keySet();
+            iface.list().ifPresent(addresses -> addresses.stream().filter(vips::contains).forEach(iface::remove));
+        }
+        if (nftApplied != null) {
+            host.run(Duration.ofSeconds(10), "nft", "delete", "table", NftablesRuleset.TABLE.split(" ")[0], NftablesRuleset.TABLE.split(" ")[1]);
+        }
+        vrrp.close();
+        events.close();
+    }
+}
