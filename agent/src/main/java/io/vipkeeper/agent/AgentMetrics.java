@@ -30,9 +30,9 @@ final class AgentMetrics {
                 .labelNames("result").register(registry);
         nftApplies = Counter.builder().name("vipkeeper_nftables_applies_total").help("nftables rulesets applied, by result")
                 .labelNames("result").register(registry);
-        rejectedEntries = Counter.builder().name("vipkeeper_rejected_entries_total")
+        rejectedEntries = Counter.builder().name("vipkeeper_entries_refused_total")
                 .help("VIP ConfigMap entries and objects refused because a value did not parse").register(registry);
-        rejectedEntriesNow = Gauge.builder().name("vipkeeper_rejected_entries")
+        rejectedEntriesNow = Gauge.builder().name("vipkeeper_entries_refused_in_force")
                 .help("VIP ConfigMap entries and objects refused in the configuration now applied").register(registry);
         renderSeconds = Histogram.builder().name("vipkeeper_render_duration_seconds").help("Time to plan and render the configuration")
                 .classicUpperBounds(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1).register(registry);

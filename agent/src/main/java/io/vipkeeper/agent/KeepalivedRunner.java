@@ -72,7 +72,7 @@ final class KeepalivedRunner implements AutoCloseable {
         Files.move(tmp, config, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         running = bytes;
         if (supervisor == null) {
-            supervisor = new Supervisor("keepalived", host.command(command()), p -> { });
+            supervisor = new Supervisor("keepalived", host.command(command()), this::killLeftovers);
             supervisor.start();
             return new Applied(Outcome.STARTED, null);
         }
@@ -121,6 +121,31 @@ final class KeepalivedRunner implements AutoCloseable {
             return p != null && p.isAlive() && p.pid() == pid ? pid : null;
         } catch (IOException | NumberFormatException e) {
             return null;
+        }
+    }
+
+    /**
+     * A keepalived killed with SIGKILL leaves its VRRP and checker children running for a moment, and a new
+     * keepalived that finds their pid files exits at once ("daemon is already running"): stop them first.
+     */
+    private void killLeftovers() {
+        for (String f : List.of("vrrp.pid", "checkers.pid", "keepalived.pid")) {
+            Path file = runDir.resolve(f);
+            try {
+                long pid = Long.parseLong(Files.readString(file).strip());
+                ProcessHandle.of(pid).filter(h -> h.info().command().map(c -> c.endsWith("keepalived")).orElse(false))
+                        .ifPresent(h -> {
+                            h.destroyForcibly();
+                            try {
+                                h.onExit().get(2, java.util.concurrent.TimeUnit.SECONDS);
+                            } catch (Exception e) {
+                                LOG.warn("leftover keepalived process {} did not exit", pid);
+                            }
+                        });
+                Files.deleteIfExists(file);
+            } catch (IOException | NumberFormatException e) {
+                // no such file, or garbage in it: nothing to stop
+            }
         }
     }
 

@@ -79,6 +79,8 @@ public final class NodeAgent implements AutoCloseable {
     private volatile long appliedAt;
     private String nftApplied;
     private final Map<Path, String> trackFiles = new HashMap<>();
+    /** "ns/svc@vip" this node has recorded as announcing (cleared when it stops being MASTER). */
+    private final Set<String> announced = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The plan in force and the VIP table it came from (read by VRRP callbacks and health checks). */
     private final AtomicReference<AgentPlan> plan = new AtomicReference<>();
     private final AtomicReference<VipTable> table = new AtomicReference<>(VipTable.EMPTY);
@@ -260,6 +262,11 @@ public final class NodeAgent implements AutoCloseable {
             next.instances().forEach(i -> names.add(i.name()));
             vrrp.retain(names);
             updateStateGauges();
+            for (VrrpInstance i : next.instances()) {
+                if (vrrp.of(i.name()) == VrrpStates.State.MASTER) {
+                    announceAll(i); // VIPs added to an instance that is already MASTER
+                }
+            }
         }
     }
 
@@ -309,19 +316,29 @@ public final class NodeAgent implements AutoCloseable {
         metrics.transitions.labelValues(instance, state.name()).inc();
         updateStateGauges();
         AgentPlan p = plan.get();
-        if (state != VrrpStates.State.MASTER || p == null) {
+        if (p == null) {
             return;
         }
         for (VrrpInstance i : p.instances()) {
-            if (!i.name().equals(instance)) {
+            if (i.name().equals(instance)) {
+                if (state == VrrpStates.State.MASTER) {
+                    announceAll(i);
+                } else {
+                    i.vips().forEach(v -> announced.removeIf(k -> k.endsWith("@" + v)));
+                }
+            }
+        }
+    }
+
+    /** Announces every Service behind the instance's VIPs, once per (Service, VIP) while this node holds it. */
+    private void announceAll(VrrpInstance i) {
+        for (IpAddress vip : i.vips()) {
+            VipEntry e = table.get().entries().get(vip);
+            if (e == null) {
                 continue;
             }
-            for (IpAddress vip : i.vips()) {
-                VipEntry e = table.get().entries().get(vip);
-                if (e == null) {
-                    continue;
-                }
-                for (VipTarget t : e.targets()) {
+            for (VipTarget t : e.targets()) {
+                if (announced.add(t.service() + "@" + vip)) {
                     announce(t.service(), vip);
                 }
             }

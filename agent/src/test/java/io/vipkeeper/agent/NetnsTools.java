@@ -42,6 +42,15 @@ final class NetnsTools implements AutoCloseable {
         return run(full);
     }
 
+    /** Output of a command in the namespace, or "" when it could not run (for polling). */
+    String inNsQuiet(String... cmd) {
+        try {
+            return inNs(cmd).output();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     static Result run(List<String> cmd) throws IOException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {

@@ -113,15 +113,15 @@ public final class KeepalivedConfig {
         if (s.notifyScript() != null) {
             b.append("  notify ").append(s.notifyScript()).append('\n');
         }
-        if (i.unicastSrc() != null) {
+        // unicast with no peer (a one-node cluster, or before the others are known) is a warning that makes
+        // keepalived -t fail; with nobody to advertise to, the instance is rendered without unicast until a peer comes
+        if (i.unicastSrc() != null && !i.peers().isEmpty()) {
             b.append("  unicast_src_ip ").append(i.unicastSrc()).append('\n');
-            if (!i.peers().isEmpty()) {
-                b.append("  unicast_peer {\n");
-                for (IpAddress p : i.peers()) {
-                    b.append("    ").append(p).append('\n');
-                }
-                b.append("  }\n");
+            b.append("  unicast_peer {\n");
+            for (IpAddress p : i.peers()) {
+                b.append("    ").append(p).append('\n');
             }
+            b.append("  }\n");
         }
         b.append("  virtual_ipaddress {\n");
         for (IpAddress v : i.vips()) {

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,17 +26,18 @@ public final class Supervisor implements AutoCloseable {
     private final String name;
     private final List<String> command;
     private final Logger log;
-    private final Consumer<Process> onStart;
+    private final Runnable beforeStart;
     private final AtomicReference<Process> current = new AtomicReference<>();
     private final AtomicInteger restarts = new AtomicInteger();
     private volatile boolean running;
     private Thread thread;
 
-    public Supervisor(String name, List<String> command, Consumer<Process> onStart) {
+    /** {@code beforeStart} runs before every start (e.g. to clear what a killed child left behind). */
+    public Supervisor(String name, List<String> command, Runnable beforeStart) {
         this.name = name;
         this.command = List.copyOf(command);
         this.log = LoggerFactory.getLogger(name);
-        this.onStart = onStart;
+        this.beforeStart = beforeStart;
     }
 
     public synchronized void start() {
@@ -70,6 +70,7 @@ public final class Supervisor implements AutoCloseable {
         boolean first = true;
         while (running) {
             long started = System.nanoTime();
+            beforeStart.run();
             Process p;
             try {
                 p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -84,8 +85,7 @@ public final class Supervisor implements AutoCloseable {
             }
             first = false;
             current.set(p);
-            log.info("started {} (pid {})", command.get(0), p.pid());
-            onStart.accept(p);
+            log.info("started {} (pid {})", name, p.pid());
             pump(p);
             int code = waitFor(p);
             current.set(null);
@@ -95,7 +95,7 @@ public final class Supervisor implements AutoCloseable {
             if (Duration.ofNanos(System.nanoTime() - started).compareTo(STABLE) > 0) {
                 backoff = MIN_BACKOFF;
             }
-            log.warn("{} exited with code {}; starting it again in {} ms", command.get(0), code, backoff.toMillis());
+            log.warn("{} exited with code {}; starting it again in {} ms", name, code, backoff.toMillis());
             sleep(backoff);
             backoff = next(backoff);
         }
@@ -147,7 +147,7 @@ public final class Supervisor implements AutoCloseable {
             p.destroy();
             try {
                 if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                    log.warn("{} did not stop within {} ms; killing it", command.get(0), grace.toMillis());
+                    log.warn("{} did not stop within {} ms; killing it", name, grace.toMillis());
                     p.destroyForcibly();
                     p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
                 }

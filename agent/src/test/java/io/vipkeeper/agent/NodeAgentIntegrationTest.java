@@ -1,0 +1,233 @@
+package io.vipkeeper.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.vipkeeper.core.agent.AgentSettings;
+import io.vipkeeper.core.agent.Dataplane;
+import io.vipkeeper.core.agent.InterfaceName;
+import io.vipkeeper.core.names.ServiceRef;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent against the in-memory API, with a real keepalived and nft in a network namespace the test makes
+ * (eth0 = 192.0.2.11/24, a veth whose peer stays in the namespace so the link has carrier).
+ */
+class NodeAgentIntegrationTest {
+
+    KubernetesMockServer server;
+    KubernetesClient client;
+    NetnsTools ns;
+    Path runDir;
+    PrometheusRegistry registry;
+    NodeAgent agent;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        assumeTrue(NetnsTools.usable(), "needs root and iproute2");
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        server.init(InetAddress.getByName("127.0.0.1"), 0);
+        client = server.createClient();
+        ns = new NetnsTools();
+        check(ns.inNs("ip", "addr", "add", "192.0.2.11/24", "dev", "eth0"));
+        ns.inNs("ip", "link", "set", "eth0p", "up"); // a veth has carrier only when its peer is up
+        runDir = Files.createTempDirectory("vk-agent-");
+        client.nodes().resource(node("node-a", "192.0.2.11")).create();
+        client.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withNamespace("kube-system").withName("vip-configmap")
+                .endMetadata().addToData("192.0.2.240", "").build()).create();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (agent != null) {
+            agent.close();
+        }
+        if (ns != null) {
+            ns.close();
+        }
+        if (client != null) {
+            client.close();
+            try {
+                server.destroy();
+            } catch (IllegalStateException e) {
+                // the mock web server sometimes waits out its shutdown for a dropped watch
+            }
+        }
+        if (runDir != null) {
+            try (var files = Files.walk(runDir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    static io.fabric8.kubernetes.api.model.Node node(String name, String ip) {
+        return new NodeBuilder().withNewMetadata().withName(name).endMetadata()
+                .withNewStatus().addNewAddress().withType("InternalIP").withAddress(ip).endAddress().endStatus().build();
+    }
+
+    NodeAgent start(boolean unicast) throws Exception {
+        AgentSettings settings = AgentSettings.builder(InterfaceName.parse("eth0")).dataplane(Dataplane.NFTABLES).useUnicast(unicast)
+                .runDir(runDir.toString()).build();
+        registry = new PrometheusRegistry();
+        agent = new NodeAgent(client, new NodeAgent.Options(new ServiceRef("kube-system", "vip-configmap"), "node-a", null, null,
+                settings, "keepalived", true, Duration.ofMillis(100), Duration.ofMillis(1000)), HostCommands.inNetns(ns.ns), registry);
+        agent.start();
+        return agent;
+    }
+
+    List<String> addresses() throws Exception {
+        return ns.inNs("ip", "-o", "addr", "show", "dev", "eth0").output().lines()
+                .map(l -> l.trim().split("\\s+")[3].split("/")[0]).toList();
+    }
+
+    boolean holds(String ip) {
+        try {
+            return addresses().contains(ip);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    double reloads() {
+        return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals("vipkeeper_keepalived_reloads"))
+                .flatMap(s -> ((CounterSnapshot) s).getDataPoints().stream())
+                .filter(d -> d.getLabels().get("result").equals("ok")).mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
+    }
+
+    static void await(BooleanSupplier c, String what, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (c.getAsBoolean()) {
+                return;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        assertThat(c.getAsBoolean()).as("timed out after %s waiting for %s", limit, what).isTrue();
+    }
+
+    static void check(NetnsTools.Result r) {
+        assertThat(r.code()).as(r.output()).isZero();
+    }
+
+    @Test
+    void holdsVipsForwardsReloadsOnceAndReleasesOnStop() throws Exception {
+        start(false);
+        await(() -> holds("192.0.2.240"), "the hand-written VIP on eth0", Duration.ofSeconds(10));
+        await(() -> agent.health().isEmpty(), "healthy", Duration.ofSeconds(5));
+        assertThat(agent.states()).containsValue(VrrpStates.State.MASTER);
+        double before = reloads();
+
+        // a Service with a ready endpoint behind a new VIP: one reload, the VIP held, a DNAT rule for it
+        client.services().resource(new ServiceBuilder().withNewMetadata().withNamespace("default").withName("web").endMetadata()
+                .withNewSpec().withType("LoadBalancer").addNewPort().withName("http").withProtocol("TCP").withPort(80)
+                .withNewTargetPort(8080).endPort().endSpec().build()).create();
+        client.discovery().v1().endpointSlices().resource(new EndpointSliceBuilder().withNewMetadata().withNamespace("default")
+                .withName("web-abc").addToLabels("kubernetes.io/service-name", "web").endMetadata().withAddressType("IPv4")
+                .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
+                .addNewEndpoint().withAddresses("192.0.2.101").withNewConditions().withReady(true).endConditions().endEndpoint().build()).create();
+        client.configMaps().inNamespace("kube-system").withName("vip-configmap")
+                .edit(cm -> new ConfigMapBuilder(cm).addToData("192.0.2.241", "default/web").build());
+        await(() -> holds("192.0.2.241"), "the Service's VIP on eth0", Duration.ofSeconds(10));
+        await(() -> ns.inNsQuiet("nft", "list", "table", "inet", "vipkeeper").contains("192.0.2.101"), "DNAT to the endpoint", Duration.ofSeconds(5));
+        Thread.sleep(1500);
+        assertThat(reloads() - before).isEqualTo(1.0);
+        await(() -> "node-a".equals(client.services().inNamespace("default").withName("web").get().getMetadata().getAnnotations()
+                .get(NodeAgent.ANNOUNCING_NODE)), "announcing-node annotation", Duration.ofSeconds(5));
+
+        // a change that does not change the configuration: no reload
+        client.services().inNamespace("default").withName("web").edit(s -> new ServiceBuilder(s).editMetadata()
+                .addToLabels("unrelated", "yes").endMetadata().build());
+        Thread.sleep(1500);
+        assertThat(reloads() - before).isEqualTo(1.0);
+
+        // keepalived killed: started again, VIPs back
+        long pid = agent.keepalived().process().pid();
+        NetnsTools.run(List.of("kill", "-9", Long.toString(pid)));
+        await(() -> agent.keepalived().process() != null && agent.keepalived().process().pid() != pid && holds("192.0.2.241"),
+                "keepalived restarted and the VIP back", Duration.ofSeconds(15));
+        assertThat(agent.keepalived().restarts()).isEqualTo(1);
+
+        // stop (what SIGTERM does): VIPs leave the interface, the nft table goes
+        agent.close();
+        agent = null;
+        assertThat(addresses()).doesNotContain("192.0.2.240", "192.0.2.241");
+        assertThat(ns.inNsQuiet("nft", "list", "tables")).doesNotContain("vipkeeper");
+    }
+
+    @Test
+    void staleVipsOfACrashedRunAreRemovedAtStart() throws Exception {
+        check(ns.inNs("ip", "addr", "add", "192.0.2.240/32", "dev", "eth0"));
+        check(ns.inNs("ip", "addr", "add", "198.51.100.9/32", "dev", "eth0")); // not ours: must stay
+        client.configMaps().inNamespace("kube-system").withName("vip-configmap")
+                .edit(cm -> new ConfigMapBuilder(cm).addToData("192.0.2.242", "").build());
+        check(ns.inNs("ip", "addr", "add", "192.0.2.242/32", "dev", "eth0"));
+        NodeAgent a = start(false);
+        assertThat(a).isNotNull();
+        // right after start (before keepalived is MASTER) the stale copies are gone and the foreign address stays
+        assertThat(addresses()).contains("198.51.100.9");
+        await(() -> holds("192.0.2.240") && holds("192.0.2.242"), "held again by keepalived", Duration.ofSeconds(10));
+        assertThat(addresses()).contains("198.51.100.9");
+    }
+
+    @Test
+    void aNewNodeBecomesAUnicastPeerWithoutRestartingKeepalived() throws Exception {
+        start(true);
+        await(() -> holds("192.0.2.240"), "VIP held", Duration.ofSeconds(10));
+        long pid = agent.keepalived().process().pid();
+        client.nodes().resource(node("node-b", "192.0.2.12")).create();
+        await(() -> {
+            try {
+                return Files.readString(runDir.resolve("keepalived.conf")).contains("192.0.2.12");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, "node-b in unicast_peer", Duration.ofSeconds(5));
+        Thread.sleep(500);
+        assertThat(agent.keepalived().process().pid()).isEqualTo(pid);
+        assertThat(agent.keepalived().restarts()).isZero();
+        assertThat(holds("192.0.2.240")).isTrue();
+    }
+
+    @Test
+    void aConfigurationKeepalivedRefusesIsNeverApplied() throws Exception {
+        try (KeepalivedRunner k = new KeepalivedRunner(HostCommands.inNetns(ns.ns), "keepalived", runDir, true, true)) {
+            String good = "global_defs {\n  vrrp_version 3\n}\nvrrp_instance vips {\n  state BACKUP\n  interface eth0\n"
+                    + "  virtual_router_id 50\n  priority 100\n  nopreempt\n  advert_int 0.1\n  virtual_ipaddress {\n    192.0.2.250\n  }\n}\n";
+            assertThat(k.apply(good).outcome()).isEqualTo(KeepalivedRunner.Outcome.STARTED);
+            await(() -> holds("192.0.2.250"), "VIP of the good configuration", Duration.ofSeconds(10));
+            long pid = k.process().pid();
+            KeepalivedRunner.Applied bad = k.apply(good.replace("interface eth0", "interface eth7"));
+            assertThat(bad.outcome()).isEqualTo(KeepalivedRunner.Outcome.REJECTED);
+            assertThat(bad.error()).isNotBlank();
+            assertThat(Files.readString(runDir.resolve("keepalived.conf"))).isEqualTo(good);
+            assertThat(k.process().pid()).isEqualTo(pid);
+            assertThat(holds("192.0.2.250")).isTrue();
+            assertThat(k.apply(good).outcome()).isEqualTo(KeepalivedRunner.Outcome.UNCHANGED);
+        }
+    }
+}
