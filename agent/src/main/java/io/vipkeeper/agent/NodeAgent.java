@@ -19,6 +19,7 @@ import io.vipkeeper.core.agent.ResolvedVip;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.render.AgentPlan;
+import io.vipkeeper.core.render.HaproxyConfig;
 import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.core.render.NftablesRuleset;
 import io.vipkeeper.core.render.VrrpInstance;
@@ -67,7 +68,8 @@ public final class NodeAgent implements AutoCloseable {
     private final Path runDir;
     private final AgentMetrics metrics;
     private final EventRecorder events;
-    private final KeepalivedRunner keepalived;
+    private final CheckedDaemon keepalived;
+    private final CheckedDaemon haproxy;
     private final InterfaceAddresses iface;
     private final VrrpStates vrrp;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
@@ -90,8 +92,9 @@ public final class NodeAgent implements AutoCloseable {
         this.o = options;
         this.host = host;
         this.runDir = Path.of(options.settings().runDir());
-        this.keepalived = new KeepalivedRunner(host, options.keepalivedBin(), runDir,
+        this.keepalived = CheckedDaemon.keepalived(host, options.keepalivedBin(), runDir,
                 options.settings().dataplane() != Dataplane.IPVS, options.releaseVips());
+        this.haproxy = options.settings().dataplane() == Dataplane.HAPROXY ? CheckedDaemon.haproxy(host, "haproxy", runDir) : null;
         this.metrics = new AgentMetrics(registry, keepalived::restarts,
                 () -> appliedAt == 0 ? 0 : (System.currentTimeMillis() - appliedAt) / 1000.0);
         this.events = new EventRecorder(client, "vipkeeper-agent", options.nodeName());
@@ -239,14 +242,24 @@ public final class NodeAgent implements AutoCloseable {
                 events.warning(cm, "DataplaneRejected", "nft refused the ruleset on node " + o.nodeName() + ": " + firstLine(r.message()));
             }
         }
+        if (haproxy != null) {
+            // haproxy first: it binds the VIPs transparently, so it is ready before keepalived moves one here
+            CheckedDaemon.Applied h = haproxy.apply(HaproxyConfig.render(next));
+            if (h.outcome() == CheckedDaemon.Outcome.REJECTED) {
+                metrics.reloads.labelValues("rejected").inc();
+                LOG.error("haproxy -c refused the new configuration; the last good one keeps running: {}", h.error());
+                events.warning(cm, "ConfigRejected", "haproxy refused the configuration on node " + o.nodeName()
+                        + "; the last good one keeps running: " + firstLine(h.error()));
+            }
+        }
         writeTrackFiles(next);
-        KeepalivedRunner.Applied applied = keepalived.apply(keepalivedConf);
+        CheckedDaemon.Applied applied = keepalived.apply(keepalivedConf);
         switch (applied.outcome()) {
             case UNCHANGED -> { }
             case STARTED, RELOADED -> {
                 metrics.reloads.labelValues("ok").inc();
                 appliedAt = System.currentTimeMillis();
-                LOG.info("keepalived {} with {} VIP(s) in {} instance(s)", applied.outcome() == KeepalivedRunner.Outcome.STARTED
+                LOG.info("keepalived {} with {} VIP(s) in {} instance(s)", applied.outcome() == CheckedDaemon.Outcome.STARTED
                         ? "started" : "reloaded", next.vips().size(), next.instances().size());
             }
             case REJECTED -> {
@@ -256,7 +269,7 @@ public final class NodeAgent implements AutoCloseable {
                         + "; the last good one keeps running: " + firstLine(applied.error()));
             }
         }
-        if (applied.outcome() != KeepalivedRunner.Outcome.REJECTED) {
+        if (applied.outcome() != CheckedDaemon.Outcome.REJECTED) {
             plan.set(next);
             Set<String> names = new HashSet<>();
             next.instances().forEach(i -> names.add(i.name()));
@@ -391,6 +404,9 @@ public final class NodeAgent implements AutoCloseable {
         if (plan.get() != null && !plan.get().instances().isEmpty() && !keepalived.alive()) {
             return Optional.of("keepalived is not running");
         }
+        if (haproxy != null && plan.get() != null && !haproxy.alive()) {
+            return Optional.of("haproxy is not running");
+        }
         AgentPlan p = plan.get();
         if (p == null) {
             return Optional.empty();
@@ -427,7 +443,7 @@ public final class NodeAgent implements AutoCloseable {
         return vrrp.snapshot();
     }
 
-    KeepalivedRunner keepalived() {
+    CheckedDaemon keepalived() {
         return keepalived;
     }
 
@@ -473,6 +489,9 @@ public final class NodeAgent implements AutoCloseable {
         }
         informers.forEach(SharedIndexInformer::close);
         keepalived.close();
+        if (haproxy != null) {
+            haproxy.close();
+        }
         vrrp.allStopped();
         if (o.releaseVips()) {
             Set<IpAddress> vips = table.get().entries().keySet();

@@ -51,6 +51,7 @@ class NodeAgentIntegrationTest {
         ns = new NetnsTools();
         check(ns.inNs("ip", "addr", "add", "192.0.2.11/24", "dev", "eth0"));
         ns.inNs("ip", "link", "set", "eth0p", "up"); // a veth has carrier only when its peer is up
+        ns.inNs("ip", "link", "set", "lo", "up"); // traffic between the namespace's own addresses goes through lo
         runDir = Files.createTempDirectory("vk-agent-");
         client.nodes().resource(node("node-a", "192.0.2.11")).create();
         client.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withNamespace("kube-system").withName("vip-configmap")
@@ -86,7 +87,11 @@ class NodeAgentIntegrationTest {
     }
 
     NodeAgent start(boolean unicast) throws Exception {
-        AgentSettings settings = AgentSettings.builder(InterfaceName.parse("eth0")).dataplane(Dataplane.NFTABLES).useUnicast(unicast)
+        return start(unicast, Dataplane.NFTABLES);
+    }
+
+    NodeAgent start(boolean unicast, Dataplane dataplane) throws Exception {
+        AgentSettings settings = AgentSettings.builder(InterfaceName.parse("eth0")).dataplane(dataplane).useUnicast(unicast)
                 .runDir(runDir.toString()).build();
         registry = new PrometheusRegistry();
         agent = new NodeAgent(client, new NodeAgent.Options(new ServiceRef("kube-system", "vip-configmap"), "node-a", null, null,
@@ -215,19 +220,45 @@ class NodeAgentIntegrationTest {
 
     @Test
     void aConfigurationKeepalivedRefusesIsNeverApplied() throws Exception {
-        try (KeepalivedRunner k = new KeepalivedRunner(HostCommands.inNetns(ns.ns), "keepalived", runDir, true, true)) {
+        try (CheckedDaemon k = CheckedDaemon.keepalived(HostCommands.inNetns(ns.ns), "keepalived", runDir, true, true)) {
             String good = "global_defs {\n  vrrp_version 3\n}\nvrrp_instance vips {\n  state BACKUP\n  interface eth0\n"
                     + "  virtual_router_id 50\n  priority 100\n  nopreempt\n  advert_int 0.1\n  virtual_ipaddress {\n    192.0.2.250\n  }\n}\n";
-            assertThat(k.apply(good).outcome()).isEqualTo(KeepalivedRunner.Outcome.STARTED);
+            assertThat(k.apply(good).outcome()).isEqualTo(CheckedDaemon.Outcome.STARTED);
             await(() -> holds("192.0.2.250"), "VIP of the good configuration", Duration.ofSeconds(10));
             long pid = k.process().pid();
-            KeepalivedRunner.Applied bad = k.apply(good.replace("interface eth0", "interface eth7"));
-            assertThat(bad.outcome()).isEqualTo(KeepalivedRunner.Outcome.REJECTED);
+            CheckedDaemon.Applied bad = k.apply(good.replace("interface eth0", "interface eth7"));
+            assertThat(bad.outcome()).isEqualTo(CheckedDaemon.Outcome.REJECTED);
             assertThat(bad.error()).isNotBlank();
             assertThat(Files.readString(runDir.resolve("keepalived.conf"))).isEqualTo(good);
             assertThat(k.process().pid()).isEqualTo(pid);
             assertThat(holds("192.0.2.250")).isTrue();
-            assertThat(k.apply(good).outcome()).isEqualTo(KeepalivedRunner.Outcome.UNCHANGED);
+            assertThat(k.apply(good).outcome()).isEqualTo(CheckedDaemon.Outcome.UNCHANGED);
+        }
+    }
+
+    @Test
+    void haproxyDataPlaneForwardsThroughTheVip() throws Exception {
+        // a backend on the node's own address, started in the namespace; bounded by the test's teardown
+        Process backend = new ProcessBuilder("ip", "netns", "exec", ns.ns, "python3", "-m", "http.server", "--bind", "192.0.2.11", "18080")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            client.services().resource(new ServiceBuilder().withNewMetadata().withNamespace("default").withName("web").endMetadata()
+                    .withNewSpec().withType("LoadBalancer").addNewPort().withName("http").withProtocol("TCP").withPort(80)
+                    .withNewTargetPort(18080).endPort().endSpec().build()).create();
+            client.discovery().v1().endpointSlices().resource(new EndpointSliceBuilder().withNewMetadata().withNamespace("default")
+                    .withName("web-abc").addToLabels("kubernetes.io/service-name", "web").endMetadata().withAddressType("IPv4")
+                    .addNewPort().withName("http").withProtocol("TCP").withPort(18080).endPort()
+                    .addNewEndpoint().withAddresses("192.0.2.11").withNewConditions().withReady(true).endConditions().endEndpoint().build()).create();
+            client.configMaps().inNamespace("kube-system").withName("vip-configmap")
+                    .edit(cm -> new ConfigMapBuilder(cm).addToData("192.0.2.241", "default/web").build());
+            start(false, Dataplane.HAPROXY);
+            await(() -> holds("192.0.2.241"), "the VIP", Duration.ofSeconds(10));
+            await(() -> ns.inNsQuiet("curl", "-s", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}", "http://192.0.2.241/").equals("200"),
+                    "HTTP 200 through haproxy on the VIP", Duration.ofSeconds(10));
+            assertThat(Files.readString(runDir.resolve("haproxy.cfg"))).contains("server s1 192.0.2.11:18080 check");
+            await(() -> agent.health().isEmpty(), "healthy", Duration.ofSeconds(5));
+        } finally {
+            backend.destroyForcibly();
         }
     }
 }
