@@ -76,6 +76,7 @@ public final class NodeAgent implements AutoCloseable {
     private final Object lock = new Object();
     private long firstPending;
     private long lastEvent;
+    private long lastSync;
     private volatile boolean running = true;
     private Thread syncer;
     private volatile long appliedAt;
@@ -183,10 +184,14 @@ public final class NodeAgent implements AutoCloseable {
                     while (running && firstPending == 0) {
                         lock.wait();
                     }
-                    // wait for a quiet period, but never longer than maxDelay after the first change
+                    // wait for a quiet period, but never longer than maxDelay after the first change; and apply at
+                    // most once per maxDelay, so a burst of changes of T seconds makes at most T/maxDelay + 1 reloads
                     while (running) {
                         long now = System.nanoTime();
                         long due = Math.min(lastEvent + o.debounce().toNanos(), firstPending + o.maxDelay().toNanos());
+                        if (lastSync != 0) {
+                            due = Math.max(due, lastSync + o.maxDelay().toNanos());
+                        }
                         if (now >= due) {
                             break;
                         }
@@ -195,6 +200,7 @@ public final class NodeAgent implements AutoCloseable {
                     firstPending = 0;
                 }
                 if (running) {
+                    lastSync = System.nanoTime();
                     sync();
                 }
             } catch (InterruptedException e) {

@@ -114,7 +114,11 @@ class NodeAgentIntegrationTest {
     }
 
     double reloads() {
-        return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals("vipkeeper_keepalived_reloads"))
+        return counter("vipkeeper_keepalived_reloads");
+    }
+
+    double counter(String name) {
+        return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals(name))
                 .flatMap(s -> ((CounterSnapshot) s).getDataPoints().stream())
                 .filter(d -> d.getLabels().get("result").equals("ok")).mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
     }
@@ -260,5 +264,60 @@ class NodeAgentIntegrationTest {
         } finally {
             backend.destroyForcibly();
         }
+    }
+
+    /** A burst of endpoint changes is coalesced: applies are bounded by the burst's length over the maximum delay. */
+    @Test
+    void aBurstOfEndpointChangesIsCoalesced() throws Exception {
+        client.services().resource(new ServiceBuilder().withNewMetadata().withNamespace("default").withName("web").endMetadata()
+                .withNewSpec().withType("LoadBalancer").addNewPort().withName("http").withProtocol("TCP").withPort(80)
+                .withNewTargetPort(8080).endPort().endSpec().build()).create();
+        for (int k = 0; k < 4; k++) {
+            client.discovery().v1().endpointSlices().resource(slice(k, 0)).create();
+        }
+        client.configMaps().inNamespace("kube-system").withName("vip-configmap")
+                .edit(cm -> new ConfigMapBuilder(cm).addToData("192.0.2.241", "default/web").build());
+        start(false);
+        await(() -> holds("192.0.2.241"), "VIP", Duration.ofSeconds(10));
+        Thread.sleep(1500);
+        double before = counter("vipkeeper_nftables_applies") + reloads();
+        int updates = 1000;
+        long t0 = System.nanoTime();
+        // four slices, each updated in order by its own thread (one writer per object, as the endpoint controller)
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        java.util.List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+        for (int k = 0; k < 4; k++) {
+            int slice = k;
+            fs.add(pool.submit(() -> {
+                for (int n = 1; n <= updates / 4; n++) {
+                    client.discovery().v1().endpointSlices().resource(slice(slice, n)).update();
+                }
+            }));
+        }
+        for (var f : fs) {
+            f.get();
+        }
+        pool.shutdown();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Thread.sleep(2000); // the last change lands within the maximum delay
+        double applies = counter("vipkeeper_nftables_applies") + reloads() - before;
+        System.out.printf("coalescing: %d EndpointSlice updates in %.2f s -> %.0f applies%n", updates, seconds, applies);
+        // with a 1 s maximum delay, a burst of T seconds can cause at most ceil(T) + 1 applies
+        assertThat(applies).isGreaterThanOrEqualTo(1).isLessThanOrEqualTo(Math.ceil(seconds) + 1);
+        String rules = ns.inNsQuiet("nft", "list", "table", "inet", "vipkeeper");
+        for (int k = 0; k < 4; k++) {
+            assertThat(rules).contains(endpointFor(k, updates / 4)); // the last state of every slice is applied
+        }
+    }
+
+    static String endpointFor(int slice, int n) {
+        return "198.51.100." + (1 + slice * 60 + n % 60);
+    }
+
+    static io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice(int slice, int n) {
+        return new EndpointSliceBuilder().withNewMetadata().withNamespace("default").withName("web-" + slice)
+                .addToLabels("kubernetes.io/service-name", "web").endMetadata().withAddressType("IPv4")
+                .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
+                .addNewEndpoint().withAddresses(endpointFor(slice, n)).withNewConditions().withReady(true).endConditions().endEndpoint().build();
     }
 }
