@@ -30,6 +30,10 @@ public final class Main implements Runnable {
             if (ex instanceof CommandLine.ParameterException pe) {
                 return new CliErrors().handleParseException(pe, parseResult.originalArgs().toArray(String[]::new));
             }
+            if (ex instanceof io.vipkeeper.platform.StartupException se) {
+                commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + se.getMessage());
+                return 1;
+            }
             throw ex;
         });
         return cmd;

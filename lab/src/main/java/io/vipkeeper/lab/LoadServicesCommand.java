@@ -45,6 +45,13 @@ public final class LoadServicesCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Leave the Services in place (default: delete them at the end).")
     boolean keep;
 
+    @Option(names = "--ports", defaultValue = "1", description = "Ports per Service (80, 81, ...; default: ${DEFAULT-VALUE}).")
+    int ports;
+
+    @Option(names = "--endpoints", defaultValue = "0",
+            description = "Also create an EndpointSlice per Service with this many ready endpoints (for agent benchmarks; default: ${DEFAULT-VALUE}).")
+    int endpoints;
+
     @Override
     public Integer call() throws Exception {
         String ns = "vk-load";
@@ -53,6 +60,9 @@ public final class LoadServicesCommand implements Callable<Integer> {
             long start = System.nanoTime();
             for (int i = 0; i < count; i++) {
                 client.services().inNamespace(ns).resource(service(ns, "svc-" + i)).create();
+                if (endpoints > 0) {
+                    client.discovery().v1().endpointSlices().inNamespace(ns).resource(slice(ns, "svc-" + i, i)).create();
+                }
             }
             long created = System.nanoTime();
             long deadline = start + Duration.ofSeconds(timeoutSeconds).toNanos();
@@ -84,8 +94,24 @@ public final class LoadServicesCommand implements Callable<Integer> {
 
     private Service service(String ns, String name) {
         ServiceBuilder b = new ServiceBuilder().withNewMetadata().withNamespace(ns).withName(name).endMetadata()
-                .withNewSpec().withType("LoadBalancer").withIpFamilies(family)
-                .addNewPort().withProtocol("TCP").withPort(80).withNewTargetPort(8080).endPort().endSpec();
+                .withNewSpec().withType("LoadBalancer").withIpFamilies(family).endSpec();
+        for (int p = 0; p < ports; p++) {
+            b.editSpec().addNewPort().withName("p" + p).withProtocol("TCP").withPort(80 + p).withNewTargetPort(8080 + p).endPort().endSpec();
+        }
+        return b.build();
+    }
+
+    /** Ready endpoints in 2001:db8:1::/64 (documentation addresses; nothing is sent to them). */
+    private io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice(String ns, String service, int index) {
+        var b = new io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder().withNewMetadata().withNamespace(ns)
+                .withName(service + "-x").addToLabels("kubernetes.io/service-name", service).endMetadata().withAddressType("IPv6");
+        for (int p = 0; p < ports; p++) {
+            b.addNewPort().withName("p" + p).withProtocol("TCP").withPort(8080 + p).endPort();
+        }
+        for (int e = 0; e < endpoints; e++) {
+            b.addNewEndpoint().withAddresses(String.format("2001:db8:1::%x:%x", index, e)).withNewConditions().withReady(true)
+                    .endConditions().endEndpoint();
+        }
         return b.build();
     }
 

@@ -22,7 +22,12 @@ public final class OpsServer implements AutoCloseable {
 
     public OpsServer(String host, int port, PrometheusRegistry registry,
                      Supplier<Optional<String>> health, Supplier<Optional<String>> ready) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        try {
+            server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        } catch (java.net.BindException e) {
+            throw new StartupException("cannot listen on " + host + ":" + port + " for /healthz and /metrics: " + e.getMessage()
+                    + " (choose another port with the command's port flag)", e);
+        }
         server.createContext("/healthz", ex -> answer(ex, health.get()));
         server.createContext("/readyz", ex -> answer(ex, ready.get()));
         server.createContext("/metrics", new MetricsHandler(registry));
