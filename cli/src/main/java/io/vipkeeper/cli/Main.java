@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             io.vipkeeper.controller.ControllerCommand.class,
             io.vipkeeper.lab.LabCommand.class,
+            io.vipkeeper.dns.DnsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
