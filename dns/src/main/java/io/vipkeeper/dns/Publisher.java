@@ -11,7 +11,6 @@ import io.vipkeeper.core.dns.StoredRecord;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -241,18 +240,12 @@ public final class Publisher implements AutoCloseable {
         adopting.removeAll(adopted);
         if (!adopting.isEmpty()) {
             for (Map.Entry<String, StoredRecord> e : table.snapshot().entrySet()) {
-                if (e.getValue().ownedBy(adopting)) {
+                if (e.getValue().ownedBy(adopting) && settings.planner().names().covers(e.getValue().name())) {
                     current.putIfAbsent(e.getKey(), NOT_WRITTEN);
                 }
             }
         }
-        // keys of clusters not decided (not synced yet) are neither written nor deleted
-        for (Iterator<Map.Entry<String, String>> it = desired.entrySet().iterator(); it.hasNext(); ) {
-            String owner = ownerOf(it.next().getKey());
-            if (owner != null && !decided.contains(new ClusterId(owner))) {
-                it.remove();
-            }
-        }
+        // keys of clusters not synced yet are neither written nor deleted: they are not in desired nor adopted
         RecordDiff diff = RecordDiff.between(current, desired);
         adopted.addAll(adopting);
         if (diff.isEmpty()) {
@@ -262,12 +255,6 @@ public final class Publisher implements AutoCloseable {
         double seconds = (System.nanoTime() - since) / 1e9;
         metrics.publishLatency.observe(seconds);
         LOG.debug("wrote {} puts, {} deletes in {} ms", diff.puts().size(), diff.deletes().size(), Math.round(seconds * 1000));
-    }
-
-    private String ownerOf(String key) {
-        String leaf = key.substring(key.lastIndexOf('/') + 1);
-        int cut = leaf.lastIndexOf('-');
-        return cut > 0 ? leaf.substring(0, cut) : null;
     }
 
     private void write(RecordDiff diff) {

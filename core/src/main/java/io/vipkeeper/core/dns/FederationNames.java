@@ -29,6 +29,19 @@ public record FederationNames(String federation, DnsName domain) {
         return base(domain.child(location.region()).child(location.zone()), svc);
     }
 
+    /**
+     * True when {@code name} has the shape of one of this federation's names (any service, namespace, zone, region).
+     * A publisher only ever deletes keys below such names, so two federations sharing a domain and a cluster
+     * name never remove each other's records.
+     */
+    public boolean covers(DnsName name) {
+        if (!name.isSubdomainOf(domain)) {
+            return false;
+        }
+        int rel = name.labels().size() - domain.labels().size();
+        return rel >= 4 && rel <= 6 && name.labels().get(2).equals(federation) && name.labels().get(3).equals("svc");
+    }
+
     private DnsName base(DnsName suffix, ServiceKey svc) {
         // built through DnsName so an over-long result is refused rather than published
         return suffix.child("svc").child(federation).child(svc.namespace()).child(svc.name());

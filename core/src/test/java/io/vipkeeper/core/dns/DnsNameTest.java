@@ -56,6 +56,18 @@ class DnsNameTest {
     }
 
     @Test
+    void federationNamesAreRecognised() {
+        FederationNames f = new FederationNames("federation", DnsName.parse("example.com"));
+        ServiceKey k = new ServiceKey("default", "hello-world");
+        assertThat(f.covers(f.global(k))).isTrue();
+        assertThat(f.covers(f.region(k, "europe"))).isTrue();
+        assertThat(f.covers(f.zone(k, new Location("fr", "europe")))).isTrue();
+        assertThat(f.covers(new FederationNames("fed2", DnsName.parse("example.com")).global(k))).isFalse();
+        assertThat(f.covers(DnsName.parse("www.example.com"))).isFalse();
+        assertThat(f.covers(DnsName.parse("a.b.federation.svc.x.y.z.example.com"))).isFalse();
+    }
+
+    @Test
     void locations() {
         assertThat(Location.parse("fr/europe")).isEqualTo(new Location("fr", "europe"));
         assertThatThrownBy(() -> Location.parse("fr")).isInstanceOf(InvalidInputException.class);
