@@ -5,7 +5,9 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vipkeeper.core.InvalidInputException;
@@ -110,9 +112,28 @@ public final class ClusterSource implements AutoCloseable {
         };
         slices.addIndexers(Map.of(BY_SERVICE, byService));
         nodes = client.nodes().runnableInformer(0);
+        // an informer whose list or watch fails (API down, cluster not reachable yet) keeps retrying with
+        // fabric8's backoff instead of stopping for good; the cluster counts as not connected meanwhile
+        for (SharedIndexInformer<?> inf : List.of(services, slices, nodes)) {
+            inf.exceptionHandler((started, t) -> {
+                LOG.warn("cluster {} (context {}): {} ({}), retrying", id, context, t.getMessage(), started ? "watch" : "list");
+                return true;
+            });
+        }
         services.addEventHandler(cast(handler));
         slices.addEventHandler(cast(handler));
         nodes.addEventHandler(cast(handler));
+    }
+
+    /**
+     * A client for one cluster. Plain-HTTP API servers (the lab's in-memory one) are spoken to in HTTP/1.1:
+     * the JDK client's cleartext HTTP/2 upgrade broke large list responses from the mock server.
+     */
+    public static KubernetesClient client(Config config) {
+        if (config.getMasterUrl() != null && config.getMasterUrl().startsWith("http://")) {
+            config.setHttp2Disable(true);
+        }
+        return new KubernetesClientBuilder().withConfig(config).build();
     }
 
     @SuppressWarnings("unchecked")

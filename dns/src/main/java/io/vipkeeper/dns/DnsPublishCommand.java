@@ -1,7 +1,6 @@
 package io.vipkeeper.dns;
 
 import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.dns.ClusterId;
@@ -140,7 +139,7 @@ public final class DnsPublishCommand implements Callable<Integer> {
                     throw CliErrors.usage(spec, "contexts " + clash + " and " + name + " map to the same cluster id " + id);
                 }
                 LOG.info("cluster {} from context {} ({})", id, name, config.getMasterUrl());
-                clusters.add(new ClusterSource(id, name, new KubernetesClientBuilder().withConfig(config).build(), byContext.get(name), signal));
+                clusters.add(new ClusterSource(id, name, ClusterSource.client(config), byContext.get(name), signal));
             }
             for (String ctx : byContext.keySet()) {
                 if (clusters.stream().noneMatch(c -> c.context().equals(ctx))) {

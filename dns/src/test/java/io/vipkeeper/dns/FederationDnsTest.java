@@ -3,7 +3,6 @@ package io.vipkeeper.dns;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vipkeeper.core.dns.ClusterId;
 import io.vipkeeper.core.dns.DnsName;
@@ -145,7 +144,7 @@ class FederationDnsTest {
     InProcess inProcess(String context, Location location, String federation, String endpoint) throws IOException {
         Config config = Config.fromKubeconfig(context, Files.readString(kubeconfig), kubeconfig.toString());
         AtomicReference<Publisher> ref = new AtomicReference<>();
-        ClusterSource source = new ClusterSource(ClusterId.fromContext(context), context, new KubernetesClientBuilder().withConfig(config).build(),
+        ClusterSource source = new ClusterSource(ClusterId.fromContext(context), context, ClusterSource.client(config),
                 location, () -> {
                     Publisher p = ref.get();
                     if (p != null) {
