@@ -122,7 +122,9 @@ public final class Publisher implements AutoCloseable {
             return;
         }
         try {
-            if (!store.keepAlive(l)) {
+            if (store.keepAlive(l)) {
+                lastEtcdProblem = null;
+            } else {
                 LOG.warn("etcd lease {} expired (etcd was unreachable for longer than {} s); rewriting records",
                         Long.toHexString(l), settings.leaseTtlSeconds());
                 lostLease.set(l);
