@@ -19,10 +19,15 @@ public final class RecordTable {
     private record Entry(String key, StoredRecord record) {
     }
 
+    /** One generation of the table; a re-listing builds a new one and swaps it in, so readers never see it half empty. */
+    private static final class State {
+        final Map<String, StoredRecord> byKey = new HashMap<>();
+        final ConcurrentHashMap<DnsName, List<Entry>> byName = new ConcurrentHashMap<>();
+        final ConcurrentHashMap<DnsName, Integer> below = new ConcurrentHashMap<>();
+    }
+
     private final SkyDns layout;
-    private final Map<String, StoredRecord> byKey = new HashMap<>();
-    private final ConcurrentHashMap<DnsName, List<Entry>> byName = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<DnsName, Integer> below = new ConcurrentHashMap<>();
+    private volatile State state = new State();
 
     public RecordTable(SkyDns layout) {
         this.layout = layout;
@@ -30,29 +35,32 @@ public final class RecordTable {
 
     /** Applies one etcd event: a put ({@code value} not null) or a delete. Returns whether the records changed. */
     public synchronized boolean apply(String key, String value) {
-        StoredRecord old = byKey.remove(key);
+        return apply(state, key, value);
+    }
+
+    private boolean apply(State st, String key, String value) {
+        StoredRecord old = st.byKey.remove(key);
         if (old != null) {
-            remove(key, old);
+            remove(st, key, old);
         }
         Optional<StoredRecord> parsed = value == null ? Optional.empty() : layout.parse(key, value);
         if (parsed.isPresent()) {
-            byKey.put(key, parsed.get());
-            add(key, parsed.get());
+            st.byKey.put(key, parsed.get());
+            add(st, key, parsed.get());
         }
         return old != null ? !parsed.map(old::equals).orElse(false) : parsed.isPresent();
     }
 
-    /** Replaces everything with {@code entries} (a fresh listing after the watch was lost). */
+    /** Replaces everything with {@code entries} (a fresh listing after the watch was lost), in one swap. */
     public synchronized void reset(Map<String, String> entries) {
-        byKey.clear();
-        byName.clear();
-        below.clear();
-        entries.forEach(this::apply);
+        State fresh = new State();
+        entries.forEach((k, v) -> apply(fresh, k, v));
+        state = fresh;
     }
 
     /** The records at exactly {@code name}. */
     public List<StoredRecord> at(DnsName name) {
-        List<Entry> entries = byName.get(name);
+        List<Entry> entries = state.byName.get(name);
         if (entries == null) {
             return List.of();
         }
@@ -63,39 +71,40 @@ public final class RecordTable {
 
     /** True when {@code name} holds records or has records below it. */
     public boolean exists(DnsName name) {
-        return byName.containsKey(name) || below.containsKey(name);
+        State st = state;
+        return st.byName.containsKey(name) || st.below.containsKey(name);
     }
 
     public synchronized int size() {
-        return byKey.size();
+        return state.byKey.size();
     }
 
     /** A copy of all keys and records (for listing, tests and the publisher's view of its own keys). */
     public synchronized Map<String, StoredRecord> snapshot() {
-        return new HashMap<>(byKey);
+        return new HashMap<>(state.byKey);
     }
 
-    private void add(String key, StoredRecord r) {
-        byName.compute(r.name(), (n, list) -> {
+    private static void add(State st, String key, StoredRecord r) {
+        st.byName.compute(r.name(), (n, list) -> {
             List<Entry> l = list == null ? new ArrayList<>(1) : new ArrayList<>(list);
             l.add(new Entry(key, r));
             return List.copyOf(l);
         });
         for (DnsName n = r.name(); !n.isRoot(); ) {
             n = n.parent();
-            below.merge(n, 1, Integer::sum);
+            st.below.merge(n, 1, Integer::sum);
         }
     }
 
-    private void remove(String key, StoredRecord r) {
-        byName.computeIfPresent(r.name(), (n, list) -> {
+    private static void remove(State st, String key, StoredRecord r) {
+        st.byName.computeIfPresent(r.name(), (n, list) -> {
             List<Entry> l = new ArrayList<>(list);
             l.removeIf(e -> e.key().equals(key));
             return l.isEmpty() ? null : List.copyOf(l);
         });
         for (DnsName n = r.name(); !n.isRoot(); ) {
             n = n.parent();
-            below.computeIfPresent(n, (k, c) -> c <= 1 ? null : c - 1);
+            st.below.computeIfPresent(n, (k, c) -> c <= 1 ? null : c - 1);
         }
     }
 

@@ -78,6 +78,19 @@ class SkyDnsTest {
     }
 
     @Test
+    void tableResetReplacesEverything() {
+        RecordTable t = new RecordTable(sky);
+        assertThat(t.apply("/skydns/com/example/a/fcp-00000001", "{\"host\":\"192.0.2.1\"}")).isTrue();
+        assertThat(t.apply("/skydns/com/example/a/fcp-00000001", "{\"host\":\"192.0.2.1\"}")).isFalse();
+        t.reset(Map.of("/skydns/com/example/b/c/x", "{\"host\":\"192.0.2.2\",\"ttl\":5}"));
+        assertThat(t.at(DnsName.parse("a.example.com"))).isEmpty();
+        assertThat(t.exists(DnsName.parse("a.example.com"))).isFalse();
+        assertThat(t.exists(DnsName.parse("b.example.com"))).isTrue();
+        assertThat(t.at(DnsName.parse("c.b.example.com"))).singleElement().satisfies(r -> assertThat(r.ttl()).isEqualTo(5));
+        assertThat(t.size()).isEqualTo(1);
+    }
+
+    @Test
     void diffWritesOnlyChanges() {
         RecordDiff d = RecordDiff.between(Map.of("a", "1", "b", "2", "c", "3"), Map.of("a", "1", "b", "9", "d", "4"));
         assertThat(d.puts()).containsExactlyInAnyOrderEntriesOf(Map.of("b", "9", "d", "4"));
