@@ -18,11 +18,22 @@ final class EtcdProcess implements AutoCloseable {
     final int clientPort;
     final int peerPort;
     private Process process;
+    /** For TLS: extra etcd flags, "https", and the etcdctl flags to reach it. */
+    private final List<String> extraArgs;
+    private final String scheme;
+    final List<String> ctlArgs;
 
     EtcdProcess(Path dir) throws IOException {
+        this(dir, List.of(), "http", List.of());
+    }
+
+    EtcdProcess(Path dir, List<String> extraArgs, String scheme, List<String> ctlArgs) throws IOException {
         this.dir = dir;
         this.clientPort = freePort();
         this.peerPort = freePort();
+        this.extraArgs = extraArgs;
+        this.scheme = scheme;
+        this.ctlArgs = ctlArgs;
     }
 
     static int freePort() throws IOException {
@@ -32,16 +43,18 @@ final class EtcdProcess implements AutoCloseable {
     }
 
     String endpoint() {
-        return "http://127.0.0.1:" + clientPort;
+        return scheme + "://127.0.0.1:" + clientPort;
     }
 
     EtcdProcess start() throws IOException, InterruptedException {
         Files.createDirectories(dir);
         String peer = "http://127.0.0.1:" + peerPort;
-        process = new ProcessBuilder(List.of(ETCD, "--name", "t", "--data-dir", dir.resolve("data").toString(),
+        List<String> cmd = new java.util.ArrayList<>(List.of(ETCD, "--name", "t", "--data-dir", dir.resolve("data").toString(),
                 "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(),
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "t=" + peer,
-                "--listen-metrics-urls", "http://127.0.0.1:" + freePort()))
+                "--listen-metrics-urls", "http://127.0.0.1:" + freePort()));
+        cmd.addAll(extraArgs);
+        process = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile())).start();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < end) {
@@ -50,8 +63,7 @@ final class EtcdProcess implements AutoCloseable {
             }
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", clientPort), 200);
-                Process health = new ProcessBuilder("etcdctl", "--endpoints", endpoint(), "--command-timeout=1s", "endpoint", "health")
-                        .redirectErrorStream(true).start();
+                Process health = new ProcessBuilder(ctl("endpoint", "health")).redirectErrorStream(true).start();
                 if (health.waitFor(3, TimeUnit.SECONDS) && health.exitValue() == 0) {
                     return this;
                 }
@@ -62,6 +74,24 @@ final class EtcdProcess implements AutoCloseable {
             Thread.sleep(100);
         }
         throw new IOException("etcd did not become healthy in 20 s");
+    }
+
+    /** An etcdctl command line for this etcd. */
+    List<String> ctl(String... args) {
+        List<String> cmd = new java.util.ArrayList<>(List.of("etcdctl", "--endpoints", endpoint(), "--command-timeout=2s"));
+        cmd.addAll(ctlArgs);
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Runs etcdctl; fails the caller when it does not exit 0 within 10 s. */
+    String run(String... args) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(ctl(args)).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("etcdctl " + String.join(" ", args) + ": " + out);
+        }
+        return out;
     }
 
     void stop() throws InterruptedException {
