@@ -119,7 +119,9 @@ public final class DnsPublishCommand implements Callable<Integer> {
         Publisher publisher = null;
         OpsServer ops = null;
         try {
-            String kubeText = kubeconfig == null ? null : Files.readString(kubeconfig);
+            if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
+                throw CliErrors.usage(spec, "--kubeconfig " + kubeconfig + ": not readable");
+            }
             List<String> wanted = contexts.isEmpty() ? java.util.Collections.singletonList(null) : contexts;
             Map<ClusterId, String> ids = new HashMap<>();
             AtomicReference<Publisher> holder = new AtomicReference<>();
@@ -130,8 +132,7 @@ public final class DnsPublishCommand implements Callable<Integer> {
                 }
             };
             for (String ctx : wanted) {
-                Config config = kubeText != null ? Config.fromKubeconfig(ctx, kubeText, kubeconfig.toAbsolutePath().toString())
-                        : Config.autoConfigure(ctx);
+                Config config = kubeconfig != null ? Config.fromKubeconfig(ctx, kubeconfig.toFile()) : Config.autoConfigure(ctx);
                 String name = ctx != null ? ctx : config.getCurrentContext() != null ? config.getCurrentContext().getName() : "in-cluster";
                 ClusterId id = ClusterId.fromContext(name);
                 String clash = ids.put(id, name);

@@ -120,7 +120,8 @@ public final class DnsServeCommand implements Callable<Integer> {
         logging.apply();
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(1);
-        try (Running r = start()) {
+        try (Running running = start()) {
+            LOG.debug("running: {}", running.dns().port());
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
                 try {

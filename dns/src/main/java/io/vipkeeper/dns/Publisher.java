@@ -310,13 +310,4 @@ public final class Publisher implements AutoCloseable {
         }
         view.close();
     }
-
-    /** Stops and revokes the lease: this publisher's records disappear now. */
-    public void withdraw() {
-        long l = lease;
-        close();
-        if (l != 0) {
-            store.revoke(l);
-        }
-    }
 }

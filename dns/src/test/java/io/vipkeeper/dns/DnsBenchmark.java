@@ -93,7 +93,7 @@ class DnsBenchmark {
     }
 
     static Publisher publisher(Setup s, String context) throws Exception {
-        Config config = Config.fromKubeconfig(context, Files.readString(s.kubeconfig()), s.kubeconfig().toString());
+        Config config = Config.fromKubeconfig(context, s.kubeconfig().toFile());
         AtomicReference<Publisher> ref = new AtomicReference<>();
         ClusterSource source = new ClusterSource(ClusterId.fromContext(context), context, ClusterSource.client(config),
                 null, () -> {

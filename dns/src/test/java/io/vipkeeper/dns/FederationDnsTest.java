@@ -142,7 +142,7 @@ class FederationDnsTest {
     }
 
     InProcess inProcess(String context, Location location, String federation, String endpoint) throws IOException {
-        Config config = Config.fromKubeconfig(context, Files.readString(kubeconfig), kubeconfig.toString());
+        Config config = Config.fromKubeconfig(context, kubeconfig.toFile());
         AtomicReference<Publisher> ref = new AtomicReference<>();
         ClusterSource source = new ClusterSource(ClusterId.fromContext(context), context, ClusterSource.client(config),
                 location, () -> {
