@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             io.vipkeeper.agent.AgentCommand.class,
             io.vipkeeper.lab.LabCommand.class,
             io.vipkeeper.agent.RenderCommand.class,
+            io.vipkeeper.dns.DnsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,0 +1,139 @@
+package io.vipkeeper.dns;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vipkeeper.core.InvalidInputException;
+import io.vipkeeper.core.dns.DnsName;
+import io.vipkeeper.core.dns.RecordTable;
+import io.vipkeeper.core.dns.SkyDns;
+import io.vipkeeper.core.dns.ZoneResolver;
+import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.platform.CliErrors;
+import io.vipkeeper.platform.LoggingOptions;
+import io.vipkeeper.platform.OpsServer;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code vipkeeper dns serve}: an authoritative server for the published records, without CoreDNS. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Authoritative DNS server (UDP and TCP) for --zone, answering from the etcd records",
+            "(CoreDNS etcd layout) through an in-memory copy kept current by an etcd watch."})
+public final class DnsServeCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DnsServeCommand.class);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--zone", required = true, paramLabel = "DOMAIN", description = "zone served (e.g. example.com).")
+    String zone;
+
+    @Option(names = "--listen", paramLabel = "IP:PORT", defaultValue = "127.0.0.1:5353", description = "UDP and TCP address (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--nameserver", paramLabel = "NAME", description = "name in the NS and SOA records (default: ns1.<zone>).")
+    String nameserver;
+
+    @Option(names = "--nameserver-address", paramLabel = "IP", description = "address of --nameserver, served as its A/AAAA record and glue.")
+    String nameserverAddress;
+
+    @Option(names = "--negative-ttl", paramLabel = "SECONDS", defaultValue = "30", description = "SOA minimum: how long NXDOMAIN/NODATA may be cached (default: ${DEFAULT-VALUE}).")
+    int negativeTtl;
+
+    @Option(names = "--udp-threads", paramLabel = "N", defaultValue = "2", description = "UDP worker threads (default: ${DEFAULT-VALUE}).")
+    int udpThreads;
+
+    @Option(names = "--http-host", paramLabel = "IP", defaultValue = "0.0.0.0", description = "address of /healthz, /readyz, /metrics (default: ${DEFAULT-VALUE}).")
+    String httpHost;
+
+    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "9473", description = "port of /healthz, /readyz, /metrics; 0 picks one, -1 disables (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Mixin
+    EtcdOptions etcd = new EtcdOptions();
+
+    @Mixin
+    LoggingOptions logging = new LoggingOptions();
+
+    /** A running server: view + DNS + ops endpoint (used by the command and by tests). */
+    public record Running(EtcdStore store, EtcdView view, DnsServer dns, OpsServer ops) implements AutoCloseable {
+        @Override
+        public void close() {
+            dns.close();
+            if (ops != null) {
+                ops.close();
+            }
+            view.close();
+            store.close();
+        }
+    }
+
+    public Running start() throws java.io.IOException {
+        DnsName zoneName;
+        InetSocketAddress addr;
+        DnsServer.ZoneInfo info;
+        SkyDns layout;
+        try {
+            zoneName = DnsName.parse(zone);
+            addr = Listen.parse(listen);
+            DnsName ns = nameserver == null ? zoneName.child("ns1") : DnsName.parse(nameserver);
+            IpAddress nsAddr = nameserverAddress == null ? null : IpAddress.parse(nameserverAddress);
+            if (negativeTtl < 0 || negativeTtl > 86400) {
+                throw new InvalidInputException("--negative-ttl must be 0..86400");
+            }
+            info = new DnsServer.ZoneInfo(zoneName, ns, nsAddr, negativeTtl, 300);
+            layout = new SkyDns(etcd.prefix());
+        } catch (InvalidInputException e) {
+            throw CliErrors.usage(spec, e.getMessage());
+        }
+        PrometheusRegistry registry = new PrometheusRegistry();
+        DnsMetrics metrics = new DnsMetrics(registry);
+        EtcdStore store;
+        try {
+            store = new EtcdStore(etcd.connect());
+        } catch (IllegalArgumentException e) {
+            throw CliErrors.usage(spec, e.getMessage());
+        }
+        RecordTable table = new RecordTable(layout);
+        EtcdView view = new EtcdView(store, layout.subtree(zoneName), table, () -> { }, metrics.etcdErrors::inc).start();
+        DnsServer dns = new DnsServer(addr, new ZoneResolver(zoneName, table), info, view::revision, metrics, udpThreads);
+        OpsServer ops = null;
+        if (httpPort >= 0) {
+            ops = new OpsServer(httpHost, httpPort, registry, Optional::empty,
+                    () -> view.synced() ? Optional.empty() : Optional.of("etcd records not loaded yet"));
+        }
+        LOG.info("serving {} on {} (udp+tcp) from etcd {}{}", zoneName, new InetSocketAddress(addr.getAddress(), dns.port()),
+                layout.subtree(zoneName), ops == null ? "" : ", metrics on port " + ops.port());
+        return new Running(store, view, dns, ops);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        logging.apply();
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        try (Running running = start()) {
+            LOG.debug("running: {}", running.dns().port());
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stop.countDown();
+                try {
+                    done.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "dns-serve-stop"));
+            stop.await();
+            return 0;
+        } finally {
+            done.countDown();
+        }
+    }
+}
