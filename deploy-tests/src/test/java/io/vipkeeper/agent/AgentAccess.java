@@ -25,6 +25,21 @@ public final class AgentAccess {
         return c.agent.settings(autoMeans, env.get("KEEPALIVED_NOTIFY"));
     }
 
+    public static String optionDefault(String option) {
+        return new CommandLine(new AgentCommand(Map.of())).getCommandSpec().findOption(option).defaultValue();
+    }
+
+    public static Object optionValue(List<String> args, Map<String, String> env, String option) {
+        return parse(args, env).getCommandSpec().findOption(option).getValue();
+    }
+
+    /** The metrics the agent registers, as a fresh registry holds them. */
+    public static io.prometheus.metrics.model.registry.PrometheusRegistry metrics() {
+        var registry = new io.prometheus.metrics.model.registry.PrometheusRegistry();
+        new AgentMetrics(registry, () -> 0, () -> 0);
+        return registry;
+    }
+
     public static ServiceRef configMap(List<String> args) {
         return ((AgentCommand) parse(args, Map.of()).getCommand()).agent.configMap();
     }
