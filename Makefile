@@ -6,13 +6,37 @@ TEST_PACKAGES := keepalived nftables haproxy iproute2 etcd-server etcd-client dn
 # command that proves each package is there, in the same order
 TEST_COMMANDS := keepalived nft haproxy ip etcd etcdctl dig
 
-.PHONY: test build deps bench jar clean
+.PHONY: test build deps bench jar clean image image-jib image-jib-tar manifests chart-test
 
 test: deps
 	$(MVN) verify
 
 build jar:
 	$(MVN) -q -DskipTests package -pl cli -am
+
+# Container images (need a registry; see docs/install.md "Images").
+IMAGE_REGISTRY ?= ghcr.io/vipkeeper
+IMAGE_TAG ?= 0.1.0
+DOCKER ?= docker
+# the agent image (keepalived, nftables, iproute2, haproxy): deploy/image/Dockerfile, context = repository root
+image: jar
+	$(DOCKER) build -f deploy/image/Dockerfile -t $(IMAGE_REGISTRY)/agent:$(IMAGE_TAG) .
+
+# the controller and DNS images with Jib (cli module, profile jib; not part of the default build)
+image-jib:
+	$(MVN) -q -DskipTests -Pjib -pl cli -am package -Djib.goal=build -Dimage.registry=$(IMAGE_REGISTRY) -Dimage.tag=$(IMAGE_TAG)
+
+# the same as image tars in cli/target (no push; the base image still has to come from a registry or a tar)
+image-jib-tar:
+	$(MVN) -q -DskipTests -Pjib -pl cli -am package -Djib.goal=buildTar -Dimage.registry=$(IMAGE_REGISTRY) -Dimage.tag=$(IMAGE_TAG)
+
+# deploy/manifests/vipkeeper.yaml = the chart rendered with its default values
+manifests:
+	$(MVN) -q -pl deploy-tests -am test -Dtest=ManifestsTest -Dsurefire.failIfNoSpecifiedTests=false -Dvipkeeper.writeManifests=true
+
+# only the deployment tests (chart, manifests, RBAC, ports, metrics, image files)
+chart-test:
+	$(MVN) -q -pl deploy-tests -am verify
 
 # Installs the missing system packages when run as root; otherwise names them.
 deps:

@@ -162,6 +162,9 @@ class ControllerIntegrationTest {
         h.start("192.0.2.200/29");
         h.create(lb("default", "web").build());
         String ip = h.awaitIngress("default", "web").get(0);
+        // the pool annotation is patched just after the status: edit after it, or the edit races it (409)
+        await(() -> h.get("default", "web").getMetadata().getAnnotations() != null
+                && h.get("default", "web").getMetadata().getAnnotations().containsKey(Annotations.ALLOCATED_FROM_POOL), "pool annotation");
         Service s = h.get("default", "web");
         h.client.services().inNamespace("default").withName("web")
                 .edit(x -> new ServiceBuilder(x).editSpec().withType("ClusterIP").endSpec().build());

@@ -1,0 +1,208 @@
+package io.vipkeeper.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vipkeeper.agent.AgentAccess;
+import io.vipkeeper.agent.HostCommands;
+import io.vipkeeper.agent.NodeAgent;
+import io.vipkeeper.controller.ControllerAccess;
+import io.vipkeeper.controller.ControllerCommand;
+import io.vipkeeper.controller.ControllerSettings;
+import io.vipkeeper.core.agent.AgentSettings;
+import io.vipkeeper.core.agent.Dataplane;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * RBAC is enough and no more: each component runs, configured by the rendered chart, against the in-memory API
+ * through scenarios that take its code paths; every request it makes is recorded in authorizer terms and checked
+ * against the Roles/ClusterRoles the chart binds to its service account, both ways.
+ */
+class RbacTest {
+
+    static final Duration LIMIT = Duration.ofSeconds(30);
+
+    @Test
+    void controllerRbacIsExactlyWhatTheControllerCalls() throws Exception {
+        List<ObjectNode> objects = Chart.render(Chart.valuesFile("rbac-scenario.yaml"));
+        Workloads.Container c = Workloads.component(objects, "controller");
+        Path pools = Files.createTempFile("pools", ".yaml");
+        Files.writeString(pools, Chart.one(objects, "ConfigMap", "-pools").path("data").path("pools.yaml").asText());
+        List<String> args = c.flags().stream().map(a -> a.startsWith("--pools-file=") ? "--pools-file=" + pools : a).toList();
+        Map<String, String> envA = c.env("node-a");
+        Map<String, String> envB = new LinkedHashMap<>(envA);
+        envB.put("POD_NAME", c.workload() + "-fghij");
+        ControllerSettings a = ControllerAccess.settings(args, envA);
+        ControllerSettings b = ControllerAccess.settings(args, envB);
+        String cmNs = a.configMapNamespace();
+        String cmName = a.configMapName();
+
+        try (ApiRecorder api = new ApiRecorder()) {
+            KubernetesClient k = api.testClient();
+            for (String ns : List.of("default", "team-a", Chart.NAMESPACE)) {
+                k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+            }
+            api.statusConflicts.set(1); // the first status write answers 409: the controller re-reads the Service
+            ControllerCommand.Running first = ControllerCommand.start(api.clientFor("controller"), a, new PrometheusRegistry());
+            ControllerCommand.Running second = null;
+            try {
+                await(() -> a.identity().equals(holder(k)), "replica A leads");
+                k.services().resource(lb("default", "web")).create();
+                k.services().resource(new ServiceBuilder(lb("team-a", "api")).editMetadata()
+                        .addToAnnotations("vipkeeper.io/address-pool", "small").endMetadata().build()).create();
+                await(() -> ingress(k, "default", "web") && ingress(k, "team-a", "api"), "both Services have addresses");
+                // the pool (two addresses) is exhausted: AllocationFailed
+                k.services().resource(lb("default", "third")).create();
+                await(() -> events(k, "default", "AllocationFailed"), "AllocationFailed event");
+                // delete: released, and the waiting Service gets the address
+                k.services().inNamespace("default").withName("web").delete();
+                await(() -> ingress(k, "default", "third"), "the freed address reaches the waiting Service");
+                // the VIP ConfigMap deleted by someone: recreated
+                await(() -> k.configMaps().inNamespace(cmNs).withName(cmName).get() != null, "ConfigMap written");
+                k.configMaps().inNamespace(cmNs).withName(cmName).delete();
+                await(() -> k.configMaps().inNamespace(cmNs).withName(cmName).get() != null, "ConfigMap recreated");
+                // type changed away from LoadBalancer: status cleared
+                k.services().inNamespace("team-a").withName("api").edit(s -> new ServiceBuilder(s).editSpec().withType("ClusterIP").endSpec().build());
+                await(() -> !ingress(k, "team-a", "api"), "status cleared");
+                await(() -> events(k, "default", "IPAllocated") && events(k, "team-a", "IPReleased"), "IPAllocated and IPReleased events");
+                // leader election: B stands, A goes away, B takes over and serves
+                second = ControllerCommand.start(api.clientFor("controller"), b, new PrometheusRegistry());
+                Thread.sleep(500);
+                first.close();
+                first = null;
+                await(() -> b.identity().equals(holder(k)), "replica B leads after A stopped");
+                k.services().resource(lb("default", "late")).create();
+                await(() -> events(k, "default", "AllocationFailed") && k.services().inNamespace("default").withName("late").get() != null,
+                        "B serves");
+                Thread.sleep(1000); // B's writes and events land
+            } finally {
+                if (first != null) {
+                    first.close();
+                }
+                if (second != null) {
+                    second.close();
+                }
+                Files.deleteIfExists(pools);
+            }
+            check(objects, c, api.calls("controller"));
+        }
+    }
+
+    @Test
+    void agentRbacIsExactlyWhatTheAgentCallsAndTheChartsCapabilitiesSuffice() throws Exception {
+        assumeTrue(Netns.usable(), "needs root, iproute2, keepalived, nft and setpriv");
+        List<ObjectNode> objects = Chart.render();
+        Workloads.Container c = Workloads.component(objects, "agent");
+        Path runDir = Files.createTempDirectory("vk-deploy-agent-");
+        List<String> args = c.flags().stream().map(a -> a.startsWith("--run-dir=") ? "--run-dir=" + runDir : a).toList();
+        Map<String, String> env = c.env("node-a");
+        // auto = nftables here (this kernel has no IPVS), as the agent would pick
+        AgentSettings settings = AgentAccess.settings(args, env, Dataplane.NFTABLES);
+        var cm = AgentAccess.configMap(args);
+        // keepalived, nft and ip run with exactly the capabilities the DaemonSet grants (root, bounding set limited)
+        List<String> caps = new ArrayList<>();
+        c.spec().path("securityContext").path("capabilities").path("add").forEach(x -> caps.add("+" + x.asText().toLowerCase(Locale.ROOT)));
+        try (ApiRecorder api = new ApiRecorder(); Netns ns = new Netns("192.0.2.11/24")) {
+            HostCommands host = new HostCommands(List.of("ip", "netns", "exec", ns.name,
+                    "setpriv", "--bounding-set=-all," + String.join(",", caps), "--"));
+            KubernetesClient k = api.testClient();
+            k.nodes().resource(node("node-a", "192.0.2.11")).create();
+            k.nodes().resource(node("node-b", "192.0.2.12")).create();
+            k.services().resource(lb("default", "web")).create();
+            k.discovery().v1().endpointSlices().resource(new EndpointSliceBuilder().withNewMetadata().withNamespace("default")
+                    .withName("web-abc").addToLabels("kubernetes.io/service-name", "web").endMetadata().withAddressType("IPv4")
+                    .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
+                    .addNewEndpoint().withAddresses("192.0.2.101").withNewConditions().withReady(true).endConditions().endEndpoint().build()).create();
+            k.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withNamespace(cm.namespace()).withName(cm.name()).endMetadata()
+                    .addToData("192.0.2.240", "default/web").build()).create();
+            NodeAgent agent = new NodeAgent(api.clientFor("agent"), new NodeAgent.Options(cm, env.get("NODE_NAME"), null, null, settings,
+                    "keepalived", AgentAccess.releaseVips(args), Duration.ofMillis(100), Duration.ofMillis(1000)), host, new PrometheusRegistry());
+            try {
+                agent.start();
+                await(() -> ns.addresses().contains("192.0.2.240"), "the VIP held under the chart's capabilities");
+                await(() -> "node-a".equals(annotation(k.services().inNamespace("default").withName("web").get(), "vipkeeper.io/announcing-node")),
+                        "announcing-node annotation");
+                await(() -> events(k, "default", "VIPAnnounced"), "VIPAnnounced event");
+                await(() -> agent.health().isEmpty(), "agent healthy");
+            } finally {
+                agent.close();
+                try (var files = Files.walk(runDir)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+            assertThat(ns.addresses()).as("VIP released on stop").doesNotContain("192.0.2.240");
+            check(objects, c, api.calls("agent"));
+        }
+    }
+
+    static void check(List<ObjectNode> objects, Workloads.Container c, List<ApiRecorder.Call> calls) {
+        String sa = c.podSpec().path("serviceAccountName").asText();
+        List<Rbac.Rule> rules = Rbac.rulesFor(objects, Chart.NAMESPACE, sa);
+        assertThat(rules).as("rules bound to " + sa).isNotEmpty();
+        assertThat(calls).as("calls recorded for " + sa).isNotEmpty();
+        String seen = "\ncalls made by " + sa + ":\n  " + String.join("\n  ", calls.stream().map(Object::toString).toList());
+        assertThat(Rbac.notAllowed(rules, calls)).as("calls the chart does not allow" + seen).isEmpty();
+        assertThat(Rbac.unused(rules, calls)).as("rights the component never used" + seen).isEmpty();
+    }
+
+    static Service lb(String ns, String name) {
+        return new ServiceBuilder().withNewMetadata().withNamespace(ns).withName(name).endMetadata()
+                .withNewSpec().withType("LoadBalancer").addNewPort().withName("http").withProtocol("TCP").withPort(80)
+                .withNewTargetPort(8080).endPort().endSpec().build();
+    }
+
+    static io.fabric8.kubernetes.api.model.Node node(String name, String ip) {
+        return new NodeBuilder().withNewMetadata().withName(name).endMetadata()
+                .withNewStatus().addNewAddress().withType("InternalIP").withAddress(ip).endAddress().endStatus().build();
+    }
+
+    static String holder(KubernetesClient k) {
+        Lease l = k.leases().inNamespace(Chart.NAMESPACE).withName("vipkeeper-controller").get();
+        return l == null || l.getSpec() == null ? null : l.getSpec().getHolderIdentity();
+    }
+
+    static boolean ingress(KubernetesClient k, String ns, String name) {
+        Service s = k.services().inNamespace(ns).withName(name).get();
+        return s != null && s.getStatus() != null && s.getStatus().getLoadBalancer() != null
+                && s.getStatus().getLoadBalancer().getIngress() != null && !s.getStatus().getLoadBalancer().getIngress().isEmpty();
+    }
+
+    static boolean events(KubernetesClient k, String ns, String reason) {
+        return k.v1().events().inNamespace(ns).list().getItems().stream().anyMatch(e -> reason.equals(e.getReason()));
+    }
+
+    static String annotation(Service s, String key) {
+        return s == null || s.getMetadata().getAnnotations() == null ? null : s.getMetadata().getAnnotations().get(key);
+    }
+
+    static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        assertThat(condition.getAsBoolean()).as("timed out after %s waiting for %s", LIMIT, what).isTrue();
+    }
+}
