@@ -28,6 +28,7 @@ import io.vipkeeper.core.viptable.VipEntry;
 import io.vipkeeper.core.viptable.VipTable;
 import io.vipkeeper.core.viptable.VipTarget;
 import io.vipkeeper.platform.EventRecorder;
+import io.vipkeeper.platform.Informers;
 import io.vipkeeper.platform.process.Exec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -108,15 +109,19 @@ public final class NodeAgent implements AutoCloseable {
         releaseStaleVips();
         vrrp.start();
         String cmNs = o.configMap().namespace();
-        informers.add(client.configMaps().inNamespace(cmNs).withName(o.configMap().name()).inform(trigger(), 0));
+        // the order matters: sync() reads the caches by position
+        informers.add(Informers.start(client.configMaps().inNamespace(cmNs).withName(o.configMap().name()).runnableInformer(0),
+                trigger(), "VIP ConfigMap"));
         if (o.watchNamespace() == null) {
-            informers.add(client.services().inAnyNamespace().inform(trigger(), 0));
-            informers.add(client.discovery().v1().endpointSlices().inAnyNamespace().inform(trigger(), 0));
+            informers.add(Informers.start(client.services().inAnyNamespace().runnableInformer(0), trigger(), "Services"));
+            informers.add(Informers.start(client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0), trigger(),
+                    "EndpointSlices"));
         } else {
-            informers.add(client.services().inNamespace(o.watchNamespace()).inform(trigger(), 0));
-            informers.add(client.discovery().v1().endpointSlices().inNamespace(o.watchNamespace()).inform(trigger(), 0));
+            informers.add(Informers.start(client.services().inNamespace(o.watchNamespace()).runnableInformer(0), trigger(), "Services"));
+            informers.add(Informers.start(client.discovery().v1().endpointSlices().inNamespace(o.watchNamespace()).runnableInformer(0),
+                    trigger(), "EndpointSlices"));
         }
-        informers.add(client.nodes().inform(trigger(), 0));
+        informers.add(Informers.start(client.nodes().runnableInformer(0), trigger(), "Nodes"));
         syncer = new Thread(this::syncLoop, "agent-sync");
         syncer.start();
         requestSync();

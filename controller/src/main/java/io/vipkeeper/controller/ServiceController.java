@@ -29,6 +29,7 @@ import io.vipkeeper.core.viptable.VipConfigMapCodec;
 import io.vipkeeper.core.viptable.VipEntry;
 import io.vipkeeper.core.viptable.VipTarget;
 import io.vipkeeper.platform.EventRecorder;
+import io.vipkeeper.platform.Informers;
 import java.net.HttpURLConnection;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -106,9 +107,10 @@ public final class ServiceController implements AutoCloseable {
 
     /** Starts watching; reconciling starts once this replica leads (see {@link #setLeading}). */
     public void start() {
-        services = client.services().inAnyNamespace().inform(new Handler<>(s -> queue.addService(key(s))), 0);
-        configMaps = client.configMaps().inNamespace(settings.configMapNamespace()).withName(settings.configMapName())
-                .inform(new Handler<>(c -> queue.configMapChanged()), 0);
+        services = Informers.start(client.services().inAnyNamespace().runnableInformer(0),
+                new Handler<>(s -> queue.addService(key(s))), "Services");
+        configMaps = Informers.start(client.configMaps().inNamespace(settings.configMapNamespace()).withName(settings.configMapName())
+                .runnableInformer(0), new Handler<>(c -> queue.configMapChanged()), "VIP ConfigMap");
         worker = new Thread(this::loop, "reconciler");
         worker.start();
     }
@@ -166,6 +168,18 @@ public final class ServiceController implements AutoCloseable {
             }
             if (!leading.get()) {
                 continue; // gaining leadership resyncs everything
+            }
+            if (!synced()) {
+                // the first lists have not come back (API server not reachable yet): keep the work for later
+                sleepQuietly(200);
+                batch.services().forEach(queue::addService);
+                if (batch.configMap()) {
+                    queue.configMapChanged();
+                }
+                if (batch.resync()) {
+                    queue.resync();
+                }
+                continue;
             }
             long start = System.nanoTime();
             try {

@@ -1,0 +1,30 @@
+package io.vipkeeper.platform;
+
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Informers that outlive an unreachable API server. */
+public final class Informers {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Informers.class);
+
+    private Informers() {
+    }
+
+    /**
+     * Starts an informer without waiting for its first list. When a list or watch fails (API server down or not
+     * reachable yet) it keeps retrying with fabric8's backoff, where fabric8 would otherwise stop it for good; the
+     * caller keeps working from what it last saw and checks {@code hasSynced()} before trusting the cache.
+     */
+    public static <T> SharedIndexInformer<T> start(SharedIndexInformer<T> informer, ResourceEventHandler<? super T> handler, String what) {
+        informer.addEventHandler(handler);
+        informer.exceptionHandler((started, t) -> {
+            LOG.warn("{}: {} failed ({}); retrying", what, started ? "watch" : "list", t.getMessage());
+            return true;
+        });
+        informer.start();
+        return informer;
+    }
+}
