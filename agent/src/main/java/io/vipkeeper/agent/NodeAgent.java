@@ -27,6 +27,7 @@ import io.vipkeeper.core.viptable.VipConfigMapCodec;
 import io.vipkeeper.core.viptable.VipEntry;
 import io.vipkeeper.core.viptable.VipTable;
 import io.vipkeeper.core.viptable.VipTarget;
+import io.vipkeeper.platform.AnnotationPatch;
 import io.vipkeeper.platform.EventRecorder;
 import io.vipkeeper.platform.Informers;
 import io.vipkeeper.platform.process.Exec;
@@ -376,13 +377,8 @@ public final class NodeAgent implements AutoCloseable {
             if (s == null) {
                 return;
             }
-            Map<String, String> ann = s.getMetadata().getAnnotations();
-            if (!o.nodeName().equals(ann == null ? null : ann.get(ANNOUNCING_NODE))) {
-                String path = "/metadata/annotations/" + ANNOUNCING_NODE.replace("~", "~0").replace("/", "~1");
-                // node names are checked DNS subdomains (NodeIdentity), safe inside the JSON string
-                String patch = ann == null || ann.isEmpty()
-                        ? "[{\"op\":\"add\",\"path\":\"/metadata/annotations\",\"value\":{\"" + ANNOUNCING_NODE + "\":\"" + o.nodeName() + "\"}}]"
-                        : "[{\"op\":\"add\",\"path\":\"" + path + "\",\"value\":\"" + o.nodeName() + "\"}]";
+            String patch = AnnotationPatch.set(s.getMetadata().getAnnotations(), ANNOUNCING_NODE, o.nodeName());
+            if (patch != null) {
                 client.services().inNamespace(ref.namespace()).withName(ref.name()).patch(PatchContext.of(PatchType.JSON), patch);
             }
             events.normal(s, "VIPAnnounced", "node " + o.nodeName() + " holds " + vip + " (VRRP MASTER)");

@@ -28,6 +28,7 @@ import io.vipkeeper.core.viptable.ForwardMethod;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
 import io.vipkeeper.core.viptable.VipEntry;
 import io.vipkeeper.core.viptable.VipTarget;
+import io.vipkeeper.platform.AnnotationPatch;
 import io.vipkeeper.platform.EventRecorder;
 import io.vipkeeper.platform.Informers;
 import java.net.HttpURLConnection;
@@ -466,19 +467,9 @@ public final class ServiceController implements AutoCloseable {
     }
 
     private void writePoolAnnotation(Service s, String pool) {
-        Map<String, String> ann = s.getMetadata().getAnnotations();
-        String now = ann == null ? null : ann.get(Annotations.ALLOCATED_FROM_POOL);
-        if (Objects.equals(now, pool) || !leading.get()) {
+        String patch = AnnotationPatch.set(s.getMetadata().getAnnotations(), Annotations.ALLOCATED_FROM_POOL, pool);
+        if (patch == null || !leading.get()) {
             return;
-        }
-        String path = "/metadata/annotations/" + Annotations.ALLOCATED_FROM_POOL.replace("~", "~0").replace("/", "~1");
-        String patch;
-        if (pool == null) {
-            patch = "[{\"op\":\"remove\",\"path\":\"" + path + "\"}]";
-        } else if (ann == null || ann.isEmpty()) {
-            patch = "[{\"op\":\"add\",\"path\":\"/metadata/annotations\",\"value\":{\"" + Annotations.ALLOCATED_FROM_POOL + "\":\"" + pool + "\"}}]";
-        } else {
-            patch = "[{\"op\":\"add\",\"path\":\"" + path + "\",\"value\":\"" + pool + "\"}]"; // pool names are validated tokens
         }
         try {
             client.services().inNamespace(s.getMetadata().getNamespace()).withName(s.getMetadata().getName())

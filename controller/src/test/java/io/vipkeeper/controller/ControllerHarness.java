@@ -70,7 +70,15 @@ final class ControllerHarness implements AutoCloseable {
     }
 
     Service create(Service s) {
-        return client.services().resource(s).create();
+        try {
+            return client.services().resource(s).create();
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            // on a loaded machine the client may time out and send the POST again after the first one landed
+            return get(s.getMetadata().getNamespace(), s.getMetadata().getName());
+        }
     }
 
     Service get(String ns, String name) {
