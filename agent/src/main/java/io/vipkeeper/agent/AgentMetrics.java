@@ -22,9 +22,9 @@ final class AgentMetrics {
     AgentMetrics(PrometheusRegistry registry, DoubleSupplier keepalivedRestarts, DoubleSupplier configAgeSeconds) {
         vrrpState = Gauge.builder().name("vipkeeper_vrrp_state")
                 .help("VRRP state of this node for a VIP: 0 init or stopped, 1 backup, 2 master, 3 fault")
-                .labelNames("vip", "instance").register(registry);
+                .labelNames("vip", "vrrp_instance").register(registry);
         transitions = Counter.builder().name("vipkeeper_vrrp_transitions_total").help("VRRP state changes of this node, by new state")
-                .labelNames("instance", "state").register(registry);
+                .labelNames("vrrp_instance", "state").register(registry);
         reloads = Counter.builder().name("vipkeeper_keepalived_reloads_total")
                 .help("keepalived configurations applied (ok) or refused by keepalived -t (rejected)")
                 .labelNames("result").register(registry);
