@@ -42,7 +42,7 @@ final class ConfigGrammar {
             "  priority [0-9]{1,3}",
             "  nopreempt",
             "  advert_int [0-9]{1,2}(\\.[0-9]{1,2})?",
-            "  (track_interface|track_file|track_script|unicast_peer|virtual_ipaddress) \\{",
+            "  (track_interface|track_file|track_script|unicast_peer|virtual_ipaddress|virtual_ipaddress_excluded) \\{",
             "    (" + IF + "|local_" + KEY + "|chk_haproxy|" + ADDR + ")",
             "  unicast_src_ip " + ADDR,
             "virtual_server " + ADDR + " " + N + " \\{",

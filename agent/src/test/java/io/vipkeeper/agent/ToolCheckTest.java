@@ -55,4 +55,34 @@ class ToolCheckTest {
             assertThat(r.code()).as("haproxy -c -f %s:%n%s", f, r.output()).isZero();
         }
     }
+
+    /** Thousands of VIPs in one instance: more than one advert can carry, so the rest are held unadvertised. */
+    @Test
+    void keepalivedAcceptsAnInstanceWithThousandsOfVips() throws IOException {
+        assumeTrue(NetnsTools.usable() && Files.isExecutable(Path.of("/usr/sbin/keepalived")), "needs root and keepalived");
+        var data = new java.util.TreeMap<String, String>();
+        for (int i = 1; i <= 254; i++) {
+            data.put("203.0.113." + i, "");
+        }
+        for (int i = 1; i <= 2000; i++) {
+            data.put(io.vipkeeper.core.viptable.VipConfigMapCodec.encodeKey(io.vipkeeper.core.net.IpAddress.parse("2001:db8::" + Integer.toHexString(i))), "");
+        }
+        var cm = new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withNamespace("kube-system").withName("vips")
+                .endMetadata().withData(data).build();
+        var node = new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("n1").endMetadata().withNewStatus()
+                .addNewAddress().withType("InternalIP").withAddress("192.0.2.11").endAddress().endStatus().build();
+        var plan = AgentPipeline.plan(new ClusterObjects(List.of(cm), List.of(), List.of(), List.of(), List.of(node), List.of()),
+                null, "n1", null, io.vipkeeper.core.agent.AgentSettings.builder(io.vipkeeper.core.agent.InterfaceName.parse("eth0"))
+                        .dataplane(io.vipkeeper.core.agent.Dataplane.NFTABLES).build());
+        String conf = io.vipkeeper.core.render.KeepalivedConfig.render(plan);
+        assertThat(conf).contains("virtual_ipaddress_excluded");
+        Path f = Files.createTempFile("vk-many-", ".conf");
+        try (NetnsTools ns = new NetnsTools()) {
+            Files.writeString(f, conf);
+            NetnsTools.Result r = ns.inNs("keepalived", "-t", "-f", f.toString());
+            assertThat(r.code()).as("keepalived -t:%n%s", r.output()).isZero();
+        } finally {
+            Files.deleteIfExists(f);
+        }
+    }
 }

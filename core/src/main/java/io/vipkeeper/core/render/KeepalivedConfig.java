@@ -8,6 +8,7 @@ import io.vipkeeper.core.agent.ResolvedPort;
 import io.vipkeeper.core.agent.ResolvedVip;
 import io.vipkeeper.core.alloc.PortKey.Protocol;
 import io.vipkeeper.core.net.IpAddress;
+import java.util.List;
 
 /**
  * keepalived.conf for keepalived 2.2. Every value written is a parsed value (address, port, enum, validated
@@ -20,6 +21,9 @@ import io.vipkeeper.core.net.IpAddress;
  * TCP_CHECK; a port with no ready endpoint gets no virtual_server (its VIP stays held).
  */
 public final class KeepalivedConfig {
+
+    /** VIPs listed in an instance's adverts; the others of the instance are held as {@code virtual_ipaddress_excluded}. */
+    public static final int MAX_ADVERTISED = 20;
 
     /** The haproxy health script: exit 0 while a haproxy process runs. */
     public static final String HAPROXY_CHECK = "/usr/bin/pgrep -x haproxy";
@@ -123,11 +127,23 @@ public final class KeepalivedConfig {
             }
             b.append("  }\n");
         }
+        // an advert carries its addresses, and keepalived refuses an instance whose addresses do not fit in one
+        // packet (89 for IPv6, measured with 5,000 VIPs): beyond the first few they go to virtual_ipaddress_excluded,
+        // held and released with the instance but not advertised (every node renders the same split)
+        List<IpAddress> vips = i.vips();
+        int advertised = Math.min(vips.size(), MAX_ADVERTISED);
         b.append("  virtual_ipaddress {\n");
-        for (IpAddress v : i.vips()) {
+        for (IpAddress v : vips.subList(0, advertised)) {
             b.append("    ").append(v).append('\n');
         }
         b.append("  }\n");
+        if (advertised < vips.size()) {
+            b.append("  virtual_ipaddress_excluded {\n");
+            for (IpAddress v : vips.subList(advertised, vips.size())) {
+                b.append("    ").append(v).append('\n');
+            }
+            b.append("  }\n");
+        }
         b.append("}\n");
     }
 
