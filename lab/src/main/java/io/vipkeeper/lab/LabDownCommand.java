@@ -60,7 +60,7 @@ public final class LabDownCommand implements Callable<Integer> {
             out.flush();
             return 1;
         }
-        out.println("the lab is down: no vk-* namespace, link or process is left.");
+        out.println("the lab is down: none of its namespaces, links or processes is left.");
         out.flush();
         return 0;
     }

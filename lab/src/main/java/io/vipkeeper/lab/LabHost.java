@@ -106,19 +106,4 @@ final class LabHost {
             return Optional.empty();
         }
     }
-
-    /** The addresses and routes of the root namespace (IPv4), to pick a /24 nothing here uses. */
-    static List<String> rootAddressesAndRoutes() {
-        List<String> out = new ArrayList<>();
-        Exec.run(List.of("ip", "-o", "-4", "addr", "show"), Duration.ofSeconds(5)).stdout().lines()
-                .map(l -> l.trim().split("\\s+")).filter(f -> f.length > 3 && !f[1].equals(AddressPlan.HOST_IF)).forEach(f -> out.add(f[3]));
-        Exec.run(List.of("ip", "-4", "route", "show", "table", "all"), Duration.ofSeconds(5)).stdout().lines()
-                .map(l -> l.trim().split("\\s+")).filter(f -> f.length > 0 && !String.join(" ", f).contains("dev " + AddressPlan.HOST_IF))
-                .map(f -> f[0].equals("local") || f[0].equals("broadcast") ? (f.length > 1 ? f[1] : "") : f[0])
-                .filter(s -> s.matches("[0-9.]+(/[0-9]+)?")).forEach(out::add);
-        // the default gateway is an address in use even when its route says "default via A"
-        Exec.run(List.of("ip", "-4", "route", "show", "default"), Duration.ofSeconds(5)).stdout().lines()
-                .map(l -> l.trim().split("\\s+")).filter(f -> f.length > 2 && f[1].equals("via")).forEach(f -> out.add(f[2]));
-        return out;
-    }
 }

@@ -72,7 +72,7 @@ public final class LabUpCommand implements Callable<Integer> {
         }
         String prefix;
         try {
-            prefix = subnet != null ? new AddressPlan(subnet, nodes).prefix() : AddressPlan.freePrefix(LabHost.rootAddressesAndRoutes());
+            prefix = subnet != null ? new AddressPlan(subnet, nodes).prefix() : Lan.choosePrefix();
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("vipkeeper lab up: " + e.getMessage());
             return 2;
