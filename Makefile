@@ -2,9 +2,9 @@
 SHELL := /bin/bash
 MVN ?= mvn -B
 # Debian packages the tests start for real (see ARCHITECTURE.md, "Tests").
-TEST_PACKAGES := keepalived nftables haproxy iproute2 etcd-server etcd-client dnsutils
+TEST_PACKAGES := keepalived nftables haproxy iproute2 etcd-server etcd-client dnsutils iputils-ping
 # command that proves each package is there, in the same order
-TEST_COMMANDS := keepalived nft haproxy ip etcd etcdctl dig
+TEST_COMMANDS := keepalived nft haproxy ip etcd etcdctl dig ping
 
 .PHONY: test build deps bench jar clean
 

@@ -34,7 +34,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -238,7 +237,7 @@ public final class Lab implements AutoCloseable {
     private void removePod(PodSlot p) {
         pods.remove(p.name);
         p.backend.stop(Duration.ofSeconds(3));
-        Lan.removePod(p.name);
+        Lan.removePod(p.name, p.slot);
     }
 
     /** Marks a pod not ready (its endpoint goes {@code ready: false}) or lets its readiness follow its process again. */
@@ -440,9 +439,5 @@ public final class Lab implements AutoCloseable {
         } catch (IOException e) {
             // best effort
         }
-    }
-
-    static String requireNonBlank(String s) {
-        return Objects.requireNonNull(s);
     }
 }

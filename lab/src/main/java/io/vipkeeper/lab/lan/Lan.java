@@ -59,12 +59,12 @@ public final class Lan {
         run("ip", "addr", "add", plan.hostIp() + "/24", "dev", AddressPlan.HOST_IF);
         run("ip", "link", "set", AddressPlan.HOST_IF, "up");
         run("ip", "-n", AddressPlan.LAN_NS, "link", "set", "vkh", "master", AddressPlan.BRIDGE, "up");
-        attach(AddressPlan.CLIENT_NS, "vkc", plan.clientIp());
+        attach(AddressPlan.CLIENT_NS, "vkc", plan.clientIp(), mac(3, 1));
     }
 
     public void addNode(int i) {
         String ns = AddressPlan.nodeNs(i);
-        attach(ns, AddressPlan.nodeBridgePort(i), plan.nodeIp(i));
+        attach(ns, AddressPlan.nodeBridgePort(i), plan.nodeIp(i), mac(1, i));
         // the node forwards VIP traffic to pods on the same segment: routing on, and no ICMP redirects telling the
         // client to skip the node (that would bypass the DNAT)
         ns(ns, "sysctl", "-qw", "net.ipv4.ip_forward=1");
@@ -78,19 +78,35 @@ public final class Lan {
     }
 
     public void addPod(String podName, int slot) {
-        attach(podNs(podName), AddressPlan.podBridgePort(slot), plan.podIp(slot));
+        attach(podNs(podName), AddressPlan.podBridgePort(slot), plan.podIp(slot), mac(2, slot));
     }
 
-    /** Ends the processes in the pod's namespace and deletes it (its veth goes with it). */
-    public static void removePod(String podName) {
+    /**
+     * Ends the processes in the pod's namespace and deletes it. Its veth goes with it, but the kernel frees a namespace
+     * asynchronously: wait until the bridge port is gone, so the slot can be used again at once.
+     */
+    public static void removePod(String podName, int slot) {
         removeNamespace(podNs(podName));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline && quiet("ip", "-n", AddressPlan.LAN_NS, "link", "show", "dev", AddressPlan.podBridgePort(slot))) {
+            sleep(50);
+        }
     }
 
-    /** A namespace with eth0 = ADDRESS/24 plugged into the bridge as PORT. */
-    private void attach(String ns, String port, String address) {
+    /**
+     * A fixed, locally administered MAC per address (02:76:6b:00:KIND:INDEX): a pod started again on a known address
+     * keeps its MAC, so neighbours' ARP caches stay right (with a random MAC a node kept sending to the old one: its
+     * stale entry was confirmed again and again, and the new pod got no traffic for minutes).
+     */
+    static String mac(int kind, int index) {
+        return String.format("02:76:6b:00:%02x:%02x", kind, index);
+    }
+
+    /** A namespace with eth0 = ADDRESS/24 (and a fixed MAC) plugged into the bridge as PORT. */
+    private void attach(String ns, String port, String address, String mac) {
         run("ip", "netns", "add", ns);
         sysctls(ns);
-        run("ip", "-n", AddressPlan.LAN_NS, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        run("ip", "-n", AddressPlan.LAN_NS, "link", "add", port, "type", "veth", "peer", "name", "eth0", "address", mac, "netns", ns);
         run("ip", "-n", AddressPlan.LAN_NS, "link", "set", port, "master", AddressPlan.BRIDGE, "up");
         run("ip", "-n", ns, "addr", "add", address + "/24", "dev", "eth0");
         run("ip", "-n", ns, "link", "set", "eth0", "up");
@@ -103,6 +119,9 @@ public final class Lan {
         ns(ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1");
         ns(ns, "sysctl", "-qw", "net.ipv4.conf.all.accept_redirects=0");
         ns(ns, "sysctl", "-qw", "net.ipv4.conf.default.accept_redirects=0");
+        // a gratuitous ARP when eth0 comes up: a pod started again on a known address has a new MAC, and neighbours
+        // that cached the old one would otherwise send into the void for up to a minute
+        ns(ns, "sysctl", "-qw", "net.ipv4.conf.all.arp_notify=1");
     }
 
     private static String ns(String ns, String... cmd) {

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
 /**
  * One lab for a test class: the real LAN, API server, controller, agent JVMs with keepalived and nftables, backends.
@@ -52,6 +51,10 @@ final class LabFixture implements AutoCloseable {
     }
 
     String awaitAddress(String name) {
+        return awaitAddress(name, Duration.ofSeconds(30));
+    }
+
+    String awaitAddress(String name, Duration limit) {
         String[] ip = new String[1];
         awaitTrue(() -> {
             Service s = lab.client().services().inNamespace("default").withName(name).get();
@@ -61,7 +64,7 @@ final class LabFixture implements AutoCloseable {
                 return true;
             }
             return false;
-        }, "an EXTERNAL-IP for " + name, Duration.ofSeconds(30));
+        }, "an EXTERNAL-IP for " + name, limit);
         return ip[0];
     }
 
@@ -80,14 +83,19 @@ final class LabFixture implements AutoCloseable {
         return new java.util.TreeSet<>(a.stream().map(ProbeStream.Answer::pod).toList());
     }
 
-    static void awaitTrue(BooleanSupplier c, String what, Duration limit) {
+    /** A condition that may throw while it is not true yet. */
+    interface Check {
+        boolean get() throws Exception;
+    }
+
+    static void awaitTrue(Check c, String what, Duration limit) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
             try {
-                if (c.getAsBoolean()) {
+                if (c.get()) {
                     return;
                 }
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 // not yet
             }
             try {
@@ -97,7 +105,13 @@ final class LabFixture implements AutoCloseable {
                 return;
             }
         }
-        assertThat(c.getAsBoolean()).as("timed out after %s waiting for %s", limit, what).isTrue();
+        boolean last;
+        try {
+            last = c.get();
+        } catch (Exception e) {
+            throw new AssertionError("timed out after " + limit + " waiting for " + what + ": " + e, e);
+        }
+        assertThat(last).as("timed out after %s waiting for %s", limit, what).isTrue();
     }
 
     @Override
