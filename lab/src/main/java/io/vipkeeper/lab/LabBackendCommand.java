@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  * from, e.g. {@code hello-2 from 192.0.2.12}: behind the VIP that is the node that forwarded it (the node masquerades),
  * which is how the lab tells which node carried a request.
  */
-@Command(name = "backend", hidden = true, description = "A demo HTTP backend that answers with its pod name (started by the lab).")
+@Command(name = "backend", hidden = true, mixinStandardHelpOptions = true, description = "A demo HTTP backend that answers with its pod name (started by the lab).")
 public final class LabBackendCommand implements Callable<Integer> {
 
     @Option(names = "--name", required = true, description = "Pod name to answer with.")

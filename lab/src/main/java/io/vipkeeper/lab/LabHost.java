@@ -1,6 +1,5 @@
 package io.vipkeeper.lab;
 
-import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.platform.process.Exec;
 import java.io.IOException;

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  * {@code OK SENT_US DONE_US BODY} or {@code ERR SENT_US DONE_US REASON} (epoch microseconds). Bounded by
  * {@code --count} and {@code --duration-s}, and by end of input on stdin when {@code --until-stdin-closes}.
  */
-@Command(name = "probe", hidden = true, description = "Sends bounded HTTP requests to a URL and prints each answer (started by the lab).")
+@Command(name = "probe", hidden = true, mixinStandardHelpOptions = true, description = "Sends bounded HTTP requests to a URL and prints each answer (started by the lab).")
 public final class LabProbeCommand implements Callable<Integer> {
 
     @Option(names = "--host", required = true)

@@ -16,7 +16,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code lab run}: holds a lab in the foreground until SIGTERM (what {@code lab up} starts in the background). */
-@Command(name = "run", hidden = true, description = "Runs the lab in the foreground until SIGTERM (lab up starts this in the background).")
+@Command(name = "run", hidden = true, mixinStandardHelpOptions = true, description = "Runs the lab in the foreground until SIGTERM (lab up starts this in the background).")
 public final class LabRunCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(LabRunCommand.class);

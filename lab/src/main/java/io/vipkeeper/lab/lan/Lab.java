@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vipkeeper.controller.ControllerCommand;
 import io.vipkeeper.controller.ControllerSettings;
