@@ -110,8 +110,8 @@ public final class LabDemoCommand implements Callable<Integer> {
         if (round.millis() < 0) {
             out.println("   no answer through another node within 10 s");
         } else {
-            out.printf("   traffic flowed again after %d ms, now through %s; %s holds %s%n", round.millis(), AddressPlan.nodeNs(round.newNode()),
-                    Failover.holders(plan, vip).stream().map(AddressPlan::nodeNs).toList(), vip);
+            out.printf("   traffic flowed again after %d ms (first answer through %s); once settled, %s holds %s%n", round.millis(),
+                    AddressPlan.nodeNs(round.newNode()), String.join(",", Failover.holders(plan, vip).stream().map(AddressPlan::nodeNs).toList()), vip);
         }
         step("Restore the link (the node comes back as BACKUP: nopreempt, no second flap)",
                 "sudo ip -n " + AddressPlan.nodeNs(master) + " link set eth0 up");
