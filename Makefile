@@ -2,14 +2,22 @@
 SHELL := /bin/bash
 MVN ?= mvn -B
 # Debian packages the tests start for real (see ARCHITECTURE.md, "Tests").
-TEST_PACKAGES := keepalived nftables haproxy iproute2 etcd-server etcd-client dnsutils
+TEST_PACKAGES := keepalived nftables haproxy iproute2 etcd-server etcd-client dnsutils iputils-ping
 # command that proves each package is there, in the same order
-TEST_COMMANDS := keepalived nft haproxy ip etcd etcdctl dig
+TEST_COMMANDS := keepalived nft haproxy ip etcd etcdctl dig ping
 
-.PHONY: test build deps bench jar clean image image-jib image-jib-tar manifests chart-test
+.PHONY: test build deps bench jar clean image image-jib image-jib-tar manifests chart-test lab
+
+# `sudo make lab`: what the lab needs (and what builds it), then the narrated demo on a virtual LAN.
+LAB_PACKAGES := keepalived nftables iproute2 openjdk-17-jdk-headless maven
+LAB_COMMANDS := keepalived nft ip java mvn
 
 test: deps
 	$(MVN) verify
+
+lab:
+	@$(MAKE) --no-print-directory deps TEST_PACKAGES="$(LAB_PACKAGES)" TEST_COMMANDS="$(LAB_COMMANDS)"
+	./vipkeeper lab demo
 
 build jar:
 	$(MVN) -q -DskipTests package -pl cli -am
@@ -47,7 +55,7 @@ deps:
 	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing packages:$$missing -- run: sudo apt-get install -y$$missing"; exit 2; fi; \
 	fi
-	@command -v kubectl >/dev/null || echo "note: kubectl is not installed; the kubectl tests will fail"
+	@command -v kubectl >/dev/null || echo "note: kubectl is not installed; the kubectl tests will fail (the lab demo works without it)"
 
 # JMH benchmarks; figures go to docs/benchmarks.md
 bench:

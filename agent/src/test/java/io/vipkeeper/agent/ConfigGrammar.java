@@ -41,6 +41,7 @@ final class ConfigGrammar {
             "  virtual_router_id [0-9]{1,3}",
             "  priority [0-9]{1,3}",
             "  nopreempt",
+            "  preempt_delay [0-9]{1,4}",
             "  advert_int [0-9]{1,2}(\\.[0-9]{1,2})?",
             "  (track_interface|track_file|track_script|unicast_peer|virtual_ipaddress|virtual_ipaddress_excluded) \\{",
             "    (" + IF + "|local_" + KEY + "|chk_haproxy|" + ADDR + ")",

@@ -31,7 +31,11 @@ public final class LabApiServer implements AutoCloseable {
         MOCK_WEB_SERVER_LOG.setLevel(Level.WARNING);
     }
 
-    private final MockWebServer server = new MockWebServer();
+    private MockWebServer server = new MockWebServer();
+    private final LabDispatcher dispatcher = new LabDispatcher();
+    private InetAddress address;
+    private boolean paused;
+    private int boundPort;
     private String url;
     private KubernetesClient client;
 
@@ -46,7 +50,7 @@ public final class LabApiServer implements AutoCloseable {
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("unknown host " + host, e);
         }
-        server.setDispatcher(new LabDispatcher());
+        server.setDispatcher(dispatcher);
         try {
             server.start(address, port);
         } catch (RuntimeException e) {
@@ -58,6 +62,8 @@ public final class LabApiServer implements AutoCloseable {
             }
             throw new IllegalStateException(cause == e ? e.getMessage() : e.getMessage() + ": " + cause.getMessage(), e);
         }
+        this.address = address;
+        this.boundPort = server.getPort();
         String h = address.getHostAddress();
         url = "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + server.getPort();
         for (String ns : new String[] {"default", "kube-system"}) {
@@ -75,7 +81,29 @@ public final class LabApiServer implements AutoCloseable {
     }
 
     public int port() {
-        return server.getPort();
+        return boundPort;
+    }
+
+    /**
+     * Stops listening but keeps every object (the lab's "API server down" case): clients see connection refused
+     * until {@link #resume()} listens again on the same address and port with the same objects.
+     */
+    public synchronized void pause() {
+        if (url == null || paused) {
+            return;
+        }
+        server.shutdown();
+        paused = true;
+    }
+
+    public synchronized void resume() {
+        if (url == null || !paused) {
+            return;
+        }
+        server = new MockWebServer();
+        server.setDispatcher(dispatcher);
+        server.start(address, boundPort);
+        paused = false;
     }
 
     /** Writes a kubeconfig (cluster, user and context all named {@value #CONTEXT}, namespace default, no auth). */
@@ -128,7 +156,9 @@ public final class LabApiServer implements AutoCloseable {
             client = null;
         }
         if (url != null) {
-            server.shutdown();
+            if (!paused) {
+                server.shutdown();
+            }
             url = null;
         }
     }

@@ -3,6 +3,7 @@ package io.vipkeeper.core.render;
 import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.Backend;
 import io.vipkeeper.core.agent.Dataplane;
+import io.vipkeeper.core.agent.InstanceMode;
 import io.vipkeeper.core.agent.InterfaceName;
 import io.vipkeeper.core.agent.ResolvedPort;
 import io.vipkeeper.core.agent.ResolvedVip;
@@ -24,6 +25,9 @@ public final class KeepalivedConfig {
 
     /** VIPs listed in an instance's adverts; the others of the instance are held as {@code virtual_ipaddress_excluded}. */
     public static final int MAX_ADVERTISED = 20;
+
+    /** Seconds a per-vip instance waits, after start or after seeing a lower-priority master, before taking its VIP. */
+    public static final int PER_VIP_PREEMPT_DELAY = 5;
 
     /** The haproxy health script: exit 0 while a haproxy process runs. */
     public static final String HAPROXY_CHECK = "/usr/bin/pgrep -x haproxy";
@@ -99,7 +103,14 @@ public final class KeepalivedConfig {
         b.append("  interface ").append(s.iface()).append('\n');
         b.append("  virtual_router_id ").append(i.vrid()).append('\n');
         b.append("  priority ").append(i.priority()).append('\n');
-        b.append("  nopreempt\n");
+        if (s.instanceMode() == InstanceMode.PER_VIP) {
+            // nopreempt left every VIP on whichever node installed its instance first (reload timing decides: the
+            // skew between priorities 200 and 198 is under a millisecond at advert 0.1 s), so masters did not spread;
+            // the first-choice node takes its VIPs over after a quiet delay instead
+            b.append("  preempt_delay ").append(PER_VIP_PREEMPT_DELAY).append('\n');
+        } else {
+            b.append("  nopreempt\n");
+        }
         b.append("  advert_int ").append(s.advertInterval()).append('\n');
         if (!s.trackInterfaces().isEmpty()) {
             b.append("  track_interface {\n");

@@ -1,0 +1,52 @@
+package io.vipkeeper.lab;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code vipkeeper lab backend}: the demo pod. Answers every GET with its pod name and the address the request came
+ * from, e.g. {@code hello-2 from 192.0.2.12}: behind the VIP that is the node that forwarded it (the node masquerades),
+ * which is how the lab tells which node carried a request.
+ */
+@Command(name = "backend", hidden = true, mixinStandardHelpOptions = true, description = "A demo HTTP backend that answers with its pod name (started by the lab).")
+public final class LabBackendCommand implements Callable<Integer> {
+
+    @Option(names = "--name", required = true, description = "Pod name to answer with.")
+    String name;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(port), 64);
+        server.createContext("/", exchange -> {
+            String from = exchange.getRemoteAddress().getAddress().getHostAddress();
+            byte[] body = (name + " from " + from + "\n").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.getResponseHeaders().set("Connection", "close");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.setExecutor(Executors.newFixedThreadPool(8));
+        server.start();
+        System.out.println("backend " + name + " listening on port " + port);
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop(0);
+            stop.countDown();
+        }));
+        stop.await();
+        return 0;
+    }
+}

@@ -1,0 +1,121 @@
+package io.vipkeeper.lab;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code vipkeeper lab probe}: sends one HTTP request every {@code --interval-ms} (each on a new connection, so a
+ * failover is seen at once, with at most {@code --parallel} in flight) and prints one line per answer:
+ * {@code OK SENT_US DONE_US BODY} or {@code ERR SENT_US DONE_US REASON} (epoch microseconds). Bounded by
+ * {@code --count} and {@code --duration-s}, and by end of input on stdin when {@code --until-stdin-closes}.
+ */
+@Command(name = "probe", hidden = true, mixinStandardHelpOptions = true, description = "Sends bounded HTTP requests to a URL and prints each answer (started by the lab).")
+public final class LabProbeCommand implements Callable<Integer> {
+
+    @Option(names = "--host", required = true)
+    String host;
+
+    @Option(names = "--port", defaultValue = "80")
+    int port;
+
+    @Option(names = "--interval-ms", defaultValue = "10")
+    int intervalMs;
+
+    @Option(names = "--timeout-ms", defaultValue = "1000")
+    int timeoutMs;
+
+    @Option(names = "--count", defaultValue = "100000", description = "At most this many requests.")
+    int count;
+
+    @Option(names = "--duration-s", defaultValue = "600", description = "At most this long (hard limit 3600).")
+    int durationS;
+
+    @Option(names = "--parallel", defaultValue = "100")
+    int parallel;
+
+    @Option(names = "--until-stdin-closes", description = "Also stop when stdin closes (the parent went away).")
+    boolean untilStdinCloses;
+
+    private static long micros() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintStream out = System.out;
+        long end = System.nanoTime() + Math.min(durationS, 3600) * 1_000_000_000L;
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(parallel, parallel, 1, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                new ThreadPoolExecutor.DiscardPolicy()); // saturated: this tick's request is skipped, never queued
+        if (untilStdinCloses) {
+            Thread watch = new Thread(() -> {
+                try {
+                    while (System.in.read() >= 0) {
+                        // discard
+                    }
+                } catch (IOException e) {
+                    // closed
+                }
+                Runtime.getRuntime().halt(0);
+            });
+            watch.setDaemon(true);
+            watch.start();
+        }
+        long next = System.nanoTime();
+        for (int i = 0; i < count && System.nanoTime() < end; i++) {
+            pool.execute(() -> {
+                long sent = micros();
+                String line;
+                try {
+                    String body = get();
+                    line = "OK " + sent + " " + micros() + " " + body;
+                } catch (IOException e) {
+                    line = "ERR " + sent + " " + micros() + " " + e.getClass().getSimpleName();
+                }
+                synchronized (out) {
+                    out.println(line);
+                    out.flush();
+                }
+            });
+            next += intervalMs * 1_000_000L;
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
+        }
+        pool.shutdown();
+        pool.awaitTermination(timeoutMs * 2L, TimeUnit.MILLISECONDS);
+        out.flush();
+        return 0;
+    }
+
+    /** One GET on a new connection; returns the first line of the body. */
+    private String get() throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), timeoutMs);
+            s.setSoTimeout(timeoutMs);
+            OutputStream o = s.getOutputStream();
+            o.write(("GET / HTTP/1.0\r\nHost: " + host + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            o.flush();
+            InputStream in = s.getInputStream();
+            String response = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
+            if (!response.startsWith("HTTP/1.") || !response.substring(9).startsWith("200")) {
+                throw new IOException("bad answer: " + response.lines().findFirst().orElse(""));
+            }
+            int body = response.indexOf("\r\n\r\n");
+            return body < 0 ? "" : response.substring(body + 4).strip();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.vipkeeper.lab;
+
+import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.lab.lan.Lab;
+import io.vipkeeper.lab.lan.LabPaths;
+import io.vipkeeper.platform.LoggingOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code lab run}: holds a lab in the foreground until SIGTERM (what {@code lab up} starts in the background). */
+@Command(name = "run", hidden = true, mixinStandardHelpOptions = true, description = "Runs the lab in the foreground until SIGTERM (lab up starts this in the background).")
+public final class LabRunCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LabRunCommand.class);
+
+    @Option(names = "--prefix", required = true)
+    String prefix;
+
+    @Option(names = "--nodes", defaultValue = "3")
+    int nodes;
+
+    @Option(names = "--vrrp-instances", defaultValue = "single")
+    String vrrpInstances;
+
+    @Option(names = "--state-dir", defaultValue = "/run/vipkeeper-lab")
+    Path stateDir;
+
+    @Mixin
+    LoggingOptions logging = new LoggingOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        logging.apply();
+        LabPaths paths = new LabPaths(stateDir);
+        Files.createDirectories(stateDir);
+        Files.writeString(paths.pidFile(), ProcessHandle.current().pid() + "\n");
+        Lab lab = new Lab(new Lab.Options(new AddressPlan(prefix, nodes), paths, vrrpInstances, 3, List.of()));
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "lab-shutdown"));
+        try {
+            lab.start();
+            LOG.info("lab running: {} nodes on {}", nodes, lab.plan().cidr());
+            stop.await();
+            LOG.info("stopping the lab");
+        } finally {
+            lab.close();
+            Files.deleteIfExists(paths.pidFile());
+            stopped.countDown();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,126 @@
+package io.vipkeeper.lab;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.lab.lan.LabPaths;
+import io.vipkeeper.lab.lan.Lan;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/** What {@code lab status} (and {@code up}) prints: nodes, VIP holders, Services, pods, processes. */
+final class LabStatus {
+
+    private LabStatus() {
+    }
+
+    static KubernetesClient client(LabPaths paths) throws IOException {
+        Config config = Config.fromKubeconfig(Files.readString(paths.kubeconfig()));
+        config.setRequestTimeout(3000);
+        config.setConnectionTimeout(2000);
+        config.setRequestRetryBackoffLimit(0);
+        return new KubernetesClientBuilder().withConfig(config).build();
+    }
+
+    /** VIP → node index holding it, from the addresses on each node's eth0 (VRRP MASTER = the holder). */
+    static Map<String, List<Integer>> vipHolders(AddressPlan plan) {
+        Map<String, List<Integer>> out = new TreeMap<>();
+        for (int i : Lan.nodes()) {
+            for (String a : Lan.addresses(i)) {
+                if (!a.equals(plan.nodeIp(i))) {
+                    out.computeIfAbsent(a, k -> new java.util.ArrayList<>()).add(i);
+                }
+            }
+        }
+        return out;
+    }
+
+    static void print(PrintWriter out, LabPaths paths) {
+        Optional<ProcessHandle> lab = LabHost.labProcess(paths);
+        AddressPlan plan = paths.readPlan();
+        if (lab.isEmpty() || plan == null) {
+            out.println("lab: not running" + (Lan.namespaces().isEmpty() ? "" : " (leftovers: " + Lan.namespaces()
+                    + "; remove them with: sudo ./vipkeeper lab down)"));
+            out.println("start it with: sudo ./vipkeeper lab up");
+            out.flush();
+            return;
+        }
+        out.printf("lab: running (pid %d), LAN %s, API %s%n", lab.get().pid(), plan.cidr(), plan.apiUrl());
+        out.printf("kubeconfig: %s   (try: kubectl --kubeconfig %s get svc -A)%n", paths.kubeconfig(), paths.kubeconfig());
+        out.printf("logs: %s%n%n", paths.logs());
+        Map<String, List<Integer>> holders = vipHolders(plan);
+        out.println("NODE       ADDRESS          LINK   VIPS HELD (MASTER)");
+        for (int i : Lan.nodes()) {
+            boolean up = Lan.quiet("sh", "-c", "ip -n " + AddressPlan.nodeNs(i) + " link show dev eth0 | grep -q 'state UP'");
+            String vips = holders.entrySet().stream().filter(e -> e.getValue().contains(i)).map(Map.Entry::getKey).collect(Collectors.joining(" "));
+            out.printf("%-10s %-16s %-6s %s%n", AddressPlan.nodeNs(i), plan.nodeIp(i), up ? "up" : "DOWN", vips.isEmpty() ? "-" : vips);
+        }
+        out.println();
+        out.println("VIP              MASTER");
+        if (holders.isEmpty()) {
+            out.println("(none held)");
+        }
+        holders.forEach((vip, nodes) -> out.printf("%-16s %s%s%n", vip, nodes.stream().map(AddressPlan::nodeNs).collect(Collectors.joining(",")),
+                nodes.size() > 1 ? "   (held twice!)" : ""));
+        out.println();
+        try (KubernetesClient client = client(paths)) {
+            out.println("SERVICE                    TYPE           EXTERNAL-IP      PORTS");
+            for (Service s : client.services().inAnyNamespace().list().getItems()) {
+                String ip = s.getStatus() == null || s.getStatus().getLoadBalancer() == null || s.getStatus().getLoadBalancer().getIngress() == null
+                        || s.getStatus().getLoadBalancer().getIngress().isEmpty() ? "<pending>"
+                        : s.getStatus().getLoadBalancer().getIngress().get(0).getIp();
+                if (!"LoadBalancer".equals(s.getSpec().getType())) {
+                    ip = "<none>";
+                }
+                String ports = s.getSpec().getPorts().stream().map(p -> p.getPort() + "/" + p.getProtocol()).collect(Collectors.joining(","));
+                out.printf("%-26s %-14s %-16s %s%n", s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(), s.getSpec().getType(), ip, ports);
+            }
+            out.println();
+            out.println("POD          ADDRESS          NODE       READY");
+            for (Pod p : client.pods().inAnyNamespace().list().getItems()) {
+                boolean ready = p.getStatus() != null && p.getStatus().getConditions() != null && p.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+                out.printf("%-12s %-16s %-10s %s%n", p.getMetadata().getName(), p.getStatus() == null ? "" : p.getStatus().getPodIP(),
+                        p.getSpec().getNodeName(), ready ? "yes" : "no");
+            }
+        } catch (IOException | KubernetesClientException e) {
+            out.println("API server: not reachable (" + e.getMessage() + ")");
+        }
+        out.println();
+        out.println("PID      NAMESPACE        PROCESS");
+        out.printf("%-8d %-16s %s%n", lab.get().pid(), "(root)", "vipkeeper lab run (API server, controller, pods and endpoints)");
+        for (String ns : Lan.namespaces()) {
+            for (long pid : Lan.pids(ns)) {
+                out.printf("%-8d %-16s %s%n", pid, ns, describe(pid));
+            }
+        }
+        out.flush();
+    }
+
+    /** A short description of a lab process from its command line. */
+    static String describe(long pid) {
+        try {
+            String[] args = Files.readString(Path.of("/proc/" + pid + "/cmdline")).split("\0");
+            String exe = Path.of(args[0]).getFileName().toString();
+            if (exe.equals("java")) {
+                int main = List.of(args).indexOf(LabChildMain.class.getName());
+                return main < 0 || main + 1 >= args.length ? "java" : "vipkeeper " + (args[main + 1].equals("agent") ? "agent" : "lab " + args[main + 1])
+                        + (args[main + 1].equals("backend") && main + 3 < args.length ? " " + args[main + 3] : "");
+            }
+            return exe + (exe.equals("keepalived") ? " (VRRP)" : "");
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
+    }
+}

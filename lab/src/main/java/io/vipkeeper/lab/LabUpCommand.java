@@ -1,0 +1,129 @@
+package io.vipkeeper.lab;
+
+import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.lab.lan.LabPaths;
+import io.vipkeeper.lab.lan.Lan;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vipkeeper lab up}: builds the virtual LAN and starts everything in the background. */
+@Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Builds a virtual bare-metal LAN on this machine (network namespaces vk-lan, vk-node1..N, vk-client, vk-pod-*; "
+                + "the link vk-host) and starts the in-memory API server, the controller, one agent with its own keepalived per node "
+                + "and three demo pods, in the background. Idempotent: when the lab runs, prints its status. Needs root."})
+public final class LabUpCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--nodes", defaultValue = "3", description = "Number of nodes (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--subnet", paramLabel = "PREFIX", description = "The /24 to use, e.g. 192.0.2 (default: the first documentation "
+            + "/24 of 192.0.2, 198.51.100, 203.0.113 that this machine does not use already).")
+    String subnet;
+
+    @Option(names = "--vrrp-instances", defaultValue = "single", paramLabel = "single|per-vip", description = "Passed to every agent.")
+    String vrrpInstances;
+
+    @Option(names = "--install-deps", description = "Install missing system packages (keepalived, nftables, iproute2) with apt-get.")
+    boolean installDeps;
+
+    @Option(names = "--state-dir", hidden = true, defaultValue = "/run/vipkeeper-lab")
+    File stateDir;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        int pre = LabHost.preflight(out, err, "up", installDeps);
+        if (pre != 0) {
+            return pre;
+        }
+        if (nodes < 1 || nodes > AddressPlan.MAX_NODES) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--nodes: from 1 to " + AddressPlan.MAX_NODES + ", not " + nodes);
+        }
+        if (!vrrpInstances.equals("single") && !vrrpInstances.equals("per-vip")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--vrrp-instances: single or per-vip, not " + vrrpInstances);
+        }
+        return up(out, err, new LabPaths(stateDir.toPath()), nodes, subnet, vrrpInstances);
+    }
+
+    /** Starts the lab unless it runs; returns an exit code. */
+    static int up(PrintWriter out, PrintWriter err, LabPaths paths, int nodes, String subnet, String vrrpInstances) {
+        if (LabHost.labProcess(paths).isPresent() && paths.readPlan() != null) {
+            out.println("the lab already runs:");
+            out.println();
+            LabStatus.print(out, paths);
+            return 0;
+        }
+        // a crashed lab leaves namespaces and processes: clear them before choosing the subnet and starting again
+        List<String> removed = Lan.destroyAll();
+        if (!removed.isEmpty()) {
+            out.println("removed leftovers of an earlier lab: " + String.join(", ", removed));
+        }
+        String prefix;
+        try {
+            prefix = subnet != null ? new AddressPlan(subnet, nodes).prefix() : Lan.choosePrefix();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            err.println("vipkeeper lab up: " + e.getMessage());
+            return 2;
+        }
+        if (!prefix.equals(AddressPlan.DEFAULT_PREFIX) && subnet == null) {
+            out.println("note: this machine already uses " + AddressPlan.DEFAULT_PREFIX + ".0/24 (its own interface or routes), so the lab uses "
+                    + prefix + ".0/24, another documentation range, with the same host numbers");
+        }
+        try {
+            paths.deleteAll();
+            Files.createDirectories(paths.logs());
+            List<String> cmd = new ArrayList<>(List.of("setsid"));
+            List<String> child = ChildJvm.command("x", null, List.of(), "256m", "run", List.of("--prefix", prefix, "--nodes",
+                    Integer.toString(nodes), "--vrrp-instances", vrrpInstances, "--state-dir", paths.root().toString()));
+            cmd.addAll(child.subList(4, child.size())); // without "ip netns exec x": the lab process runs in the root namespace
+            File log = paths.log("lab").toFile();
+            Process p = new ProcessBuilder(cmd).redirectInput(new File("/dev/null")).redirectOutput(ProcessBuilder.Redirect.appendTo(log))
+                    .redirectErrorStream(true).start();
+            out.printf("starting the lab (%d nodes on %s.0/24; log: %s) ...%n", nodes, prefix, log);
+            out.flush();
+            long deadline = System.currentTimeMillis() + 180_000;
+            while (paths.readPlan() == null) {
+                if (!p.isAlive() || System.currentTimeMillis() > deadline) {
+                    err.println("vipkeeper lab up: the lab did not start" + (p.isAlive() ? " within 180 s" : "") + "; last lines of " + log + ":");
+                    List<String> lines = Files.readAllLines(log.toPath());
+                    lines.subList(Math.max(0, lines.size() - 30), lines.size()).forEach(err::println);
+                    p.destroy();
+                    Lan.destroyAll();
+                    return 1;
+                }
+                Thread.sleep(200);
+            }
+            // agents need a moment for their first sync; wait until every node's keepalived runs
+            AddressPlan plan = paths.readPlan();
+            while (System.currentTimeMillis() < deadline && !plan.nodeIndexes().stream()
+                    .allMatch(i -> Files.exists(paths.nodeRunDir(i).resolve("keepalived.conf")))) {
+                Thread.sleep(200);
+            }
+        } catch (IOException e) {
+            err.println("vipkeeper lab up: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+        out.println("the lab runs.");
+        out.println();
+        LabStatus.print(out, paths);
+        out.println();
+        out.println("take it down with: sudo ./vipkeeper lab down");
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,126 @@
+package io.vipkeeper.lab.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.lab.lan.Lab;
+import io.vipkeeper.lab.lan.LabPaths;
+import io.vipkeeper.lab.lan.Lan;
+import io.vipkeeper.lab.lan.ProbeStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One lab for a test class: the real LAN, API server, controller, agent JVMs with keepalived and nftables, backends.
+ * Traffic always comes from vk-client through the VIP. Needs root: without it the tests fail and say so.
+ */
+final class LabFixture implements AutoCloseable {
+
+    final Lab lab;
+
+    LabFixture(int nodes, String vrrpInstances) throws Exception {
+        requireRoot();
+        Lan.destroyAll(); // before choosing the /24: a leftover vk-host must not count as "in use"
+        AddressPlan plan = new AddressPlan(Lan.choosePrefix(), nodes);
+        lab = new Lab(new Lab.Options(plan, new LabPaths(Path.of("/run/vipkeeper-lab-test")), vrrpInstances, 3, List.of()));
+        lab.start();
+        awaitTrue(() -> plan.nodeIndexes().stream().allMatch(i -> lab.keepalivedPid(i).isPresent() || Files.exists(
+                lab.paths().nodeRunDir(i).resolve("keepalived.conf"))), "every agent has applied its first configuration", Duration.ofSeconds(90));
+        awaitTrue(() -> lab.readyPods().size() == 3, "3 ready pods", Duration.ofSeconds(60));
+    }
+
+    static void requireRoot() throws Exception {
+        boolean root = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
+                .anyMatch(l -> l.split("\\s+")[1].equals("0"));
+        assertThat(root).as("the lab's end-to-end tests need root (they create network namespaces and run keepalived): run sudo make test")
+                .isTrue();
+    }
+
+    AddressPlan plan() {
+        return lab.plan();
+    }
+
+    Service createService(String name, String app) {
+        return lab.client().services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName(name).endMetadata()
+                .withNewSpec().withType("LoadBalancer").addToSelector("app", app).addNewPort().withName("http").withProtocol("TCP")
+                .withPort(80).withNewTargetPort(8080).endPort().endSpec().build()).create();
+    }
+
+    String awaitAddress(String name) {
+        return awaitAddress(name, Duration.ofSeconds(30));
+    }
+
+    String awaitAddress(String name, Duration limit) {
+        String[] ip = new String[1];
+        awaitTrue(() -> {
+            Service s = lab.client().services().inNamespace("default").withName(name).get();
+            if (s != null && s.getStatus() != null && s.getStatus().getLoadBalancer() != null && s.getStatus().getLoadBalancer().getIngress() != null
+                    && !s.getStatus().getLoadBalancer().getIngress().isEmpty()) {
+                ip[0] = s.getStatus().getLoadBalancer().getIngress().get(0).getIp();
+                return true;
+            }
+            return false;
+        }, "an EXTERNAL-IP for " + name, limit);
+        return ip[0];
+    }
+
+    /** {@code n} requests from vk-client, 20 ms apart; every answer (bounded: one probe run). */
+    List<ProbeStream.Answer> requests(String vip, int n) throws Exception {
+        try (ProbeStream p = new ProbeStream(vip, 80, 20, 1000, n, 30)) {
+            p.awaitEnd(40_000);
+            return p.answers();
+        }
+    }
+
+    /** The pods that answered {@code n} requests, once every answer is OK. */
+    java.util.Set<String> podsAnswering(String vip, int n) throws Exception {
+        List<ProbeStream.Answer> a = requests(vip, n);
+        assertThat(a).as("answers to %d requests to %s", n, vip).hasSize(n).allMatch(ProbeStream.Answer::ok);
+        return new java.util.TreeSet<>(a.stream().map(ProbeStream.Answer::pod).toList());
+    }
+
+    /** A condition that may throw while it is not true yet. */
+    interface Check {
+        boolean get() throws Exception;
+    }
+
+    static void awaitTrue(Check c, String what, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (c.get()) {
+                    return;
+                }
+            } catch (Exception e) {
+                // not yet
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        boolean last;
+        try {
+            last = c.get();
+        } catch (Exception e) {
+            throw new AssertionError("timed out after " + limit + " waiting for " + what + ": " + e, e);
+        }
+        assertThat(last).as("timed out after %s waiting for %s", limit, what).isTrue();
+    }
+
+    @Override
+    public void close() {
+        lab.close();
+        try {
+            lab.paths().deleteAll();
+        } catch (java.io.IOException e) {
+            // best effort
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.vipkeeper.lab.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vipkeeper.lab.lan.Failover;
+import java.util.ArrayList;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@code --vrrp-instances per-vip}: one VRRP instance per VIP, their masters spread over the nodes. */
+class PerVipE2ETest {
+
+    static LabFixture f;
+
+    @BeforeAll
+    static void up() throws Exception {
+        f = new LabFixture(3, "per-vip");
+    }
+
+    @AfterAll
+    static void down() {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    @Test
+    void mastersAreSpreadOverTheNodes() throws Exception {
+        List<String> vips = new ArrayList<>();
+        for (int i = 1; i <= 6; i++) {
+            f.createService("web" + i, "hello");
+        }
+        for (int i = 1; i <= 6; i++) {
+            vips.add(f.awaitAddress("web" + i));
+        }
+        // each VIP settles on its first-choice node (rendezvous priority; preempt_delay after the first election)
+        LabFixture.awaitTrue(() -> {
+            Set<Integer> masters = new HashSet<>();
+            for (String vip : vips) {
+                List<Integer> h = f.lab.holders(vip);
+                if (h.size() != 1) {
+                    return false;
+                }
+                masters.add(h.get(0));
+            }
+            return masters.size() >= 2;
+        }, "the VIPs held by at least 2 different nodes, each by one", Duration.ofSeconds(30));
+        // and each VIP carries traffic through its own master
+        for (String vip : vips) {
+            int holder = Failover.awaitSingleHolder(f.plan(), vip, 200, 10_000);
+            assertThat(f.requests(vip, 3)).allSatisfy(a -> {
+                assertThat(a.ok()).isTrue();
+                assertThat(a.from()).isEqualTo(f.plan().nodeIp(holder));
+            });
+        }
+    }
+}
