@@ -14,7 +14,7 @@ import java.util.TreeSet;
  * @param peers         every other node's IP of the same family (ExternalIP first, then InternalIP), sorted as
  *                      addresses (the seed sorted strings, so 10.0.0.10 came before 10.0.0.9)
  * @param clusterNodes  every node name, sorted (the per-VIP priority ranks them)
- * @param singlePriority the priority of the single instance: 100 + this node's index among the sorted addresses
+ * @param singlePriority the priority of the single instance: 200 + this node's index among the sorted addresses
  *                      (the seed's rule, with address order), at most 254
  * @param skipped       nodes left out of the peers because they have no address of this family
  */
@@ -69,7 +69,7 @@ public record NodeIdentity(String name, IpAddress address, List<IpAddress> peers
         TreeSet<IpAddress> all = new TreeSet<>(peers);
         all.add(own);
         int index = all.headSet(own).size();
-        return new NodeIdentity(nodeName, own, List.copyOf(peers), List.copyOf(names), Math.min(254, 100 + index),
+        return new NodeIdentity(nodeName, own, List.copyOf(peers), List.copyOf(names), Math.min(254, 200 + index),
                 skipped.stream().sorted().toList());
     }
 

@@ -22,8 +22,8 @@ class NodeIdentityTest {
         assertThat(id.address()).isEqualTo(ip("192.0.2.9"));
         // the seed sorted strings ("192.0.2.10" < "192.0.2.9"); addresses sort numerically
         assertThat(id.peers()).extracting(Object::toString).containsExactly("192.0.2.10", "203.0.113.5");
-        assertThat(id.singlePriority()).isEqualTo(100);
-        assertThat(NodeIdentity.resolve("n10", nodes, null).singlePriority()).isEqualTo(101);
+        assertThat(id.singlePriority()).isEqualTo(200);
+        assertThat(NodeIdentity.resolve("n10", nodes, null).singlePriority()).isEqualTo(201);
         assertThat(NodeIdentity.resolve("ext", nodes, null).address()).isEqualTo(ip("203.0.113.5"));
         assertThat(id.skipped()).containsExactly("v6only");
         assertThat(id.clusterNodes()).containsExactly("ext", "n10", "n9", "v6only");
@@ -33,7 +33,7 @@ class NodeIdentityTest {
     void nodeIpFlagWins() {
         NodeIdentity id = NodeIdentity.resolve("n9", nodes, ip("192.0.2.200"));
         assertThat(id.address()).isEqualTo(ip("192.0.2.200"));
-        assertThat(id.singlePriority()).isEqualTo(101); // after 192.0.2.10, before 203.0.113.5
+        assertThat(id.singlePriority()).isEqualTo(201); // after 192.0.2.10, before 203.0.113.5
         assertThat(NodeIdentity.resolve("unknown", nodes, ip("192.0.2.1")).address()).isEqualTo(ip("192.0.2.1"));
     }
 
