@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vipkeeper.core.InvalidInputException;
@@ -124,9 +125,15 @@ public final class ClusterSource implements AutoCloseable {
         nodes.addEventHandler(cast(handler));
     }
 
-    /** A client for one cluster (see {@link io.vipkeeper.platform.KubeOptions#client}). */
+    /**
+     * A client for one cluster. Plain-HTTP API servers (the lab's in-memory one) are spoken to in HTTP/1.1:
+     * the JDK client's cleartext HTTP/2 upgrade broke large list responses from the mock server.
+     */
     public static KubernetesClient client(Config config) {
-        return io.vipkeeper.platform.KubeOptions.client(config);
+        if (config.getMasterUrl() != null && config.getMasterUrl().startsWith("http://")) {
+            config.setHttp2Disable(true);
+        }
+        return new KubernetesClientBuilder().withConfig(config).build();
     }
 
     @SuppressWarnings("unchecked")

@@ -42,17 +42,6 @@ public final class KubeOptions {
     }
 
     public KubernetesClient connect() {
-        return client(config());
-    }
-
-    /**
-     * A client for this config. Plain-HTTP API servers (the lab's in-memory one) are spoken to in HTTP/1.1: the JDK
-     * client's cleartext HTTP/2 upgrade broke large list responses from that server.
-     */
-    public static KubernetesClient client(Config config) {
-        if (config.getMasterUrl() != null && config.getMasterUrl().startsWith("http://")) {
-            config.setHttp2Disable(true);
-        }
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return new KubernetesClientBuilder().withConfig(config()).build();
     }
 }

@@ -95,7 +95,7 @@ final class LabFixture implements AutoCloseable {
                 if (c.get()) {
                     return;
                 }
-            } catch (Exception e) {
+            } catch (Exception | AssertionError e) {
                 // not yet
             }
             try {

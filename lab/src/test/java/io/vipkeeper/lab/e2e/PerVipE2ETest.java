@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.HashMap;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,6 +52,22 @@ class PerVipE2ETest {
             }
             return masters.size() >= 2;
         }, "the VIPs held by at least 2 different nodes, each by one", Duration.ofSeconds(30));
+        // instances are added reload by reload (at most one a second) and each preempts 5 s after it starts: wait
+        // until no VIP has moved for longer than that before checking which node forwards
+        Map<String, List<Integer>> last = new HashMap<>();
+        long stableSince = System.nanoTime();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() - stableSince < Duration.ofSeconds(7).toNanos() && System.nanoTime() < deadline) {
+            Map<String, List<Integer>> now = new HashMap<>();
+            for (String vip : vips) {
+                now.put(vip, f.lab.holders(vip));
+            }
+            if (!now.equals(last)) {
+                last = now;
+                stableSince = System.nanoTime();
+            }
+            Thread.sleep(200);
+        }
         // and each VIP carries traffic through its own master
         for (String vip : vips) {
             int holder = Failover.awaitSingleHolder(f.plan(), vip, 200, 10_000);
