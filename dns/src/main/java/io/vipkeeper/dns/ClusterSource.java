@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vipkeeper.platform.Informers;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vipkeeper.core.InvalidInputException;
@@ -115,10 +116,7 @@ public final class ClusterSource implements AutoCloseable {
         // an informer whose list or watch fails (API down, cluster not reachable yet) keeps retrying with
         // fabric8's backoff instead of stopping for good; the cluster counts as not connected meanwhile
         for (SharedIndexInformer<?> inf : List.of(services, slices, nodes)) {
-            inf.exceptionHandler((started, t) -> {
-                LOG.warn("cluster {} (context {}): {} ({}), retrying", id, context, t.getMessage(), started ? "watch" : "list");
-                return true;
-            });
+            Informers.retryForever(inf, "cluster " + id + " (context " + context + ")");
         }
         services.addEventHandler(cast(handler));
         slices.addEventHandler(cast(handler));

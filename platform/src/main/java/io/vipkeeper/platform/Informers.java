@@ -20,11 +20,17 @@ public final class Informers {
      */
     public static <T> SharedIndexInformer<T> start(SharedIndexInformer<T> informer, ResourceEventHandler<? super T> handler, String what) {
         informer.addEventHandler(handler);
+        retryForever(informer, what);
+        informer.start();
+        return informer;
+    }
+
+    /** Makes a failed list or watch retry (with fabric8's backoff) instead of stopping the informer for good. */
+    public static <T> SharedIndexInformer<T> retryForever(SharedIndexInformer<T> informer, String what) {
         informer.exceptionHandler((started, t) -> {
             LOG.warn("{}: {} failed ({}); retrying", what, started ? "watch" : "list", t.getMessage());
             return true;
         });
-        informer.start();
         return informer;
     }
 }
