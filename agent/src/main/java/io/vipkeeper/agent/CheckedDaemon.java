@@ -1,6 +1,7 @@
 package io.vipkeeper.agent;
 
 import io.vipkeeper.platform.process.Exec;
+import io.vipkeeper.platform.process.Sleep;
 import io.vipkeeper.platform.process.Supervisor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -109,7 +110,7 @@ final class CheckedDaemon implements AutoCloseable {
         long deadline = System.nanoTime() + PID_WAIT.toNanos();
         Long pid = null;
         while (System.nanoTime() < deadline && (pid = readPid()) == null) {
-            sleep(20);
+            Sleep.millis(20);
         }
         if (pid == null) {
             // the daemon is (re)starting; it reads the file just moved into place when it comes up
@@ -171,13 +172,6 @@ final class CheckedDaemon implements AutoCloseable {
         return supervisor == null ? null : supervisor.process();
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     @Override
     public synchronized void close() {

@@ -45,6 +45,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import io.vipkeeper.platform.process.Sleep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -213,7 +214,7 @@ public final class NodeAgent implements AutoCloseable {
                 return;
             } catch (RuntimeException | IOException e) {
                 LOG.error("sync failed; retrying in a second", e);
-                sleep(1000);
+                Sleep.millis(1000);
                 requestSync();
             }
         }
@@ -221,7 +222,7 @@ public final class NodeAgent implements AutoCloseable {
 
     private void sync() throws IOException {
         if (!informers.stream().allMatch(SharedIndexInformer::hasSynced)) {
-            sleep(100);
+            Sleep.millis(100);
             requestSync();
             return;
         }
@@ -471,13 +472,6 @@ public final class NodeAgent implements AutoCloseable {
         return s == null ? "" : s.lines().findFirst().orElse("");
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     /** Stops keepalived (it drops its VIPs), removes any VIP still on the interface and the nftables table. */
     @Override

@@ -46,6 +46,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import io.vipkeeper.platform.process.Sleep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -172,7 +173,7 @@ public final class ServiceController implements AutoCloseable {
             }
             if (!synced()) {
                 // the first lists have not come back (API server not reachable yet): keep the work for later
-                sleepQuietly(200);
+                Sleep.millis(200);
                 batch.services().forEach(queue::addService);
                 if (batch.configMap()) {
                     queue.configMapChanged();
@@ -187,7 +188,7 @@ public final class ServiceController implements AutoCloseable {
                 reconcile(batch);
             } catch (RuntimeException e) {
                 LOG.error("reconcile failed; retrying the batch in a second", e);
-                sleepQuietly(1000);
+                Sleep.millis(1000);
                 batch.services().forEach(queue::addService);
                 queue.configMapChanged();
             }
@@ -508,13 +509,6 @@ public final class ServiceController implements AutoCloseable {
         retries.schedule(queue::configMapChanged, 1, TimeUnit.SECONDS);
     }
 
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     @Override
     public void close() {

@@ -1,6 +1,7 @@
 package io.vipkeeper.lab.lan;
 
 import io.vipkeeper.platform.process.Exec;
+import io.vipkeeper.platform.process.Sleep;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,7 +90,7 @@ public final class Lan {
         removeNamespace(podNs(podName));
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline && quiet("ip", "-n", AddressPlan.LAN_NS, "link", "show", "dev", AddressPlan.podBridgePort(slot))) {
-            sleep(50);
+            Sleep.millis(50);
         }
     }
 
@@ -179,7 +180,7 @@ public final class Lan {
         long deadline = System.nanoTime() + grace.toNanos();
         for (ProcessHandle h : handles) {
             while (h.isAlive() && System.nanoTime() < deadline) {
-                sleep(50);
+                Sleep.millis(50);
             }
             if (h.isAlive()) {
                 LOG.warn("pid {} did not stop on SIGTERM; killing it", h.pid());
@@ -212,14 +213,6 @@ public final class Lan {
             removed.add("link " + AddressPlan.HOST_IF);
         }
         return removed;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** The addresses and routes of the root namespace (IPv4), to pick a /24 nothing here uses. */

@@ -76,7 +76,7 @@ public final class Supervisor implements AutoCloseable {
                 p = new ProcessBuilder(command).redirectErrorStream(true).start();
             } catch (IOException e) {
                 log.error("cannot start {}: {}", command.get(0), e.getMessage());
-                sleep(backoff);
+                Sleep.millis(backoff.toMillis());
                 backoff = next(backoff);
                 continue;
             }
@@ -96,7 +96,7 @@ public final class Supervisor implements AutoCloseable {
                 backoff = MIN_BACKOFF;
             }
             log.warn("{} exited with code {}; starting it again in {} ms", name, code, backoff.toMillis());
-            sleep(backoff);
+            Sleep.millis(backoff.toMillis());
             backoff = next(backoff);
         }
     }
@@ -129,14 +129,6 @@ public final class Supervisor implements AutoCloseable {
     private static Duration next(Duration d) {
         Duration n = d.multipliedBy(2);
         return n.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : n;
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** Stops the child: SIGTERM, then SIGKILL after {@code grace}. */
