@@ -50,3 +50,17 @@ readOnlyRootFilesystem: true
 capabilities: {drop: [ALL]}
 seccompProfile: {type: RuntimeDefault}
 {{- end -}}
+
+{{/* The agent's rules on Services and EndpointSlices: cluster-wide, or in agent.watchNamespace only. */}}
+{{- define "vipkeeper.agentServiceRules" -}}
+# list, watch: the Service informer (ports, externalTrafficPolicy of the Services behind the VIPs);
+# get: the fresh Service before annotating it; patch: only vipkeeper.io/announcing-node (a JSON patch of one
+# annotation) when this node becomes VRRP MASTER for the Service's VIP.
+- apiGroups: [""]
+  resources: [services]
+  verbs: [get, list, watch, patch]
+# list, watch: the EndpointSlice informer (ready endpoints to forward to).
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [list, watch]
+{{- end }}

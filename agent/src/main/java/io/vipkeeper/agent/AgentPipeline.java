@@ -16,6 +16,7 @@ import io.vipkeeper.core.render.AgentPlan;
 import io.vipkeeper.core.render.AgentPlanner;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -52,14 +53,35 @@ public final class AgentPipeline {
 
     public static Planned planSkippingInvalid(ClusterObjects objects, ServiceRef configMap, String nodeName, IpAddress nodeIp,
                                               AgentSettings settings) {
+        return plan(translate(objects, configMap), nodeName, nodeIp, settings);
+    }
+
+    /**
+     * What the planner reads, already typed: the VIP ConfigMap's data (the codec parses it entry by entry), the
+     * Services, the endpoint groups (EndpointSlices, or Endpoints for Services without slices) and the Nodes; objects
+     * that did not parse are left out and named in {@code errors}.
+     */
+    public record Typed(Map<String, String> vipTable, Collection<ServiceSpec> services, Collection<EndpointGroup> endpoints,
+                        Collection<NodeInfo> nodes, List<String> errors) {
+    }
+
+    /** The plan for one node from typed objects (the running agent keeps only typed objects). */
+    public static Planned plan(Typed typed, String nodeName, IpAddress nodeIp, AgentSettings settings) {
+        Map<ServiceRef, ServiceSpec> services = new TreeMap<>();
+        typed.services().forEach(s -> services.put(s.ref(), s));
+        Map<ServiceRef, List<EndpointGroup>> byService = VipResolver.byService(typed.endpoints());
+        NodeIdentity identity = NodeIdentity.resolve(nodeName, List.copyOf(typed.nodes()), nodeIp);
+        Resolution r = VipResolver.resolve(VipConfigMapCodec.decode(typed.vipTable()), services, byService, nodeName, settings);
+        return new Planned(AgentPlanner.plan(r, identity, settings), typed.errors());
+    }
+
+    /** Translates objects read from files; {@code configMap} names the VIP table (null: the only ConfigMap). */
+    static Typed translate(ClusterObjects objects, ServiceRef configMap) {
         List<String> errors = new ArrayList<>();
         Map<String, String> data = configMapData(objects, configMap);
-        Map<ServiceRef, ServiceSpec> services = new TreeMap<>();
+        List<ServiceSpec> services = new ArrayList<>();
         for (var s : objects.services()) {
-            collect(errors, () -> {
-                ServiceSpec spec = KubeTranslator.service(s);
-                services.put(spec.ref(), spec);
-            });
+            collect(errors, () -> services.add(KubeTranslator.service(s)));
         }
         List<EndpointGroup> groups = new ArrayList<>();
         Set<ServiceRef> withSlices = new HashSet<>();
@@ -86,10 +108,7 @@ public final class AgentPipeline {
         for (var n : objects.nodes()) {
             collect(errors, () -> nodes.add(KubeTranslator.node(n)));
         }
-        Map<ServiceRef, List<EndpointGroup>> byService = new HashMap<>(VipResolver.byService(groups));
-        NodeIdentity identity = NodeIdentity.resolve(nodeName, nodes, nodeIp);
-        Resolution r = VipResolver.resolve(VipConfigMapCodec.decode(data), services, byService, nodeName, settings);
-        return new Planned(AgentPlanner.plan(r, identity, settings), errors);
+        return new Typed(data, services, groups, nodes, errors);
     }
 
     private static Map<String, String> configMapData(ClusterObjects objects, ServiceRef ref) {

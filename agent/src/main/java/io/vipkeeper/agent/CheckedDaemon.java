@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -49,7 +48,8 @@ final class CheckedDaemon implements AutoCloseable {
     private final HostCommands host;
     private final Spec spec;
     private Supervisor supervisor;
-    private byte[] running;
+    /** The digest of the configuration the daemon runs (not the text: it can be MB). */
+    private Digest running;
 
     CheckedDaemon(HostCommands host, Spec spec) {
         this.host = host;
@@ -83,7 +83,8 @@ final class CheckedDaemon implements AutoCloseable {
 
     synchronized Applied apply(String text) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        if (running != null && Arrays.equals(bytes, running)) {
+        Digest digest = Digest.of(bytes);
+        if (digest.equals(running)) {
             return new Applied(Outcome.UNCHANGED, null);
         }
         Path tmp = spec.config().resolveSibling(spec.config().getFileName() + ".new");
@@ -95,7 +96,7 @@ final class CheckedDaemon implements AutoCloseable {
             return new Applied(Outcome.REJECTED, error.length() > 1000 ? error.substring(0, 1000) + "..." : error);
         }
         Files.move(tmp, spec.config(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        running = bytes;
+        running = digest;
         if (supervisor == null) {
             supervisor = new Supervisor(spec.name(), host.command(spec.run()), this::killLeftovers);
             supervisor.start();

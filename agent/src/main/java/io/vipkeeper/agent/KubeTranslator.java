@@ -114,7 +114,8 @@ public final class KubeTranslator {
             // EndpointSlice: a missing ready condition means ready; terminating endpoints report ready=false
             boolean ready = e.getConditions() == null || e.getConditions().getReady() == null
                     || e.getConditions().getReady();
-            String node = e.getNodeName();
+            // one String per node name, not one per endpoint (the agent keeps these for every endpoint in the cluster)
+            String node = e.getNodeName() == null ? null : e.getNodeName().intern();
             List<String> addrs = e.getAddresses() == null ? List.of() : e.getAddresses();
             for (int k = 0; k < addrs.size(); k++) {
                 String a = addrs.get(k);

@@ -14,8 +14,11 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.Dataplane;
+import io.vipkeeper.core.agent.EndpointGroup;
+import io.vipkeeper.core.agent.NodeInfo;
 import io.vipkeeper.core.agent.Report;
 import io.vipkeeper.core.agent.ResolvedVip;
+import io.vipkeeper.core.agent.ServiceSpec;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.render.AgentPlan;
@@ -30,6 +33,7 @@ import io.vipkeeper.core.viptable.VipTarget;
 import io.vipkeeper.platform.AnnotationPatch;
 import io.vipkeeper.platform.EventRecorder;
 import io.vipkeeper.platform.Informers;
+import io.vipkeeper.platform.TranslatingStore;
 import io.vipkeeper.platform.process.Exec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,6 +80,12 @@ public final class NodeAgent implements AutoCloseable {
     private final InterfaceAddresses iface;
     private final VrrpStates vrrp;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private SharedIndexInformer<ConfigMap> configMapInformer;
+    // the agent keeps typed records, not the API's objects: see TranslatingStore
+    private final TranslatingStore<Service, ServiceSpec> services = new TranslatingStore<>(KubeTranslator::service, Service::new);
+    private final TranslatingStore<EndpointSlice, EndpointGroup> endpointSlices =
+            new TranslatingStore<>(KubeTranslator::endpointSlice, EndpointSlice::new);
+    private final TranslatingStore<Node, NodeInfo> nodes = new TranslatingStore<>(KubeTranslator::node, Node::new);
     private final Object lock = new Object();
     private long firstPending;
     private long lastEvent;
@@ -83,12 +93,12 @@ public final class NodeAgent implements AutoCloseable {
     private volatile boolean running = true;
     private Thread syncer;
     private volatile long appliedAt;
-    private String nftApplied;
+    private Digest nftApplied;
     private final Map<Path, String> trackFiles = new HashMap<>();
     /** "ns/svc@vip" this node has recorded as announcing (cleared when it stops being MASTER). */
     private final Set<String> announced = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** The plan in force and the VIP table it came from (read by VRRP callbacks and health checks). */
-    private final AtomicReference<AgentPlan> plan = new AtomicReference<>();
+    /** The VRRP instances in force and the VIP table they came from (read by VRRP callbacks and health checks). */
+    private final AtomicReference<List<VrrpInstance>> instances = new AtomicReference<>();
     private final AtomicReference<VipTable> table = new AtomicReference<>(VipTable.EMPTY);
 
     public NodeAgent(KubernetesClient client, Options options, HostCommands host, PrometheusRegistry registry) {
@@ -111,19 +121,16 @@ public final class NodeAgent implements AutoCloseable {
         releaseStaleVips();
         vrrp.start();
         String cmNs = o.configMap().namespace();
-        // the order matters: sync() reads the caches by position
-        informers.add(Informers.start(client.configMaps().inNamespace(cmNs).withName(o.configMap().name()).runnableInformer(0),
-                trigger(), "VIP ConfigMap"));
-        if (o.watchNamespace() == null) {
-            informers.add(Informers.start(client.services().inAnyNamespace().runnableInformer(0), trigger(), "Services"));
-            informers.add(Informers.start(client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0), trigger(),
-                    "EndpointSlices"));
-        } else {
-            informers.add(Informers.start(client.services().inNamespace(o.watchNamespace()).runnableInformer(0), trigger(), "Services"));
-            informers.add(Informers.start(client.discovery().v1().endpointSlices().inNamespace(o.watchNamespace()).runnableInformer(0),
-                    trigger(), "EndpointSlices"));
-        }
-        informers.add(Informers.start(client.nodes().runnableInformer(0), trigger(), "Nodes"));
+        configMapInformer = Informers.start(client.configMaps().inNamespace(cmNs).withName(o.configMap().name()).runnableInformer(0),
+                trigger(), "VIP ConfigMap");
+        informers.add(configMapInformer);
+        String ns = o.watchNamespace();
+        var svcs = ns == null ? client.services().inAnyNamespace() : client.services().inNamespace(ns);
+        var slices = ns == null ? client.discovery().v1().endpointSlices().inAnyNamespace()
+                : client.discovery().v1().endpointSlices().inNamespace(ns);
+        informers.add(Informers.start(svcs.withLimit(Informers.PAGE).runnableInformer(0), services, trigger(), "Services"));
+        informers.add(Informers.start(slices.withLimit(Informers.PAGE).runnableInformer(0), endpointSlices, trigger(), "EndpointSlices"));
+        informers.add(Informers.start(client.nodes().withLimit(Informers.PAGE).runnableInformer(0), nodes, trigger(), "Nodes"));
         syncer = new Thread(this::syncLoop, "agent-sync");
         syncer.start();
         requestSync();
@@ -227,15 +234,20 @@ public final class NodeAgent implements AutoCloseable {
             return;
         }
         long start = System.nanoTime();
-        ConfigMap cm = cached(informers.get(0), o.configMap().namespace() + "/" + o.configMap().name());
+        ConfigMap cm = configMapInformer.getStore().getByKey(o.configMap().namespace() + "/" + o.configMap().name());
         if (cm == null) {
             // no ConfigMap (yet): an empty VIP table, so keepalived runs no instance and holds nothing
             cm = new ConfigMapBuilder().withNewMetadata().withNamespace(o.configMap().namespace()).withName(o.configMap().name())
                     .endMetadata().build();
         }
-        ClusterObjects objects = new ClusterObjects(List.of(cm), list(informers.get(1), Service.class),
-                list(informers.get(2), EndpointSlice.class), List.of(), list(informers.get(3), Node.class), List.of());
-        AgentPipeline.Planned planned = AgentPipeline.planSkippingInvalid(objects, o.configMap(), o.nodeName(), o.nodeIp(), o.settings());
+        var svcs = services.snapshot();
+        var slices = endpointSlices.snapshot();
+        var nodeInfos = nodes.snapshot();
+        List<String> errors = new ArrayList<>(svcs.errors());
+        errors.addAll(slices.errors());
+        errors.addAll(nodeInfos.errors());
+        AgentPipeline.Planned planned = AgentPipeline.plan(new AgentPipeline.Typed(KubeTranslator.configMapData(cm), svcs.values(),
+                slices.values(), nodeInfos.values(), errors), o.nodeName(), o.nodeIp(), o.settings());
         AgentPlan next = planned.plan();
         String keepalivedConf = KeepalivedConfig.render(next);
         String nft = o.settings().dataplane() == Dataplane.NFTABLES ? NftablesRuleset.render(next) : null;
@@ -243,11 +255,11 @@ public final class NodeAgent implements AutoCloseable {
         report(cm, planned, next);
         table.set(VipConfigMapCodec.decode(cm.getData()).table());
 
-        if (nft != null && !nft.equals(nftApplied)) {
+        if (nft != null && !Digest.of(nft).equals(nftApplied)) {
             // the data plane first, so a node that becomes MASTER already forwards
             Exec.Result r = host.run(nft, Duration.ofSeconds(15), "nft", "-f", "-");
             if (r.ok()) {
-                nftApplied = nft;
+                nftApplied = Digest.of(nft);
                 metrics.nftApplies.labelValues("ok").inc();
             } else {
                 metrics.nftApplies.labelValues("rejected").inc();
@@ -283,7 +295,7 @@ public final class NodeAgent implements AutoCloseable {
             }
         }
         if (applied.outcome() != CheckedDaemon.Outcome.REJECTED) {
-            plan.set(next);
+            instances.set(next.instances());
             Set<String> names = new HashSet<>();
             next.instances().forEach(i -> names.add(i.name()));
             vrrp.retain(names);
@@ -341,11 +353,11 @@ public final class NodeAgent implements AutoCloseable {
     private void onVrrpChange(String instance, VrrpStates.State state) {
         metrics.transitions.labelValues(instance, state.name()).inc();
         updateStateGauges();
-        AgentPlan p = plan.get();
-        if (p == null) {
+        List<VrrpInstance> in = instances.get();
+        if (in == null) {
             return;
         }
-        for (VrrpInstance i : p.instances()) {
+        for (VrrpInstance i : in) {
             if (i.name().equals(instance)) {
                 if (state == VrrpStates.State.MASTER) {
                     announceAll(i);
@@ -389,12 +401,12 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private void updateStateGauges() {
-        AgentPlan p = plan.get();
-        if (p == null) {
+        List<VrrpInstance> in = instances.get();
+        if (in == null) {
             return;
         }
         metrics.vrrpState.clear();
-        for (VrrpInstance i : p.instances()) {
+        for (VrrpInstance i : in) {
             int v = switch (vrrp.of(i.name())) {
                 case BACKUP -> 1;
                 case MASTER -> 2;
@@ -409,21 +421,21 @@ public final class NodeAgent implements AutoCloseable {
 
     /** Empty when healthy; else why not (served on /healthz): keepalived down, or the interface disagrees with the state. */
     public Optional<String> health() {
-        if (plan.get() != null && !plan.get().instances().isEmpty() && !keepalived.alive()) {
+        List<VrrpInstance> in = instances.get();
+        if (in == null) {
+            return Optional.empty();
+        }
+        if (!in.isEmpty() && !keepalived.alive()) {
             return Optional.of("keepalived is not running");
         }
-        if (haproxy != null && plan.get() != null && !haproxy.alive()) {
+        if (haproxy != null && !haproxy.alive()) {
             return Optional.of("haproxy is not running");
-        }
-        AgentPlan p = plan.get();
-        if (p == null) {
-            return Optional.empty();
         }
         Optional<List<IpAddress>> on = iface.list();
         if (on.isEmpty()) {
             return Optional.of("cannot read the addresses of " + o.settings().iface());
         }
-        for (VrrpInstance i : p.instances()) {
+        for (VrrpInstance i : in) {
             VrrpStates.State s = vrrp.of(i.name());
             for (IpAddress vip : i.vips()) {
                 boolean held = on.get().contains(vip);
@@ -443,7 +455,7 @@ public final class NodeAgent implements AutoCloseable {
         if (!informers.stream().allMatch(SharedIndexInformer::hasSynced)) {
             return Optional.of("caches are not synced yet");
         }
-        return plan.get() == null ? Optional.of("no configuration applied yet") : health();
+        return instances.get() == null ? Optional.of("no configuration applied yet") : health();
     }
 
     /** The VRRP state of each instance (for status output and tests). */
@@ -453,19 +465,6 @@ public final class NodeAgent implements AutoCloseable {
 
     CheckedDaemon keepalived() {
         return keepalived;
-    }
-
-    private static <T> List<T> list(SharedIndexInformer<?> informer, Class<T> type) {
-        List<T> out = new ArrayList<>();
-        for (Object x : informer.getStore().list()) {
-            out.add(type.cast(x));
-        }
-        return out;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static ConfigMap cached(SharedIndexInformer<?> informer, String key) {
-        return ((SharedIndexInformer<ConfigMap>) informer).getStore().getByKey(key);
     }
 
     private static String firstLine(String s) {

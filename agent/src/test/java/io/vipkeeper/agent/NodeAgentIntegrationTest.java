@@ -266,6 +266,54 @@ class NodeAgentIntegrationTest {
         }
     }
 
+    /**
+     * externalTrafficPolicy Local, per-vip: while the Service's only ready endpoint is on another node, this node's
+     * instance is in FAULT (track file -254) and does not hold the VIP; when the endpoint moves here, the track file
+     * turns 0 and the instance takes the VIP, with no keepalived reload.
+     */
+    @Test
+    void localTrafficPolicyTakesTheVipOnlyWithALocalEndpointWithoutReloading() throws Exception {
+        client.nodes().resource(node("node-b", "192.0.2.12")).create();
+        client.services().resource(new ServiceBuilder().withNewMetadata().withNamespace("default").withName("web").endMetadata()
+                .withNewSpec().withType("LoadBalancer").withExternalTrafficPolicy("Local").addNewPort().withName("http")
+                .withProtocol("TCP").withPort(80).withNewTargetPort(8080).endPort().endSpec().build()).create();
+        client.discovery().v1().endpointSlices().resource(localSlice("node-b")).create();
+        client.configMaps().inNamespace("kube-system").withName("vip-configmap")
+                .edit(cm -> new ConfigMapBuilder(cm).addToData("192.0.2.241", "default/web").build());
+        AgentSettings settings = AgentSettings.builder(InterfaceName.parse("eth0")).dataplane(Dataplane.NFTABLES)
+                .instanceMode(io.vipkeeper.core.agent.InstanceMode.PER_VIP).runDir(runDir.toString()).build();
+        registry = new PrometheusRegistry();
+        agent = new NodeAgent(client, new NodeAgent.Options(new ServiceRef("kube-system", "vip-configmap"), "node-a", null, null,
+                settings, "keepalived", true, Duration.ofMillis(100), Duration.ofMillis(1000)), HostCommands.inNetns(ns.ns), registry);
+        agent.start();
+        String instance = "vip_192_0_2_241";
+        await(() -> agent.states().get(instance) == VrrpStates.State.FAULT, "FAULT without a local endpoint", Duration.ofSeconds(10));
+        await(() -> holds("192.0.2.240"), "the other VIP (no policy) held", Duration.ofSeconds(10));
+        assertThat(holds("192.0.2.241")).isFalse();
+        double before = reloads();
+        long pid = agent.keepalived().process().pid();
+
+        client.discovery().v1().endpointSlices().resource(localSlice("node-a")).update();
+        await(() -> holds("192.0.2.241"), "the VIP once the endpoint is local", Duration.ofSeconds(10));
+        assertThat(agent.states().get(instance)).isEqualTo(VrrpStates.State.MASTER);
+        assertThat(reloads() - before).as("keepalived reloads").isZero();
+        assertThat(agent.keepalived().process().pid()).isEqualTo(pid);
+
+        // and back: the endpoint leaves this node, the VIP goes (another node with a local endpoint takes it)
+        client.discovery().v1().endpointSlices().resource(localSlice("node-b")).update();
+        await(() -> !holds("192.0.2.241"), "the VIP released without a local endpoint", Duration.ofSeconds(10));
+        assertThat(agent.states().get(instance)).isEqualTo(VrrpStates.State.FAULT);
+        assertThat(reloads() - before).as("keepalived reloads").isZero();
+    }
+
+    static io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice localSlice(String node) {
+        return new EndpointSliceBuilder().withNewMetadata().withNamespace("default").withName("web-local")
+                .addToLabels("kubernetes.io/service-name", "web").endMetadata().withAddressType("IPv4")
+                .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
+                .addNewEndpoint().withAddresses("192.0.2.101").withNodeName(node).withNewConditions().withReady(true).endConditions()
+                .endEndpoint().build();
+    }
+
     /** A burst of endpoint changes is coalesced: applies are bounded by the burst's length over the maximum delay. */
     @Test
     void aBurstOfEndpointChangesIsCoalesced() throws Exception {

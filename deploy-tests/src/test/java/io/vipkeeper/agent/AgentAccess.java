@@ -44,6 +44,11 @@ public final class AgentAccess {
         return ((AgentCommand) parse(args, Map.of()).getCommand()).agent.configMap();
     }
 
+    /** {@code --watch-namespace}, or null. */
+    public static String watchNamespace(List<String> args) {
+        return ((AgentCommand) parse(args, Map.of()).getCommand()).watchNamespace;
+    }
+
     public static boolean releaseVips(List<String> args) {
         return ((AgentCommand) parse(args, Map.of()).getCommand()).releaseVips;
     }

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.vipkeeper.agent.AgentAccess;
 import io.vipkeeper.controller.ControllerAccess;
+import io.vipkeeper.dns.DnsAccess;
 import io.vipkeeper.controller.PoolsFile;
 import io.vipkeeper.core.agent.Dataplane;
 import io.vipkeeper.core.pool.AddressPool;
@@ -98,9 +99,9 @@ class ChartTest {
                     assertThat(AgentAccess.settings(c.flags(), env, Dataplane.IPVS)).isNotNull();
                     assertThat(env).containsKey("NODE_NAME");
                 }
-                case "dns publish", "dns serve" -> {
-                    // DEPENDS ON THE DNS MODULE: not in this tree; its flags are checked when it lands
-                }
+                // every flag the chart passes is one the command has, with a value it parses
+                case "dns publish" -> assertThat(DnsAccess.parse("publish", c.flags())).isNotNull();
+                case "dns serve" -> assertThat(DnsAccess.parse("serve", c.flags())).isNotNull();
                 default -> throw new AssertionError("unknown command in " + c.workload() + ": " + c.args());
             }
         }
@@ -191,7 +192,8 @@ class ChartTest {
                 Arguments.of("bad-duration.yaml", "/controller/leaderElection/leaseDuration"),
                 Arguments.of("subsecond-vrrp2.yaml", "/agent/advertInterval"),
                 Arguments.of("bad-vrid.yaml", "/agent/vrid"),
-                Arguments.of("bad-pool-name.yaml", "/pools/0/name"));
+                Arguments.of("bad-pool-name.yaml", "/pools/0/name"),
+                Arguments.of("bad-watch-namespace.yaml", "/agent/watchNamespace"));
     }
 
     @ParameterizedTest

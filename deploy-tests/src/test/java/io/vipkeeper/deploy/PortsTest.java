@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vipkeeper.agent.AgentAccess;
 import io.vipkeeper.controller.ControllerAccess;
+import io.vipkeeper.dns.DnsAccess;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,10 +19,6 @@ import org.junit.jupiter.api.Test;
  */
 class PortsTest {
 
-    /** DEPENDS ON THE DNS MODULE: the defaults its commands declare (dns branch: DnsPublishCommand, DnsServeCommand). */
-    static final int DNS_PUBLISH_HTTP_DEFAULT = 9472;
-    static final int DNS_SERVE_HTTP_DEFAULT = 9473;
-
     static Stream<String> valueSets() throws Exception {
         return ChartTest.valueSets();
     }
@@ -31,15 +28,10 @@ class PortsTest {
         return switch (c.command()) {
             case "controller" -> (Integer) ControllerAccess.optionValue(c.flags(), c.env("node-a"), "--health-port");
             case "agent" -> (Integer) AgentAccess.optionValue(c.flags(), c.env("node-a"), "--http-port");
-            case "dns publish" -> flag(c, "--http-port", DNS_PUBLISH_HTTP_DEFAULT);
-            case "dns serve" -> flag(c, "--http-port", DNS_SERVE_HTTP_DEFAULT);
+            case "dns publish" -> (Integer) DnsAccess.optionValue("publish", c.flags(), "--http-port");
+            case "dns serve" -> (Integer) DnsAccess.optionValue("serve", c.flags(), "--http-port");
             default -> throw new AssertionError(c.command());
         };
-    }
-
-    private static int flag(Workloads.Container c, String name, int dflt) {
-        return c.flags().stream().filter(a -> a.startsWith(name + "=")).map(a -> Integer.parseInt(a.substring(name.length() + 1)))
-                .findFirst().orElse(dflt);
     }
 
     static int resolve(Workloads.Container c, JsonNode port) {
@@ -58,8 +50,8 @@ class PortsTest {
         assertThat(values.path("controller").path("loadBalancerClass").asText()).isEqualTo(ControllerAccess.optionDefault("--load-balancer-class"));
         assertThat(values.path("controller").path("leaderElection").path("leaseDuration").asText())
                 .isEqualTo(ControllerAccess.optionDefault("--lease-duration"));
-        assertThat(values.path("dns").path("publisher").path("httpPort").asInt()).isEqualTo(DNS_PUBLISH_HTTP_DEFAULT);
-        assertThat(values.path("dns").path("server").path("httpPort").asInt()).isEqualTo(DNS_SERVE_HTTP_DEFAULT);
+        assertThat(values.path("dns").path("publisher").path("httpPort").asText()).isEqualTo(DnsAccess.optionDefault("publish", "--http-port"));
+        assertThat(values.path("dns").path("server").path("httpPort").asText()).isEqualTo(DnsAccess.optionDefault("serve", "--http-port"));
     }
 
     @ParameterizedTest

@@ -21,6 +21,7 @@ import io.vipkeeper.controller.ControllerCommand;
 import io.vipkeeper.controller.ControllerSettings;
 import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.Dataplane;
+import io.vipkeeper.dns.DnsAccess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +33,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * RBAC is enough and no more: each component runs, configured by the rendered chart, against the in-memory API
@@ -108,10 +111,12 @@ class RbacTest {
         }
     }
 
-    @Test
-    void agentRbacIsExactlyWhatTheAgentCallsAndTheChartsCapabilitiesSuffice() throws Exception {
+    /** Default values (cluster-wide), and agent.watchNamespace (a Role in that namespace for Services and EndpointSlices). */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "agent-watch-namespace.yaml"})
+    void agentRbacIsExactlyWhatTheAgentCallsAndTheChartsCapabilitiesSuffice(String values) throws Exception {
         assumeTrue(Netns.usable(), "needs root, iproute2, keepalived, nft and setpriv");
-        List<ObjectNode> objects = Chart.render();
+        List<ObjectNode> objects = values.isEmpty() ? Chart.render() : Chart.render(Chart.valuesFile(values));
         Workloads.Container c = Workloads.component(objects, "agent");
         Path runDir = Files.createTempDirectory("vk-deploy-agent-");
         List<String> args = c.flags().stream().map(a -> a.startsWith("--run-dir=") ? "--run-dir=" + runDir : a).toList();
@@ -135,7 +140,8 @@ class RbacTest {
                     .addNewEndpoint().withAddresses("192.0.2.101").withNewConditions().withReady(true).endConditions().endEndpoint().build()).create();
             k.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withNamespace(cm.namespace()).withName(cm.name()).endMetadata()
                     .addToData("192.0.2.240", "default/web").build()).create();
-            NodeAgent agent = new NodeAgent(api.clientFor("agent"), new NodeAgent.Options(cm, env.get("NODE_NAME"), null, null, settings,
+            NodeAgent agent = new NodeAgent(api.clientFor("agent"), new NodeAgent.Options(cm, env.get("NODE_NAME"), null,
+                    AgentAccess.watchNamespace(args), settings,
                     "keepalived", AgentAccess.releaseVips(args), Duration.ofMillis(100), Duration.ofMillis(1000)), host, new PrometheusRegistry());
             try {
                 agent.start();
@@ -152,6 +158,52 @@ class RbacTest {
             }
             assertThat(ns.addresses()).as("VIP released on stop").doesNotContain("192.0.2.240");
             check(objects, c, api.calls("agent"));
+        }
+    }
+
+    @Test
+    void dnsPublisherRbacIsExactlyWhatThePublisherCalls() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/etcd")), "needs Debian's etcd");
+        List<ObjectNode> objects = Chart.render(Chart.valuesFile("all-on.yaml"));
+        Workloads.Container c = Workloads.component(objects, "dns-publisher");
+        Path dir = Files.createTempDirectory("vk-deploy-dns-");
+        Path kubeconfig = dir.resolve("kubeconfig");
+        Files.writeString(kubeconfig, Chart.one(objects, "ConfigMap", "-dns-publisher-kubeconfig").path("data").path("kubeconfig").asText());
+        String context = c.flags().stream().filter(a -> a.startsWith("--context=")).findFirst().orElseThrow().substring("--context=".length());
+        try (ApiRecorder api = new ApiRecorder(); DnsAccess.Etcd etcd = DnsAccess.etcd(dir.resolve("etcd"))) {
+            List<String> args = c.flags().stream().map(a -> a.startsWith("--kubeconfig=") ? "--kubeconfig=" + kubeconfig
+                    : a.startsWith("--etcd=") ? "--etcd=" + etcd.endpoint() : a.startsWith("--http-port=") ? "--http-port=0" : a).toList();
+            KubernetesClient k = api.testClient();
+            k.nodes().resource(node("node-a", "192.0.2.11")).create();
+            k.services().resource(new ServiceBuilder(lb("default", "web")).editMetadata().addToAnnotations("vipkeeper.io/federate", "true")
+                    .endMetadata().withNewStatus().withNewLoadBalancer().addNewIngress().withIp("192.0.2.80").endIngress().endLoadBalancer()
+                    .endStatus().build()).create();
+            k.discovery().v1().endpointSlices().resource(new EndpointSliceBuilder().withNewMetadata().withNamespace("default")
+                    .withName("web-abc").addToLabels("kubernetes.io/service-name", "web").endMetadata().withAddressType("IPv4")
+                    .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
+                    .addNewEndpoint().withAddresses("192.0.2.101").withNewConditions().withReady(true).endConditions().endEndpoint().build()).create();
+            // the chart's kubeconfig names this cluster: the context is the cluster id in the records
+            try (AutoCloseable publisher = DnsAccess.publish(args, config -> {
+                assertThat(config.getCurrentContext().getName()).isEqualTo(context);
+                return api.clientFor("dns-publisher");
+            })) {
+                await(() -> etcdHas(etcd, "192.0.2.80"), "the Service's address published in etcd");
+                k.services().inNamespace("default").withName("web").delete();
+                await(() -> !etcdHas(etcd, "192.0.2.80"), "the record removed with the Service");
+            }
+            check(objects, c, api.calls("dns-publisher"));
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static boolean etcdHas(DnsAccess.Etcd etcd, String text) {
+        try {
+            return etcd.get("/skydns/").contains(text);
+        } catch (Exception e) {
+            return false;
         }
     }
 

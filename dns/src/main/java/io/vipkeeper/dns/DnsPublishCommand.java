@@ -1,6 +1,7 @@
 package io.vipkeeper.dns;
 
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.dns.ClusterId;
@@ -23,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -78,6 +80,15 @@ public final class DnsPublishCommand implements Callable<Integer> {
     @Mixin
     LoggingOptions logging = new LoggingOptions();
 
+    /** How a cluster's client is made from its kubeconfig context (tests substitute a recording client). */
+    Function<Config, KubernetesClient> clients = ClusterSource::client;
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    /** Stops a running {@link #call()} as SIGTERM does. */
+    void stop() {
+        stop.countDown();
+    }
+
     @Override
     public Integer call() throws Exception {
         logging.apply();
@@ -114,7 +125,6 @@ public final class DnsPublishCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw CliErrors.usage(spec, e.getMessage());
         }
-        CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(1);
         Publisher publisher = null;
         OpsServer ops = null;
@@ -140,7 +150,7 @@ public final class DnsPublishCommand implements Callable<Integer> {
                     throw CliErrors.usage(spec, "contexts " + clash + " and " + name + " map to the same cluster id " + id);
                 }
                 LOG.info("cluster {} from context {} ({})", id, name, config.getMasterUrl());
-                clusters.add(new ClusterSource(id, name, ClusterSource.client(config), byContext.get(name), signal));
+                clusters.add(new ClusterSource(id, name, clients.apply(config), byContext.get(name), signal));
             }
             for (String ctx : byContext.keySet()) {
                 if (clusters.stream().noneMatch(c -> c.context().equals(ctx))) {

@@ -1,5 +1,6 @@
 package io.vipkeeper.platform;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import org.slf4j.Logger;
@@ -23,6 +24,16 @@ public final class Informers {
         retryForever(informer, what);
         informer.start();
         return informer;
+    }
+
+    /** List page size for big collections, so a big cluster's first list is not one huge response. */
+    public static final long PAGE = 500;
+
+    /** The same, keeping only what {@code store} translates each object to (see {@link TranslatingStore}). */
+    public static <T extends HasMetadata, R> SharedIndexInformer<T> start(SharedIndexInformer<T> informer,
+            TranslatingStore<T, R> store, ResourceEventHandler<? super T> handler, String what) {
+        informer.itemStore(store);
+        return start(informer, handler, what);
     }
 
     /** Makes a failed list or watch retry (with fabric8's backoff) instead of stopping the informer for good. */

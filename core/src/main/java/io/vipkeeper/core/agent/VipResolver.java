@@ -8,6 +8,7 @@ import io.vipkeeper.core.viptable.VipConfigMapCodec;
 import io.vipkeeper.core.viptable.VipEntry;
 import io.vipkeeper.core.viptable.VipTarget;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -151,7 +152,7 @@ public final class VipResolver {
     }
 
     /** Indexes endpoint groups by Service (a convenience for adapters and tests). */
-    public static Map<ServiceRef, List<EndpointGroup>> byService(List<EndpointGroup> groups) {
+    public static Map<ServiceRef, List<EndpointGroup>> byService(Collection<EndpointGroup> groups) {
         Map<ServiceRef, List<EndpointGroup>> m = new HashMap<>();
         for (EndpointGroup g : groups) {
             m.computeIfAbsent(g.service(), k -> new ArrayList<>()).add(g);
