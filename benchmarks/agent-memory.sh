@@ -82,4 +82,12 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 echo "with $count Services x 2 ports x 10 endpoints: RSS ${last} MB (max over 60 s: ${max} MB)"
-ip netns exec "$ns" jcmd "$agent" GC.heap_info 2>/dev/null | sed 's/^/  /' || true
+# where it goes: the heap now, native memory (with VIPKEEPER_JAVA_OPTS=-XX:NativeMemoryTracking=summary), then the
+# live objects (the histogram runs a full GC) and the heap after it
+jcmd "$agent" GC.heap_info 2>/dev/null | sed 's/^/  /' || true
+if [[ "${VIPKEEPER_JAVA_OPTS:-}" == *NativeMemoryTracking* ]]; then
+  jcmd "$agent" VM.native_memory summary 2>/dev/null | grep -E '^-|committed' | grep -E '^-' | sed 's/^/  /' || true
+fi
+jcmd "$agent" GC.class_histogram 2>/dev/null | head -23 | sed 's/^/  /' || true
+jcmd "$agent" GC.heap_info 2>/dev/null | sed 's/^/  /' || true
+echo "after a full GC: RSS $(rss) MB"

@@ -64,3 +64,50 @@ seccompProfile: {type: RuntimeDefault}
   resources: [endpointslices]
   verbs: [list, watch]
 {{- end }}
+
+{{/*
+The etcd flags of `dns publish` and `dns serve`, with TLS and authentication from Secrets when configured:
+dns.etcd.tlsSecret (ca.crt, tls.crt, tls.key in PKCS#8) and dns.etcd.authSecret (username, password).
+*/}}
+{{- define "vipkeeper.etcdArgs" -}}
+- --etcd={{ join "," .Values.dns.etcd.endpoints }}
+- --etcd-prefix={{ .Values.dns.etcd.prefix }}
+{{- if .Values.dns.etcd.tlsSecret }}
+- --etcd-ca=/etc/vipkeeper/etcd-tls/ca.crt
+- --etcd-cert=/etc/vipkeeper/etcd-tls/tls.crt
+- --etcd-key=/etc/vipkeeper/etcd-tls/tls.key
+{{- end }}
+{{- if .Values.dns.etcd.authSecret }}
+- --etcd-user=$(ETCD_USER)
+- --etcd-password-file=/etc/vipkeeper/etcd-auth/password
+{{- end }}
+{{- end }}
+
+{{- define "vipkeeper.etcdEnv" -}}
+{{- with .Values.dns.etcd.authSecret }}
+env:
+  # expanded by the kubelet into --etcd-user=$(ETCD_USER); the password stays a file
+  - name: ETCD_USER
+    valueFrom: {secretKeyRef: {name: {{ . }}, key: username}}
+{{- end }}
+{{- end }}
+
+{{- define "vipkeeper.etcdVolumeMounts" -}}
+{{- if .Values.dns.etcd.tlsSecret }}
+- {name: etcd-tls, mountPath: /etc/vipkeeper/etcd-tls, readOnly: true}
+{{- end }}
+{{- if .Values.dns.etcd.authSecret }}
+- {name: etcd-auth, mountPath: /etc/vipkeeper/etcd-auth, readOnly: true}
+{{- end }}
+{{- end }}
+
+{{- define "vipkeeper.etcdVolumes" -}}
+{{- with .Values.dns.etcd.tlsSecret }}
+- name: etcd-tls
+  secret: {secretName: {{ . }}, items: [{key: ca.crt, path: ca.crt}, {key: tls.crt, path: tls.crt}, {key: tls.key, path: tls.key}]}
+{{- end }}
+{{- with .Values.dns.etcd.authSecret }}
+- name: etcd-auth
+  secret: {secretName: {{ . }}, items: [{key: password, path: password}]}
+{{- end }}
+{{- end }}

@@ -95,8 +95,18 @@ public final class NodeAgent implements AutoCloseable {
     private volatile long appliedAt;
     private Digest nftApplied;
     private final Map<Path, String> trackFiles = new HashMap<>();
-    /** "ns/svc@vip" this node has recorded as announcing (cleared when it stops being MASTER). */
-    private final Set<String> announced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** A Service behind a VIP this node holds, recorded on the Service as announced by this node. */
+    private record Announcement(ServiceRef service, IpAddress vip) {
+    }
+
+    /** Announcements made or queued (cleared when the instance stops being MASTER). */
+    private final Set<Announcement> announced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Writes announcements one at a time in the background: API round trips never hold up a sync or a VRRP event. */
+    private final java.util.concurrent.ExecutorService announcer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "announcer");
+        t.setDaemon(true);
+        return t;
+    });
     /** The VRRP instances in force and the VIP table they came from (read by VRRP callbacks and health checks). */
     private final AtomicReference<List<VrrpInstance>> instances = new AtomicReference<>();
     private final AtomicReference<VipTable> table = new AtomicReference<>(VipTable.EMPTY);
@@ -362,7 +372,8 @@ public final class NodeAgent implements AutoCloseable {
                 if (state == VrrpStates.State.MASTER) {
                     announceAll(i);
                 } else {
-                    i.vips().forEach(v -> announced.removeIf(k -> k.endsWith("@" + v)));
+                    Set<IpAddress> released = Set.copyOf(i.vips());
+                    announced.removeIf(a -> released.contains(a.vip()));
                 }
             }
         }
@@ -376,15 +387,21 @@ public final class NodeAgent implements AutoCloseable {
                 continue;
             }
             for (VipTarget t : e.targets()) {
-                if (announced.add(t.service() + "@" + vip)) {
-                    announce(t.service(), vip);
+                Announcement a = new Announcement(t.service(), vip);
+                if (announced.add(a)) {
+                    announcer.execute(() -> announce(a));
                 }
             }
         }
     }
 
     /** Records on the Service which node holds its VIP, so {@code kubectl describe svc} shows it. */
-    private void announce(ServiceRef ref, IpAddress vip) {
+    private void announce(Announcement a) {
+        if (!announced.contains(a)) {
+            return; // no longer MASTER for it since it was queued
+        }
+        ServiceRef ref = a.service();
+        IpAddress vip = a.vip();
         try {
             Service s = client.services().inNamespace(ref.namespace()).withName(ref.name()).get();
             if (s == null) {
@@ -488,6 +505,7 @@ public final class NodeAgent implements AutoCloseable {
             }
         }
         informers.forEach(SharedIndexInformer::close);
+        announcer.shutdownNow();
         keepalived.close();
         if (haproxy != null) {
             haproxy.close();

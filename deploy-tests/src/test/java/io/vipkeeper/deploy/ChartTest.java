@@ -180,6 +180,25 @@ class ChartTest {
         assertThat(Chart.one(objects, "PrometheusRule", "vipkeeper").path("spec").path("groups")).hasSize(3);
     }
 
+    /** dns.etcd.tlsSecret / authSecret: files from the Secrets, the user through the environment, never a value in the args. */
+    @Test
+    void etcdTlsAndAuthComeFromSecrets() {
+        List<ObjectNode> objects = render("all-on.yaml");
+        for (String component : List.of("dns-publisher", "dns-server")) {
+            Workloads.Container c = Workloads.component(objects, component);
+            assertThat(c.flags()).as(component).contains("--etcd-ca=/etc/vipkeeper/etcd-tls/ca.crt", "--etcd-cert=/etc/vipkeeper/etcd-tls/tls.crt",
+                    "--etcd-key=/etc/vipkeeper/etcd-tls/tls.key", "--etcd-user=$(ETCD_USER)",
+                    "--etcd-password-file=/etc/vipkeeper/etcd-auth/password");
+            assertThat(c.spec().path("env").toString()).as(component).contains("\"ETCD_USER\"").contains("\"etcd-auth\"");
+            assertThat(c.spec().path("volumeMounts").toString()).as(component).contains("/etc/vipkeeper/etcd-tls", "/etc/vipkeeper/etcd-auth");
+            assertThat(c.podSpec().path("volumes").toString()).as(component).contains("\"etcd-client-tls\"", "\"etcd-auth\"");
+        }
+        // without them: plain etcd, no such flags
+        for (Workloads.Container c : Workloads.containers(render("dns-rbac-scenario.yaml"))) {
+            assertThat(c.flags()).noneMatch(a -> a.startsWith("--etcd-ca") || a.startsWith("--etcd-user"));
+        }
+    }
+
     static Stream<Arguments> invalidValues() {
         return Stream.of(
                 Arguments.of("bad-dataplane.yaml", "/agent/dataplane"),
@@ -193,7 +212,8 @@ class ChartTest {
                 Arguments.of("subsecond-vrrp2.yaml", "/agent/advertInterval"),
                 Arguments.of("bad-vrid.yaml", "/agent/vrid"),
                 Arguments.of("bad-pool-name.yaml", "/pools/0/name"),
-                Arguments.of("bad-watch-namespace.yaml", "/agent/watchNamespace"));
+                Arguments.of("bad-watch-namespace.yaml", "/agent/watchNamespace"),
+                Arguments.of("bad-etcd-secret.yaml", "/dns/etcd/tlsSecret"));
     }
 
     @ParameterizedTest

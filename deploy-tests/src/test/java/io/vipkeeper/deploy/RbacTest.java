@@ -164,7 +164,7 @@ class RbacTest {
     @Test
     void dnsPublisherRbacIsExactlyWhatThePublisherCalls() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/etcd")), "needs Debian's etcd");
-        List<ObjectNode> objects = Chart.render(Chart.valuesFile("all-on.yaml"));
+        List<ObjectNode> objects = Chart.render(Chart.valuesFile("dns-rbac-scenario.yaml"));
         Workloads.Container c = Workloads.component(objects, "dns-publisher");
         Path dir = Files.createTempDirectory("vk-deploy-dns-");
         Path kubeconfig = dir.resolve("kubeconfig");

@@ -2,6 +2,7 @@ package io.vipkeeper.platform;
 
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Instant;
@@ -73,24 +74,27 @@ public final class EventRecorder implements AutoCloseable {
             }
             recent.put(key, now);
         }
-        sender.execute(() -> send(object, namespace, type, reason, message, now.toString()));
+        // the queue holds only the reference, not the object (a queue of thousands of full Services is MBs)
+        ObjectReference involved = new ObjectReferenceBuilder()
+                .withApiVersion(object.getApiVersion())
+                .withKind(object.getKind())
+                .withNamespace(namespace)
+                .withName(object.getMetadata().getName())
+                .withUid(object.getMetadata().getUid())
+                .withResourceVersion(object.getMetadata().getResourceVersion())
+                .build();
+        sender.execute(() -> send(involved, type, reason, message, now.toString()));
     }
 
-    private void send(HasMetadata object, String namespace, Type type, String reason, String message, String ts) {
+    private void send(ObjectReference involved, Type type, String reason, String message, String ts) {
+        String namespace = involved.getNamespace();
         try {
             client.v1().events().inNamespace(namespace).resource(new EventBuilder()
                     .withNewMetadata()
-                    .withName(object.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 13).replace("-", ""))
+                    .withName(involved.getName() + "." + UUID.randomUUID().toString().substring(0, 13).replace("-", ""))
                     .withNamespace(namespace)
                     .endMetadata()
-                    .withInvolvedObject(new ObjectReferenceBuilder()
-                            .withApiVersion(object.getApiVersion())
-                            .withKind(object.getKind())
-                            .withNamespace(namespace)
-                            .withName(object.getMetadata().getName())
-                            .withUid(object.getMetadata().getUid())
-                            .withResourceVersion(object.getMetadata().getResourceVersion())
-                            .build())
+                    .withInvolvedObject(involved)
                     .withType(type.name())
                     .withReason(reason)
                     .withMessage(message)
@@ -102,7 +106,7 @@ public final class EventRecorder implements AutoCloseable {
                     .withReportingInstance(host)
                     .build()).create();
         } catch (RuntimeException e) {
-            LOG.warn("could not write event {} on {}/{}: {}", reason, namespace, object.getMetadata().getName(), e.getMessage());
+            LOG.warn("could not write event {} on {}/{}: {}", reason, namespace, involved.getName(), e.getMessage());
         }
     }
 
