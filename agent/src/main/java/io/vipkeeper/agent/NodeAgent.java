@@ -82,14 +82,20 @@ public final class NodeAgent implements AutoCloseable {
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private SharedIndexInformer<ConfigMap> configMapInformer;
     // the agent keeps typed records, not the API's objects: see TranslatingStore
-    private final TranslatingStore<Service, ServiceSpec> services = new TranslatingStore<>(KubeTranslator::service, Service::new);
+    // and syncs only when a translation changed: the controller's status writes, this agent's own announcing-node
+    // annotations and Node heartbeats do not make a sync
+    private final TranslatingStore<Service, ServiceSpec> services =
+            new TranslatingStore<>(KubeTranslator::service, Service::new, this::requestSync);
     private final TranslatingStore<EndpointSlice, EndpointGroup> endpointSlices =
-            new TranslatingStore<>(KubeTranslator::endpointSlice, EndpointSlice::new);
-    private final TranslatingStore<Node, NodeInfo> nodes = new TranslatingStore<>(KubeTranslator::node, Node::new);
+            new TranslatingStore<>(KubeTranslator::endpointSlice, EndpointSlice::new, this::requestSync);
+    private final TranslatingStore<Node, NodeInfo> nodes = new TranslatingStore<>(KubeTranslator::node, Node::new, this::requestSync);
     private final Object lock = new Object();
     private long firstPending;
     private long lastEvent;
     private long lastSync;
+    /** Quiet this long after a sync, the agent runs one full collection so the JVM can return the heap it grew. */
+    private static final Duration IDLE_BEFORE_COMPACT = Duration.ofSeconds(20);
+    private boolean compactDue;
     private volatile boolean running = true;
     private Thread syncer;
     private volatile long appliedAt;
@@ -138,9 +144,9 @@ public final class NodeAgent implements AutoCloseable {
         var svcs = ns == null ? client.services().inAnyNamespace() : client.services().inNamespace(ns);
         var slices = ns == null ? client.discovery().v1().endpointSlices().inAnyNamespace()
                 : client.discovery().v1().endpointSlices().inNamespace(ns);
-        informers.add(Informers.start(svcs.withLimit(Informers.PAGE).runnableInformer(0), services, trigger(), "Services"));
-        informers.add(Informers.start(slices.withLimit(Informers.PAGE).runnableInformer(0), endpointSlices, trigger(), "EndpointSlices"));
-        informers.add(Informers.start(client.nodes().withLimit(Informers.PAGE).runnableInformer(0), nodes, trigger(), "Nodes"));
+        informers.add(Informers.start(svcs.withLimit(Informers.PAGE).runnableInformer(0), services, "Services"));
+        informers.add(Informers.start(slices.withLimit(Informers.PAGE).runnableInformer(0), endpointSlices, "EndpointSlices"));
+        informers.add(Informers.start(client.nodes().withLimit(Informers.PAGE).runnableInformer(0), nodes, "Nodes"));
         syncer = new Thread(this::syncLoop, "agent-sync");
         syncer.start();
         requestSync();
@@ -204,10 +210,26 @@ public final class NodeAgent implements AutoCloseable {
     private void syncLoop() {
         while (running) {
             try {
+                boolean compact = false;
                 synchronized (lock) {
-                    while (running && firstPending == 0) {
-                        lock.wait();
+                    while (running && firstPending == 0 && !compact) {
+                        if (!compactDue) {
+                            lock.wait();
+                            continue;
+                        }
+                        long idleFrom = System.nanoTime();
+                        lock.wait(IDLE_BEFORE_COMPACT.toMillis());
+                        compact = firstPending == 0 && System.nanoTime() - idleFrom >= IDLE_BEFORE_COMPACT.toNanos();
                     }
+                }
+                if (compact) {
+                    compactDue = false;
+                    // A sync of thousands of Services needs tens of MB for a moment; the serial collector gives
+                    // memory back only after a full collection, which an idle heap never gets. Once, when idle.
+                    System.gc();
+                    continue;
+                }
+                synchronized (lock) {
                     // wait for a quiet period, but never longer than maxDelay after the first change; and apply at
                     // most once per maxDelay, so a burst of changes of T seconds makes at most T/maxDelay + 1 reloads
                     while (running) {
@@ -226,6 +248,7 @@ public final class NodeAgent implements AutoCloseable {
                 if (running) {
                     lastSync = System.nanoTime();
                     sync();
+                    compactDue = true;
                 }
             } catch (InterruptedException e) {
                 return;

@@ -29,11 +29,16 @@ public final class Informers {
     /** List page size for big collections, so a big cluster's first list is not one huge response. */
     public static final long PAGE = 500;
 
-    /** The same, keeping only what {@code store} translates each object to (see {@link TranslatingStore}). */
+    /**
+     * The same, keeping only what {@code store} translates each object to; the store's {@code onChange} takes the
+     * place of an event handler (see {@link TranslatingStore}).
+     */
     public static <T extends HasMetadata, R> SharedIndexInformer<T> start(SharedIndexInformer<T> informer,
-            TranslatingStore<T, R> store, ResourceEventHandler<? super T> handler, String what) {
+            TranslatingStore<T, R> store, String what) {
         informer.itemStore(store);
-        return start(informer, handler, what);
+        retryForever(informer, what);
+        informer.start();
+        return informer;
     }
 
     /** Makes a failed list or watch retry (with fabric8's backoff) instead of stopping the informer for good. */

@@ -8,6 +8,7 @@ import io.vipkeeper.core.InvalidInputException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -22,6 +23,9 @@ import java.util.stream.Stream;
  * <p>To the informer, an object that was stored reads back as a shell: the right kind, namespace, name and
  * resourceVersion, nothing else. That is all it needs (keys, and the version that tells an update from a resync);
  * event handlers get the full new object but only a shell as the old one.
+ *
+ * <p>{@code onChange} runs only when what an object translates to changes (added, removed, another value or
+ * error): status writes, annotations and heartbeats that leave the translation as it was cost nothing downstream.
  *
  * @param <T> the Kubernetes kind
  * @param <R> what one object translates to
@@ -39,15 +43,18 @@ public final class TranslatingStore<T extends HasMetadata, R> implements ItemSto
     private final Map<String, Slot<R>> slots = new ConcurrentHashMap<>();
     private final Function<T, R> translate;
     private final Supplier<T> shell;
+    private final Runnable onChange;
 
     /**
      * @param translate object → value; may return null (nothing to keep) or throw {@link InvalidInputException}
-     *                  (kept as the object's error, naming the object and field)
+     *                  (kept as the object's error, naming the object and field); values are compared with equals
      * @param shell     a new, empty object of the kind
+     * @param onChange  called after a translation changed (on the informer's thread: keep it short)
      */
-    public TranslatingStore(Function<T, R> translate, Supplier<T> shell) {
+    public TranslatingStore(Function<T, R> translate, Supplier<T> shell, Runnable onChange) {
         this.translate = translate;
         this.shell = shell;
+        this.onChange = onChange;
     }
 
     /** The values and errors of every object the informer holds now. */
@@ -78,12 +85,20 @@ public final class TranslatingStore<T extends HasMetadata, R> implements ItemSto
         } catch (InvalidInputException e) {
             slot = new Slot<>(version, null, e.getMessage());
         }
-        return shell(key, slots.put(key, slot));
+        Slot<R> old = slots.put(key, slot);
+        if (old == null || !Objects.equals(old.value(), slot.value()) || !Objects.equals(old.error(), slot.error())) {
+            onChange.run();
+        }
+        return shell(key, old);
     }
 
     @Override
     public T remove(String key) {
-        return shell(key, slots.remove(key));
+        Slot<R> old = slots.remove(key);
+        if (old != null) {
+            onChange.run();
+        }
+        return shell(key, old);
     }
 
     @Override

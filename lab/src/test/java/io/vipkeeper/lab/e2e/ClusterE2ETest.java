@@ -179,6 +179,27 @@ class ClusterE2ETest {
         assertThat(Failover.awaitSingleHolder(f.plan(), vip, 500, 10_000)).isPositive();
     }
 
+    /**
+     * What a pod termination does to the agent (tini forwards SIGTERM to the JVM): it stops keepalived, which hands
+     * the VIP over at once (priority 0 advert), removes its VIPs and the nftables table; another node carries on.
+     */
+    @Test
+    @Order(7)
+    void agentTerminatedReleasesItsVipsAndAnotherNodeTakesOver() throws Exception {
+        int master = Failover.awaitSingleHolder(f.plan(), vip, 500, 10_000);
+        assertThat(master).isPositive();
+        long pid = f.lab.agentProcess(master).orElseThrow().pid();
+        ProcessHandle.of(pid).orElseThrow().destroy(); // SIGTERM
+        LabFixture.awaitTrue(() -> !f.lab.holders(vip).contains(master) && f.lab.holders(vip).size() == 1,
+                "the VIP off node " + master + " and on exactly one other node", Duration.ofSeconds(3));
+        LabFixture.awaitTrue(() -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true), "the agent exited", Duration.ofSeconds(15));
+        // the lab restarts the agent as the DaemonSet would; nopreempt: the VIP stays where it went
+        LabFixture.awaitTrue(() -> f.lab.agentProcess(master).map(p -> p.pid() != pid).orElse(false), "the agent restarted",
+                Duration.ofSeconds(15));
+        LabFixture.awaitTrue(() -> f.podsAnswering(vip, 10).size() >= 2, "traffic through " + vip, Duration.ofSeconds(20));
+        assertThat(f.lab.holders(vip)).doesNotContain(master).hasSize(1);
+    }
+
     /** The agent's vipkeeper_vrrp_state for a VIP (0 unknown, 1 BACKUP, 2 MASTER, 3 FAULT), -1 when not readable. */
     static int vrrpState(String nodeIp, String vip) {
         try {
