@@ -50,7 +50,8 @@ public final class KubeTranslator {
         for (int i = 0; i < raw.size(); i++) {
             ServicePort p = raw.get(i);
             String field = "spec.ports[" + i + "]";
-            String name = field(obj, field + ".name", () -> AgentChecks.portName(p.getName()));
+            // port names are few ("http", "https"): one String each, not one per Service
+            String name = field(obj, field + ".name", () -> AgentChecks.portName(p.getName())).intern();
             PortKey.Protocol proto = field(obj, field + ".protocol", () -> PortKey.protocol(p.getProtocol()));
             int port = field(obj, field + ".port", () -> AgentChecks.port(p.getPort() == null ? 0 : p.getPort(), "port"));
             TargetPort target = field(obj, field + ".targetPort", () -> targetPort(p.getTargetPort(), port));
@@ -104,7 +105,8 @@ public final class KubeTranslator {
             if (p.getPort() == null) {
                 continue; // "all ports": only for headless Services, nothing to forward
             }
-            ports.add(field(obj, field, () -> new EndpointPortSpec(p.getName(), PortKey.protocol(p.getProtocol()), p.getPort())));
+            ports.add(field(obj, field, () -> new EndpointPortSpec(p.getName() == null ? null : p.getName().intern(),
+                    PortKey.protocol(p.getProtocol()), p.getPort())));
         }
         List<io.vipkeeper.core.agent.EndpointAddress> eps = new ArrayList<>();
         List<Endpoint> rawEps = es.getEndpoints() == null ? List.of() : es.getEndpoints();

@@ -63,6 +63,8 @@ public final class NodeAgent implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
     static final String ANNOUNCING_NODE = "vipkeeper.io/announcing-node";
+    /** Quiet this long after a sync, the agent runs one full collection so the JVM can return the heap it grew. */
+    private static final Duration IDLE_BEFORE_COMPACT = Duration.ofSeconds(20);
 
     /** How this agent runs. {@code nodeIp} and {@code watchNamespace} may be null. */
     public record Options(ServiceRef configMap, String nodeName, IpAddress nodeIp, String watchNamespace, AgentSettings settings,
@@ -93,8 +95,6 @@ public final class NodeAgent implements AutoCloseable {
     private long firstPending;
     private long lastEvent;
     private long lastSync;
-    /** Quiet this long after a sync, the agent runs one full collection so the JVM can return the heap it grew. */
-    private static final Duration IDLE_BEFORE_COMPACT = Duration.ofSeconds(20);
     private boolean compactDue;
     private volatile boolean running = true;
     private Thread syncer;

@@ -8,7 +8,6 @@ import io.vipkeeper.core.InvalidInputException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -20,9 +19,10 @@ import java.util.stream.Stream;
  * deletions seen in a re-list); the full objects are dropped as they arrive. 5,000 EndpointSlices with 10 endpoints
  * each are ~35 MB as fabric8 objects and a few MB as typed records: the difference is the node agent's memory target.
  *
- * <p>To the informer, an object that was stored reads back as a shell: the right kind, namespace, name and
- * resourceVersion, nothing else. That is all it needs (keys, and the version that tells an update from a resync);
- * event handlers get the full new object but only a shell as the old one.
+ * <p>To the informer, an object that was stored reads back as a shell: the right kind, namespace and name, nothing
+ * else (no resourceVersion either: every relisted object is then offered to {@link #put}, which compares
+ * translations). Event handlers would get the full new object but only a shell as the old one: use
+ * {@code onChange} instead.
  *
  * <p>{@code onChange} runs only when what an object translates to changes (added, removed, another value or
  * error): status writes, annotations and heartbeats that leave the translation as it was cost nothing downstream.
@@ -33,7 +33,7 @@ import java.util.stream.Stream;
 public final class TranslatingStore<T extends HasMetadata, R> implements ItemStore<T> {
 
     /** What one object became: a value (null when there is nothing to keep, e.g. an FQDN EndpointSlice) or an error. */
-    private record Slot<R>(String resourceVersion, R value, String error) {
+    private record Slot<R>(R value, String error) {
     }
 
     /** Every stored value and every object's error, at one moment. */
@@ -79,14 +79,13 @@ public final class TranslatingStore<T extends HasMetadata, R> implements ItemSto
     @Override
     public T put(String key, T obj) {
         Slot<R> slot;
-        String version = obj.getMetadata() == null ? null : obj.getMetadata().getResourceVersion();
         try {
-            slot = new Slot<>(version, translate.apply(obj), null);
+            slot = new Slot<>(translate.apply(obj), null);
         } catch (InvalidInputException e) {
-            slot = new Slot<>(version, null, e.getMessage());
+            slot = new Slot<>(null, e.getMessage());
         }
         Slot<R> old = slots.put(key, slot);
-        if (old == null || !Objects.equals(old.value(), slot.value()) || !Objects.equals(old.error(), slot.error())) {
+        if (!slot.equals(old)) {
             onChange.run();
         }
         return shell(key, old);
@@ -121,7 +120,7 @@ public final class TranslatingStore<T extends HasMetadata, R> implements ItemSto
         return shell(key, slots.get(key));
     }
 
-    /** The object as the informer knows it: key (namespace/name or name) and resourceVersion. */
+    /** The object as the informer knows it: its key (namespace/name or name). */
     private T shell(String key, Slot<R> slot) {
         if (slot == null) {
             return null;
@@ -132,7 +131,6 @@ public final class TranslatingStore<T extends HasMetadata, R> implements ItemSto
             meta.setNamespace(key.substring(0, slash));
         }
         meta.setName(key.substring(slash + 1));
-        meta.setResourceVersion(slot.resourceVersion());
         T t = shell.get();
         t.setMetadata(meta);
         return t;

@@ -6,7 +6,8 @@ import io.vipkeeper.core.InvalidInputException;
 public record ServiceRef(String namespace, String name) implements Comparable<ServiceRef> {
 
     public ServiceRef {
-        KubeNames.requireNamespace(namespace);
+        // one String per namespace, not per reference (the agent holds several references per Service)
+        namespace = KubeNames.requireNamespace(namespace).intern();
         KubeNames.requireServiceName(name);
     }
 
