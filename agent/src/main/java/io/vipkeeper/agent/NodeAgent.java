@@ -225,7 +225,8 @@ public final class NodeAgent implements AutoCloseable {
                 if (compact) {
                     compactDue = false;
                     // A sync of thousands of Services needs tens of MB for a moment; the serial collector gives
-                    // memory back only after a full collection, which an idle heap never gets. Once, when idle.
+                    // memory back only after a full collection, which an idle heap never gets. Once, when idle
+                    // (with the launcher's -XX:-ShrinkHeapInSteps that one collection shrinks the heap fully).
                     System.gc();
                     continue;
                 }
