@@ -2,7 +2,10 @@ package io.vipkeeper.lab;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vipkeeper.platform.KubeOptions;
 import java.net.URI;
@@ -56,7 +59,9 @@ public final class LoadServicesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String ns = "vk-load";
-        try (KubernetesClient client = kube.connect()) {
+        // the in-memory API answers slower as it fills up (seconds per request near 10,000 objects): wait for it
+        Config config = new ConfigBuilder(kube.config()).withRequestTimeout(120_000).build();
+        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
             Map<String, Double> before = writes();
             long start = System.nanoTime();
             for (int n = 0; n < count; n++) {
