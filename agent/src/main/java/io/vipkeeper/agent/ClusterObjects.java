@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
-/** The Kubernetes objects the agent reads, as fabric8 model objects (from YAML files or, later, informers). */
+/** Kubernetes objects read from YAML files, as fabric8 model objects (what {@code vipkeeper render} plans from). */
 public record ClusterObjects(List<ConfigMap> configMaps, List<Service> services, List<EndpointSlice> endpointSlices,
                              List<Endpoints> endpoints, List<Node> nodes, List<String> ignored) {
 
