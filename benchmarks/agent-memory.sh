@@ -60,7 +60,6 @@ ip netns exec "$ns" env NODE_NAME=mem-node "$here/vipkeeper" agent --kubeconfig 
 agent=$!
 pids+=($agent)
 rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$agent/status"; }
-metric() { ip netns exec "$ns" curl -s http://127.0.0.1:18080/metrics | awk -v m="$1" '$1 == m {print $2}'; }
 for _ in $(seq 1 150); do ip netns exec "$ns" curl -sf http://127.0.0.1:18080/readyz >/dev/null 2>&1 && break; sleep 0.2; done
 sleep 10
 idle=$(rss)

@@ -15,6 +15,7 @@ import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.render.AgentPlan;
 import io.vipkeeper.core.render.AgentPlanner;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
+import io.vipkeeper.core.viptable.VipTable;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -47,8 +48,11 @@ public final class AgentPipeline {
         return p.plan();
     }
 
-    /** A plan, and the objects left out because a field did not parse (the running agent reports them and goes on). */
-    public record Planned(AgentPlan plan, List<String> objectErrors) {
+    /**
+     * A plan, the VIP table it was made from, and the objects left out because a field did not parse (the running
+     * agent reports them and goes on).
+     */
+    public record Planned(AgentPlan plan, VipTable table, List<String> objectErrors) {
     }
 
     public static Planned planSkippingInvalid(ClusterObjects objects, ServiceRef configMap, String nodeName, IpAddress nodeIp,
@@ -71,8 +75,9 @@ public final class AgentPipeline {
         typed.services().forEach(s -> services.put(s.ref(), s));
         Map<ServiceRef, List<EndpointGroup>> byService = VipResolver.byService(typed.endpoints());
         NodeIdentity identity = NodeIdentity.resolve(nodeName, List.copyOf(typed.nodes()), nodeIp);
-        Resolution r = VipResolver.resolve(VipConfigMapCodec.decode(typed.vipTable()), services, byService, nodeName, settings);
-        return new Planned(AgentPlanner.plan(r, identity, settings), typed.errors());
+        VipConfigMapCodec.Decoded decoded = VipConfigMapCodec.decode(typed.vipTable());
+        Resolution r = VipResolver.resolve(decoded, services, byService, nodeName, settings);
+        return new Planned(AgentPlanner.plan(r, identity, settings), decoded.table(), typed.errors());
     }
 
     /** Translates objects read from files; {@code configMap} names the VIP table (null: the only ConfigMap). */

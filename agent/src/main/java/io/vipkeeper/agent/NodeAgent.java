@@ -287,7 +287,7 @@ public final class NodeAgent implements AutoCloseable {
         String nft = o.settings().dataplane() == Dataplane.NFTABLES ? NftablesRuleset.render(next) : null;
         metrics.renderSeconds.observe((System.nanoTime() - start) / 1e9);
         report(cm, planned, next);
-        table.set(VipConfigMapCodec.decode(cm.getData()).table());
+        table.set(planned.table());
 
         if (nft != null && !Digest.of(nft).equals(nftApplied)) {
             // the data plane first, so a node that becomes MASTER already forwards

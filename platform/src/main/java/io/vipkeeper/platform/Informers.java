@@ -21,9 +21,7 @@ public final class Informers {
      */
     public static <T> SharedIndexInformer<T> start(SharedIndexInformer<T> informer, ResourceEventHandler<? super T> handler, String what) {
         informer.addEventHandler(handler);
-        retryForever(informer, what);
-        informer.start();
-        return informer;
+        return startRetrying(informer, what);
     }
 
     /** List page size for big collections, so a big cluster's first list is not one huge response. */
@@ -36,6 +34,10 @@ public final class Informers {
     public static <T extends HasMetadata, R> SharedIndexInformer<T> start(SharedIndexInformer<T> informer,
             TranslatingStore<T, R> store, String what) {
         informer.itemStore(store);
+        return startRetrying(informer, what);
+    }
+
+    private static <T> SharedIndexInformer<T> startRetrying(SharedIndexInformer<T> informer, String what) {
         retryForever(informer, what);
         informer.start();
         return informer;
