@@ -6,7 +6,6 @@ import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.platform.LoggingOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -42,7 +41,7 @@ public final class LabRunCommand implements Callable<Integer> {
         LabPaths paths = new LabPaths(stateDir);
         Files.createDirectories(stateDir);
         Files.writeString(paths.pidFile(), ProcessHandle.current().pid() + "\n");
-        Lab lab = new Lab(new Lab.Options(new AddressPlan(prefix, nodes), paths, vrrpInstances, 3, List.of()));
+        Lab lab = new Lab(new Lab.Options(new AddressPlan(prefix, nodes), paths, vrrpInstances, 3));
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

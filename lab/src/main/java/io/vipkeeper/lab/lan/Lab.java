@@ -52,14 +52,24 @@ public final class Lab implements AutoCloseable {
     static final String MANAGED_BY = "lab.vipkeeper.io";
     private static final Duration SYNC_EVERY = Duration.ofMillis(200);
 
-    /** How to build the lab. {@code vrrpInstances}: single or per-vip; {@code extraAgentArgs} go to every agent. */
-    public record Options(AddressPlan plan, LabPaths paths, String vrrpInstances, int helloPods, List<String> extraAgentArgs) {
+    /**
+     * How to build the lab. {@code vrrpInstances}: single or per-vip; {@code extraAgentArgs} go to every agent;
+     * {@code unicast}: VRRP to the other nodes' addresses (else multicast, kube-keepalived-vip's default);
+     * {@code vipkeeperAtStart}: the controller and an agent on every node start with the lab (else the lab is a cluster
+     * before vipkeeper: {@link #startController()} and {@link #startAgent(int)} bring them in).
+     */
+    public record Options(AddressPlan plan, LabPaths paths, String vrrpInstances, int helloPods, List<String> extraAgentArgs,
+            boolean unicast, boolean vipkeeperAtStart) {
         public Options {
             extraAgentArgs = List.copyOf(extraAgentArgs);
         }
 
+        public Options(AddressPlan plan, LabPaths paths, String vrrpInstances, int helloPods) {
+            this(plan, paths, vrrpInstances, helloPods, List.of(), true, true);
+        }
+
         public static Options defaults(AddressPlan plan) {
-            return new Options(plan, new LabPaths(LabPaths.DEFAULT), "single", 3, List.of());
+            return new Options(plan, new LabPaths(LabPaths.DEFAULT), "single", 3);
         }
     }
 
@@ -125,8 +135,13 @@ public final class Lab implements AutoCloseable {
             client = api.client();
             for (int i : plan.nodeIndexes()) {
                 startNode(i);
+                if (options.vipkeeperAtStart()) {
+                    startAgent(i);
+                }
             }
-            startController();
+            if (options.vipkeeperAtStart()) {
+                startController();
+            }
             scale("hello", options.helloPods());
             syncer = new Thread(this::syncLoop, "lab-sync");
             syncer.setDaemon(true);
@@ -144,10 +159,21 @@ public final class Lab implements AutoCloseable {
         client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).addToLabels("kubernetes.io/hostname", name)
                 .endMetadata().withNewStatus().addNewAddress().withType("InternalIP").withAddress(plan.nodeIp(i)).endAddress()
                 .addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build()).createOr(op -> op.update());
+    }
+
+    /** Starts the vipkeeper agent of node {@code i} (as its DaemonSet pod would be), unless it runs. */
+    public synchronized void startAgent(int i) {
+        if (agents.containsKey(i)) {
+            return;
+        }
+        String name = AddressPlan.nodeNs(i);
         List<String> args = new ArrayList<>(List.of("--kubeconfig", paths().kubeconfig().toString(), "--services-configmap", CONFIGMAP,
-                "--iface", "eth0", "--node-ip", plan.nodeIp(i), "--use-unicast", "--dataplane", "nftables",
+                "--iface", "eth0", "--node-ip", plan.nodeIp(i), "--dataplane", "nftables",
                 "--run-dir", paths().nodeRunDir(i).toString(), "--http-port", Integer.toString(AddressPlan.AGENT_HTTP_PORT),
                 "--vrrp-instances", options.vrrpInstances()));
+        if (options.unicast()) {
+            args.add("--use-unicast");
+        }
         args.addAll(options.extraAgentArgs());
         Supervisor agent = new Supervisor(name, ChildJvm.command(name, paths().log(name), List.of("NODE_NAME=" + name), "128m", "agent", args),
                 () -> { });
@@ -155,11 +181,20 @@ public final class Lab implements AutoCloseable {
         agent.start();
     }
 
+    /** Stops the agent of node {@code i} as pod termination does (SIGTERM: it stops keepalived and releases its VIPs). */
+    public synchronized void stopAgent(int i) {
+        Supervisor agent = agents.remove(i);
+        if (agent != null) {
+            agent.stop(Duration.ofSeconds(10));
+        }
+    }
+
     /** Adds node N+1 to the running lab (namespace, Node object, agent); returns its index. */
     public synchronized int addNode() {
         int i = plan.nodes() + 1;
         plan = plan.withNodes(i);
         startNode(i);
+        startAgent(i);
         try {
             paths().writePlan(plan);
         } catch (IOException e) {

@@ -110,6 +110,7 @@ public final class ProbeStream implements AutoCloseable {
             if (!process.waitFor(3, java.util.concurrent.TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
+            reader.join(2000); // every answer printed is in answers() once this returns
         } catch (IOException | InterruptedException e) {
             process.destroyForcibly();
         }

@@ -22,15 +22,27 @@ final class LabFixture implements AutoCloseable {
 
     final Lab lab;
 
+    /** A lab with vipkeeper on every node. */
     LabFixture(int nodes, String vrrpInstances) throws Exception {
+        this(plan -> new Lab.Options(plan, PATHS, vrrpInstances, 3), nodes);
+        awaitTrue(() -> plan().nodeIndexes().stream().allMatch(this::agentApplied), "every agent has applied its first configuration",
+                Duration.ofSeconds(90));
+    }
+
+    /** A lab built with the options {@code options} makes for the chosen address plan. */
+    LabFixture(java.util.function.Function<AddressPlan, Lab.Options> options, int nodes) throws Exception {
         requireRoot();
         Lan.destroyAll(); // before choosing the /24: a leftover vk-host must not count as "in use"
-        AddressPlan plan = new AddressPlan(Lan.choosePrefix(), nodes);
-        lab = new Lab(new Lab.Options(plan, new LabPaths(Path.of("/run/vipkeeper-lab-test")), vrrpInstances, 3, List.of()));
+        lab = new Lab(options.apply(new AddressPlan(Lan.choosePrefix(), nodes)));
         lab.start();
-        awaitTrue(() -> plan.nodeIndexes().stream().allMatch(i -> lab.keepalivedPid(i).isPresent() || Files.exists(
-                lab.paths().nodeRunDir(i).resolve("keepalived.conf"))), "every agent has applied its first configuration", Duration.ofSeconds(90));
         awaitTrue(() -> lab.readyPods().size() == 3, "3 ready pods", Duration.ofSeconds(60));
+    }
+
+    static final LabPaths PATHS = new LabPaths(Path.of("/run/vipkeeper-lab-test"));
+
+    /** The agent of node {@code i} has applied its first configuration. */
+    boolean agentApplied(int i) {
+        return lab.keepalivedPid(i).isPresent() || Files.exists(lab.paths().nodeRunDir(i).resolve("keepalived.conf"));
     }
 
     static void requireRoot() throws Exception {

@@ -1,0 +1,278 @@
+package io.vipkeeper.lab.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.lab.lan.Lab;
+import io.vipkeeper.lab.lan.Lan;
+import io.vipkeeper.lab.lan.ProbeStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * docs/migration.md, rehearsed: a cluster run by keepalived-cloud-provider + kube-keepalived-vip (the old controller's
+ * Services and ConfigMap, the old keepalived on every node) is switched to vipkeeper with the migration values (VRID
+ * 50, VRRPv3, multicast, advert 1 s, one instance) while a client sends requests through a VIP. No address changes;
+ * each vipkeeper agent joins the running VRRP group as BACKUP; the VIPs move once, when the old master leaves.
+ */
+class MigrationE2ETest {
+
+    private static final String CONFIGMAP_NS = "kube-system";
+    private static final String CONFIGMAP = "vip-configmap";
+    private static final Duration JOINED_QUIETLY = Duration.ofSeconds(5); // > 3 adverts + skew: a BACKUP that missed the master takes over by then
+
+    static LabFixture f;
+    static final Map<Integer, KubeKeepalivedVip> old = new TreeMap<>();
+    static Path oldDir;
+
+    @BeforeAll
+    static void up() throws Exception {
+        f = new LabFixture(plan -> new Lab.Options(plan, LabFixture.PATHS, "single", 3,
+                List.of("--vrid", "50", "--vrrp-version", "3", "--advert-interval", "1"), false, false), 3);
+        oldDir = Files.createTempDirectory("kube-keepalived-vip");
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        for (KubeKeepalivedVip k : old.values()) {
+            try {
+                k.close();
+            } catch (Exception e) {
+                // the lab's teardown ends whatever runs in its namespaces
+            }
+        }
+        if (f != null) {
+            f.close();
+        }
+        try (var files = Files.walk(oldDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    void switchOverNodeByNodeKeepsEveryAddressAndMovesTheVipsOnce() throws Exception {
+        AddressPlan plan = f.plan();
+        KubernetesClient client = f.lab.client();
+        // not the pool's first addresses: had vipkeeper allocated anew, they would change
+        String web = plan.address(203);
+        String api = plan.address(205);
+        List<String> vips = List.of(web, api);
+
+        // ---- before: what keepalived-cloud-provider left (Services' status, the ConfigMap and its own annotation) ----
+        serviceWithAddress(client, "web", web);
+        serviceWithAddress(client, "api", api);
+        Map<String, String> entries = Map.of(web, "default/web", api, "default/api");
+        client.configMaps().inNamespace(CONFIGMAP_NS).resource(new ConfigMapBuilder().withNewMetadata().withName(CONFIGMAP)
+                .addToAnnotations("k8s.co/cloud-provider-config", "{\"services\":[" + oldRecord(client, "web", web) + ","
+                        + oldRecord(client, "api", api) + "]}").endMetadata().withData(entries).build()).create();
+        List<String> pods = client.pods().inNamespace("default").withLabel("app", "hello").list().getItems().stream()
+                .map(p -> p.getStatus().getPodIP()).sorted().toList();
+        assertThat(pods).hasSize(3);
+        for (int i : plan.nodeIndexes()) {
+            old.put(i, KubeKeepalivedVip.start(plan, i, vips, pods, AddressPlan.BACKEND_PORT, oldDir.resolve("node" + i)));
+        }
+        LabFixture.awaitTrue(() -> f.lab.holders(web).size() == 1 && f.lab.holders(api).equals(f.lab.holders(web)),
+                "kube-keepalived-vip elects one node for both VIPs", Duration.ofSeconds(20));
+        int oldMaster = f.lab.holders(web).get(0);
+        assertThat(f.podsAnswering(web, 6)).as("pods answering through kube-keepalived-vip").hasSizeGreaterThan(1);
+
+        try (HolderLog holders = new HolderLog(plan, vips); ProbeStream probe = new ProbeStream(web, 80, 20, 1000, 15_000, 240)) {
+            // ---- step 2: the controller is swapped; it takes over the old entries and changes no address ----
+            f.lab.startController();
+            LabFixture.awaitTrue(() -> (web + "," + api).equals(configMap(client).getMetadata().getAnnotations().get("vipkeeper.io/owned-entries")),
+                    "vipkeeper's controller owns the old controller's entries", Duration.ofSeconds(20));
+            assertThat(configMap(client).getData()).as("ConfigMap entries after the controller swap").isEqualTo(entries);
+            assertThat(f.awaitAddress("web")).isEqualTo(web);
+            assertThat(f.awaitAddress("api")).isEqualTo(api);
+
+            // ---- step 3: node by node, old agent out, vipkeeper agent in; the master last ----
+            for (int n : plan.nodeIndexes()) {
+                if (n != oldMaster) {
+                    old.remove(n).close();
+                    joinAsBackup(n, oldMaster, vips);
+                }
+            }
+            long masterLeaves = ProbeStream.nowMicros();
+            old.remove(oldMaster).close();
+            LabFixture.awaitTrue(() -> f.lab.holders(web).size() == 1 && f.lab.holders(web).get(0) != oldMaster
+                    && f.lab.holders(api).equals(f.lab.holders(web)), "a vipkeeper node takes both VIPs", Duration.ofSeconds(5));
+            int newMaster = f.lab.holders(web).get(0);
+            joinAsBackup(oldMaster, newMaster, vips);
+
+            // traffic through the new master (vipkeeper's nftables data plane), the Services say who announces them
+            String newMasterIp = plan.nodeIp(newMaster);
+            long settled = ProbeStream.nowMicros();
+            assertThat(probe.await(a -> a.ok() && a.sentMicros() > settled && newMasterIp.equals(a.from()), 10_000))
+                    .as("an answer through %s once every node runs vipkeeper", AddressPlan.nodeNs(newMaster)).isNotNull();
+            LabFixture.awaitTrue(() -> AddressPlan.nodeNs(newMaster).equals(client.services().inNamespace("default").withName("web").get()
+                    .getMetadata().getAnnotations().get("vipkeeper.io/announcing-node")), "web's announcing-node annotation", Duration.ofSeconds(10));
+
+            // the requests: cut only by the old master's departure, for under a second and a half
+            probe.close();
+            List<ProbeStream.Answer> answers = probe.answers();
+            Gap gap = longestGap(answers);
+            System.out.printf("migration: %d requests, %d failed, slowest %d ms; longest time without a completed request %d ms, from %+d ms"
+                            + " after the old master's SIGTERM; no node holding a VIP: %s, two nodes: %s (ms after the SIGTERM, how long)%n",
+                    answers.size(), answers.stream().filter(a -> !a.ok()).count(),
+                    answers.stream().mapToLong(a -> (a.doneMicros() - a.sentMicros()) / 1000).max().orElse(0), gap.millis(),
+                    (gap.startMicros() - masterLeaves) / 1000, holders.describe(0, masterLeaves), holders.describe(2, masterLeaves));
+            assertThat(gap.millis()).as("longest time without an answer through %s (%s)", web, gap).isLessThanOrEqualTo(1500);
+            assertThat(holders.longest(0)).as("longest time with no node holding a VIP (ms)").isLessThanOrEqualTo(1500);
+            assertThat(holders.longest(2)).as("longest time with two nodes holding one VIP (ms)").isLessThanOrEqualTo(500);
+        }
+
+        // ---- step 4: the old controller's annotation goes; vipkeeper now owns the entries: a deleted Service's goes ----
+        client.configMaps().inNamespace(CONFIGMAP_NS).withName(CONFIGMAP)
+                .edit(cm -> new ConfigMapBuilder(cm).editMetadata().removeFromAnnotations("k8s.co/cloud-provider-config").endMetadata().build());
+        client.services().inNamespace("default").withName("api").delete();
+        LabFixture.awaitTrue(() -> configMap(client).getData().equals(Map.of(web, "default/web")), "api's entry removed by vipkeeper",
+                Duration.ofSeconds(20));
+        LabFixture.awaitTrue(() -> f.lab.holders(api).isEmpty() && f.lab.holders(web).size() == 1, "api's VIP released, web's held",
+                Duration.ofSeconds(20));
+        assertThat(f.requests(web, 10)).allMatch(ProbeStream.Answer::ok);
+    }
+
+    /** The vipkeeper agent starts on node {@code n} and stays BACKUP: {@code master} keeps every VIP. */
+    private static void joinAsBackup(int n, int master, List<String> vips) {
+        f.lab.startAgent(n);
+        LabFixture.awaitTrue(() -> f.lab.keepalivedPid(n).isPresent(), "vipkeeper's keepalived runs on " + AddressPlan.nodeNs(n),
+                Duration.ofSeconds(60));
+        long until = System.nanoTime() + JOINED_QUIETLY.toNanos();
+        while (System.nanoTime() < until) {
+            for (String vip : vips) {
+                assertThat(f.lab.holders(vip)).as("holders of %s after vipkeeper joined on %s", vip, AddressPlan.nodeNs(n))
+                        .containsExactly(master);
+            }
+            sleep(200);
+        }
+    }
+
+    private static void serviceWithAddress(KubernetesClient client, String name, String ip) {
+        f.createService(name, "hello");
+        client.services().inNamespace("default").withName(name).editStatus(s -> new ServiceBuilder(s).withNewStatus().withNewLoadBalancer()
+                .addNewIngress().withIp(ip).endIngress().endLoadBalancer().endStatus().build());
+    }
+
+    /** One record of keepalived-cloud-provider's own state annotation (seed-systems.md, section 1). */
+    private static String oldRecord(KubernetesClient client, String name, String ip) {
+        Service s = client.services().inNamespace("default").withName(name).get();
+        return "{\"uid\":\"" + s.getMetadata().getUid() + "\",\"ip\":\"" + ip + "\",\"serviceNamespace\":\"default\",\"serviceName\":\""
+                + name + "\",\"forwardMethod\":\"\"}";
+    }
+
+    private static ConfigMap configMap(KubernetesClient client) {
+        return client.configMaps().inNamespace(CONFIGMAP_NS).withName(CONFIGMAP).get();
+    }
+
+    record Gap(long startMicros, long millis) {
+    }
+
+    /**
+     * The longest time in which no request completed well. By completion, not by sending: a request sent while no node
+     * holds the VIP is not lost (the old master routes it on once the new one answers ARP), only late.
+     */
+    static Gap longestGap(List<ProbeStream.Answer> answers) {
+        List<Long> done = answers.stream().filter(ProbeStream.Answer::ok).map(ProbeStream.Answer::doneMicros).sorted().toList();
+        Gap longest = new Gap(0, 0);
+        for (int k = 1; k < done.size(); k++) {
+            long ms = (done.get(k) - done.get(k - 1)) / 1000;
+            if (ms > longest.millis()) {
+                longest = new Gap(done.get(k - 1), ms);
+            }
+        }
+        return longest;
+    }
+
+    /** Samples which nodes hold each VIP every 100 ms (bounded: at most 5 minutes) until closed. */
+    static final class HolderLog implements AutoCloseable {
+        private record Sample(long micros, int maxHolders, int minHolders) {
+        }
+
+        /** A time when some VIP had no holder ({@code holders} 0) or two or more (2), from {@code startMicros}. */
+        record Run(int holders, long startMicros, long millis) {
+        }
+
+        private final List<Sample> samples = new ArrayList<>();
+        private final Thread sampler;
+        private volatile boolean running = true;
+
+        HolderLog(AddressPlan plan, List<String> vips) {
+            sampler = new Thread(() -> {
+                long end = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+                while (running && System.nanoTime() < end) {
+                    long at = ProbeStream.nowMicros();
+                    List<List<String>> addresses = plan.nodeIndexes().stream().map(Lan::addresses).toList();
+                    int max = 0;
+                    int min = Integer.MAX_VALUE;
+                    for (String vip : vips) {
+                        int n = (int) addresses.stream().filter(a -> a.contains(vip)).count();
+                        max = Math.max(max, n);
+                        min = Math.min(min, n);
+                    }
+                    synchronized (samples) {
+                        samples.add(new Sample(at, max, min));
+                    }
+                    sleep(100);
+                }
+            }, "holder-log");
+            sampler.start();
+        }
+
+        /** Every run of samples where some VIP had {@code holders} holders (2: two or more), until the next sample without. */
+        List<Run> runs(int holders) {
+            List<Run> runs = new ArrayList<>();
+            Long since = null;
+            synchronized (samples) {
+                for (Sample s : samples) {
+                    boolean hit = holders == 0 ? s.minHolders() == 0 : s.maxHolders() >= holders;
+                    if (hit && since == null) {
+                        since = s.micros();
+                    } else if (!hit && since != null) {
+                        runs.add(new Run(holders, since, (s.micros() - since) / 1000));
+                        since = null;
+                    }
+                }
+            }
+            return runs;
+        }
+
+        /** The runs as "+START ms: LENGTH ms", START from {@code originMicros}. */
+        String describe(int holders, long originMicros) {
+            return runs(holders).stream().map(r -> String.format("%+d ms: %d ms", (r.startMicros() - originMicros) / 1000, r.millis())).toList()
+                    .toString();
+        }
+
+        long longest(int holders) {
+            return runs(holders).stream().mapToLong(Run::millis).max().orElse(0);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            sampler.join(5_000);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
