@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * docs/migration.md, rehearsed: a cluster run by keepalived-cloud-provider + kube-keepalived-vip (the old controller's
  * Services and ConfigMap, the old keepalived on every node) is switched to vipkeeper with the migration values (VRID
  * 50, VRRPv3, multicast, advert 1 s, one instance) while a client sends requests through a VIP. No address changes;
- * each vipkeeper agent joins the running VRRP group as BACKUP; the VIPs move once, when the old master leaves.
+ * each vipkeeper agent joins the running VRRP group as BACKUP; the VIPs move once, when the old master leaves; a node
+ * rolled back to kube-keepalived-vip joins vipkeeper's group as BACKUP too.
  */
 class MigrationE2ETest {
 
@@ -114,6 +115,14 @@ class MigrationE2ETest {
             int newMaster = f.lab.holders(web).get(0);
             joinAsBackup(oldMaster, newMaster, vips);
 
+            // rolling back one node ("Rolling back"): vipkeeper's agent out, the old one in; it joins as BACKUP as well
+            int back = plan.nodeIndexes().stream().filter(n -> n != newMaster).findFirst().orElseThrow();
+            f.lab.stopAgent(back);
+            old.put(back, KubeKeepalivedVip.start(plan, back, vips, pods, AddressPlan.BACKEND_PORT, oldDir.resolve("node" + back + "-back")));
+            staysWith(newMaster, vips, "kube-keepalived-vip joined again on " + AddressPlan.nodeNs(back));
+            old.remove(back).close();
+            joinAsBackup(back, newMaster, vips);
+
             // traffic through the new master (vipkeeper's nftables data plane), the Services say who announces them
             String newMasterIp = plan.nodeIp(newMaster);
             long settled = ProbeStream.nowMicros();
@@ -152,11 +161,15 @@ class MigrationE2ETest {
         f.lab.startAgent(n);
         LabFixture.awaitTrue(() -> f.lab.keepalivedPid(n).isPresent(), "vipkeeper's keepalived runs on " + AddressPlan.nodeNs(n),
                 Duration.ofSeconds(60));
+        staysWith(master, vips, "vipkeeper joined on " + AddressPlan.nodeNs(n));
+    }
+
+    /** For {@link #JOINED_QUIETLY}, {@code master} and no other node holds every VIP. */
+    private static void staysWith(int master, List<String> vips, String after) {
         long until = System.nanoTime() + JOINED_QUIETLY.toNanos();
         while (System.nanoTime() < until) {
             for (String vip : vips) {
-                assertThat(f.lab.holders(vip)).as("holders of %s after vipkeeper joined on %s", vip, AddressPlan.nodeNs(n))
-                        .containsExactly(master);
+                assertThat(f.lab.holders(vip)).as("holders of %s after %s", vip, after).containsExactly(master);
             }
             sleep(200);
         }
