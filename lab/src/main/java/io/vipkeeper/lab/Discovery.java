@@ -55,7 +55,12 @@ final class Discovery {
             new Resource("coordination.k8s.io", "v1", "leases", "Lease", true, false, List.of(), List.of()),
             new Resource("events.k8s.io", "v1", "events", "Event", true, false, List.of(), List.of()),
             new Resource("apps", "v1", "deployments", "Deployment", true, true, List.of("deploy"), ALL),
-            new Resource("apps", "v1", "daemonsets", "DaemonSet", true, true, List.of("ds"), ALL));
+            new Resource("apps", "v1", "daemonsets", "DaemonSet", true, true, List.of("ds"), ALL),
+            // for `kubectl apply -k deploy/manifests`: the RBAC objects the plain manifests hold
+            new Resource("rbac.authorization.k8s.io", "v1", "roles", "Role", true, false, List.of(), List.of()),
+            new Resource("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, false, List.of(), List.of()),
+            new Resource("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, false, List.of(), List.of()),
+            new Resource("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, false, List.of(), List.of()));
 
     /** Group versions in discovery order; the core group is "". */
     private static final Map<String, List<Resource>> BY_GROUP_VERSION = RESOURCES.stream()

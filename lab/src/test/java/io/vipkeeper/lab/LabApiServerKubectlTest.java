@@ -129,6 +129,49 @@ class LabApiServerKubectlTest {
         assertThat(merged.getMetadata().getAnnotations()).doesNotContainKey("note");
     }
 
+    /**
+     * docs/install.md without Helm, with the real kubectl and kustomize: deploy/manifests applies whole (and again
+     * without changes) and deletes whole; the doc's overlay sets the pools and the interface.
+     */
+    @Test
+    void applyKustomizeCreatesEveryObjectOfThePlainManifests() throws IOException {
+        Path manifests = Path.of("..", "deploy", "manifests").toAbsolutePath().normalize();
+        Result applied = kubectl("apply", "-k", manifests.toString());
+        assertThat(applied.exit()).as(applied.err()).isZero();
+        long objects = Files.readString(manifests.resolve("vipkeeper.yaml")).lines().filter(l -> l.startsWith("kind: ")).count()
+                + 1; // the namespace, from namespace.yaml
+        assertThat(applied.out().lines().filter(l -> l.endsWith(" created"))).hasSize((int) objects);
+        assertThat(applied.out()).contains("namespace/vipkeeper created", "daemonset.apps/vipkeeper-agent created",
+                "deployment.apps/vipkeeper-controller created", "clusterrole.rbac.authorization.k8s.io/vipkeeper-agent created");
+
+        Result again = kubectl("apply", "-k", manifests.toString());
+        assertThat(again.exit()).as(again.err()).isZero();
+        assertThat(again.out()).doesNotContain(" created").contains("daemonset.apps/vipkeeper-agent unchanged");
+        assertThat(kubectl("-n", "vipkeeper", "get", "ds", "vipkeeper-agent", "-o", "jsonpath={.spec.template.spec.containers[0].args[2]}")
+                .out()).as("what install.md's overlay replaces").isEqualTo("--iface=eth0");
+
+        // uninstalled whole
+        Result deleted = kubectl("delete", "-k", manifests.toString());
+        assertThat(deleted.exit()).as(deleted.err()).isZero();
+        assertThat(deleted.out().lines().filter(l -> l.endsWith(" deleted"))).hasSize((int) objects);
+
+        // install.md's overlay, as a reader writes it beside deploy/ (here a link to this repository's); applied to a
+        // cluster without vipkeeper, as this API does not do the strategic merge patch an apply over objects needs
+        String doc = Files.readString(manifests.resolve("../../docs/install.md"));
+        int end = doc.indexOf("\nYAML\nkubectl apply -k .");
+        String overlay = doc.substring(doc.lastIndexOf("<<'YAML'\n", end) + "<<'YAML'\n".length(), end);
+        Path mine = Files.createDirectories(dir.resolve("reader/my-vipkeeper"));
+        Files.createSymbolicLink(dir.resolve("reader/deploy"), manifests.getParent());
+        Files.writeString(mine.resolve("kustomization.yaml"), overlay + "\n");
+        Result overlaid = kubectl("apply", "-k", mine.toString());
+        assertThat(overlaid.exit()).as(overlaid.err()).isZero();
+        assertThat(overlaid.out()).contains("configmap/vipkeeper-pools created", "daemonset.apps/vipkeeper-agent created");
+        assertThat(kubectl("-n", "vipkeeper", "get", "cm", "vipkeeper-pools", "-o", "jsonpath={.data.pools\\.yaml}").out())
+                .contains("addresses: [192.0.2.200/29]");
+        assertThat(kubectl("-n", "vipkeeper", "get", "ds", "vipkeeper-agent", "-o", "jsonpath={.spec.template.spec.containers[0].args[2]}")
+                .out()).isEqualTo("--iface=ens3");
+    }
+
     @Test
     void deleteThenNotFound() {
         client.services().resource(service("gone")).create();
