@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * kube-keepalived-vip on one lab node, as the seeds ran it: the real keepalived with the configuration its template
- * renders (seed 000's and 002's outputs: VRRPv3, VRID 50, multicast, {@code advert_int 1}, priority 100 + the node's
- * index among the node IPs sorted as strings, nopreempt, one instance {@code vips}, a {@code virtual_server} per VIP).
+ * renders (seed 000's and 002's outputs: VRRPv3, VRID 50, multicast or {@code --use-unicast}, {@code advert_int 1},
+ * priority 100 + the node's index among the node IPs sorted as strings, the others as unicast peers, nopreempt, one
+ * instance {@code vips}, a {@code virtual_server} per VIP).
  * This kernel has no IPVS, so keepalived runs with {@code --vrrp} (its checker, which would program IPVS, does not
  * start) and an nftables DNAT table stands in for the IPVS NAT forwarding; VRRP, what the switch-over is about, is
  * the original's. Stopping it is what the old pod's termination does: SIGTERM, keepalived sends a priority-0 advert
@@ -36,13 +37,18 @@ final class KubeKeepalivedVip implements AutoCloseable {
      * keepalived.conf as kube-keepalived-vip renders it for a node: every VIP (each Service with ready endpoints),
      * port 80 of each forwarded to {@code pods} on {@code targetPort}.
      */
-    static String config(String nodeIp, List<String> nodeIps, List<String> vips, List<String> pods, int targetPort) {
+    static String config(String nodeIp, List<String> nodeIps, boolean unicast, List<String> vips, List<String> pods, int targetPort) {
         List<String> sorted = nodeIps.stream().sorted().toList(); // as strings, as the original did
         int priority = 100 + sorted.indexOf(nodeIp);
         StringBuilder c = new StringBuilder();
         c.append("global_defs {\n  vrrp_version 3\n  vrrp_iptables KUBE-KEEPALIVED-VIP\n}\n\n");
         c.append("vrrp_instance vips {\n  state BACKUP\n  interface eth0\n  virtual_router_id ").append(VRID).append('\n');
         c.append("  priority ").append(priority).append("\n  nopreempt\n  advert_int 1\n\n  track_interface {\n    eth0\n  }\n\n");
+        if (unicast) {
+            c.append("  unicast_src_ip ").append(nodeIp).append("\n  unicast_peer {\n");
+            sorted.stream().filter(ip -> !ip.equals(nodeIp)).forEach(ip -> c.append("    ").append(ip).append('\n'));
+            c.append("  }\n\n");
+        }
         c.append("  virtual_ipaddress {\n");
         vips.forEach(v -> c.append("    ").append(v).append('\n'));
         c.append("  }\n}\n\n");
@@ -77,13 +83,13 @@ final class KubeKeepalivedVip implements AutoCloseable {
         return n.toString();
     }
 
-    /** Starts kube-keepalived-vip's keepalived on node {@code i}, its files under {@code dir}. */
-    static KubeKeepalivedVip start(AddressPlan plan, int i, List<String> vips, List<String> pods, int targetPort, Path dir)
+    /** Starts kube-keepalived-vip's keepalived on node {@code i} (peers: every node of the plan), its files under {@code dir}. */
+    static KubeKeepalivedVip start(AddressPlan plan, int i, boolean unicast, List<String> vips, List<String> pods, int targetPort, Path dir)
             throws IOException, InterruptedException {
         String ns = AddressPlan.nodeNs(i);
         Files.createDirectories(dir);
         List<String> nodeIps = plan.nodeIndexes().stream().map(plan::nodeIp).toList();
-        Path conf = Files.writeString(dir.resolve("keepalived.conf"), config(plan.nodeIp(i), nodeIps, vips, pods, targetPort));
+        Path conf = Files.writeString(dir.resolve("keepalived.conf"), config(plan.nodeIp(i), nodeIps, unicast, vips, pods, targetPort));
         Path nft = Files.writeString(dir.resolve("ipvs-stand-in.nft"), ipvsStandIn(vips, pods, targetPort));
         run("ip", "netns", "exec", ns, "nft", "-f", nft.toString());
         Process p = new ProcessBuilder("ip", "netns", "exec", ns, "keepalived", "--vrrp", "-f", conf.toString(),

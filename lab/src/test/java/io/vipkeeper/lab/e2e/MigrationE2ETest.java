@@ -20,14 +20,14 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * docs/migration.md, rehearsed: a cluster run by keepalived-cloud-provider + kube-keepalived-vip (the old controller's
  * Services and ConfigMap, the old keepalived on every node) is switched to vipkeeper with the migration values (VRID
- * 50, VRRPv3, multicast, advert 1 s, one instance) while a client sends requests through a VIP. No address changes;
+ * 50, VRRPv3, multicast or unicast, advert 1 s, one instance) while a client sends requests through a VIP. No address changes;
  * each vipkeeper agent joins the running VRRP group as BACKUP; the VIPs move once, when the old master leaves; a node
  * rolled back to kube-keepalived-vip joins vipkeeper's group as BACKUP too.
  */
@@ -37,19 +37,12 @@ class MigrationE2ETest {
     private static final String CONFIGMAP = "vip-configmap";
     private static final Duration JOINED_QUIETLY = Duration.ofSeconds(5); // > 3 adverts + skew: a BACKUP that missed the master takes over by then
 
-    static LabFixture f;
-    static final Map<Integer, KubeKeepalivedVip> old = new TreeMap<>();
-    static Path oldDir;
+    LabFixture f;
+    final Map<Integer, KubeKeepalivedVip> old = new TreeMap<>();
+    Path oldDir;
 
-    @BeforeAll
-    static void up() throws Exception {
-        f = new LabFixture(plan -> new Lab.Options(plan, LabFixture.PATHS, "single", 3,
-                List.of("--vrid", "50", "--vrrp-version", "3", "--advert-interval", "1"), false, false), 3);
-        oldDir = Files.createTempDirectory("kube-keepalived-vip");
-    }
-
-    @AfterAll
-    static void down() throws Exception {
+    @AfterEach
+    void down() throws Exception {
         for (KubeKeepalivedVip k : old.values()) {
             try {
                 k.close();
@@ -60,13 +53,21 @@ class MigrationE2ETest {
         if (f != null) {
             f.close();
         }
-        try (var files = Files.walk(oldDir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        if (oldDir != null) {
+            try (var files = Files.walk(oldDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 
-    @Test
-    void switchOverNodeByNodeKeepsEveryAddressAndMovesTheVipsOnce() throws Exception {
+    /** VRRP as the old DaemonSet ran it: multicast (the seeds' default) or {@code --use-unicast}. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"multicast", "unicast"})
+    void switchOverNodeByNodeKeepsEveryAddressAndMovesTheVipsOnce(String vrrp) throws Exception {
+        boolean unicast = vrrp.equals("unicast");
+        f = new LabFixture(p -> new Lab.Options(p, LabFixture.PATHS, "single", 3,
+                List.of("--vrid", "50", "--vrrp-version", "3", "--advert-interval", "1"), unicast, false), 3);
+        oldDir = Files.createTempDirectory("kube-keepalived-vip");
         AddressPlan plan = f.plan();
         KubernetesClient client = f.lab.client();
         // not the pool's first addresses: had vipkeeper allocated anew, they would change
@@ -85,7 +86,7 @@ class MigrationE2ETest {
                 .map(p -> p.getStatus().getPodIP()).sorted().toList();
         assertThat(pods).hasSize(3);
         for (int i : plan.nodeIndexes()) {
-            old.put(i, KubeKeepalivedVip.start(plan, i, vips, pods, AddressPlan.BACKEND_PORT, oldDir.resolve("node" + i)));
+            old.put(i, KubeKeepalivedVip.start(plan, i, unicast, vips, pods, AddressPlan.BACKEND_PORT, oldDir.resolve("node" + i)));
         }
         LabFixture.awaitTrue(() -> f.lab.holders(web).size() == 1 && f.lab.holders(api).equals(f.lab.holders(web)),
                 "kube-keepalived-vip elects one node for both VIPs", Duration.ofSeconds(20));
@@ -118,7 +119,7 @@ class MigrationE2ETest {
             // rolling back one node ("Rolling back"): vipkeeper's agent out, the old one in; it joins as BACKUP as well
             int back = plan.nodeIndexes().stream().filter(n -> n != newMaster).findFirst().orElseThrow();
             f.lab.stopAgent(back);
-            old.put(back, KubeKeepalivedVip.start(plan, back, vips, pods, AddressPlan.BACKEND_PORT, oldDir.resolve("node" + back + "-back")));
+            old.put(back, KubeKeepalivedVip.start(plan, back, unicast, vips, pods, AddressPlan.BACKEND_PORT, oldDir.resolve("node" + back + "-back")));
             staysWith(newMaster, vips, "kube-keepalived-vip joined again on " + AddressPlan.nodeNs(back));
             old.remove(back).close();
             joinAsBackup(back, newMaster, vips);
@@ -135,9 +136,9 @@ class MigrationE2ETest {
             probe.close();
             List<ProbeStream.Answer> answers = probe.answers();
             Gap gap = longestGap(answers);
-            System.out.printf("migration: %d requests, %d failed, slowest %d ms; longest time without a completed request %d ms, from %+d ms"
+            System.out.printf("migration (%s): %d requests, %d failed, slowest %d ms; longest time without a completed request %d ms, from %+d ms"
                             + " after the old master's SIGTERM; no node holding a VIP: %s, two nodes: %s (ms after the SIGTERM, how long)%n",
-                    answers.size(), answers.stream().filter(a -> !a.ok()).count(),
+                    vrrp, answers.size(), answers.stream().filter(a -> !a.ok()).count(),
                     answers.stream().mapToLong(a -> (a.doneMicros() - a.sentMicros()) / 1000).max().orElse(0), gap.millis(),
                     (gap.startMicros() - masterLeaves) / 1000, holders.describe(0, masterLeaves), holders.describe(2, masterLeaves));
             assertThat(gap.millis()).as("longest time without an answer through %s (%s)", web, gap).isLessThanOrEqualTo(1500);
@@ -157,7 +158,7 @@ class MigrationE2ETest {
     }
 
     /** The vipkeeper agent starts on node {@code n} and stays BACKUP: {@code master} keeps every VIP. */
-    private static void joinAsBackup(int n, int master, List<String> vips) {
+    private void joinAsBackup(int n, int master, List<String> vips) {
         f.lab.startAgent(n);
         LabFixture.awaitTrue(() -> f.lab.keepalivedPid(n).isPresent(), "vipkeeper's keepalived runs on " + AddressPlan.nodeNs(n),
                 Duration.ofSeconds(60));
@@ -165,7 +166,7 @@ class MigrationE2ETest {
     }
 
     /** For {@link #JOINED_QUIETLY}, {@code master} and no other node holds every VIP. */
-    private static void staysWith(int master, List<String> vips, String after) {
+    private void staysWith(int master, List<String> vips, String after) {
         long until = System.nanoTime() + JOINED_QUIETLY.toNanos();
         while (System.nanoTime() < until) {
             for (String vip : vips) {
@@ -175,7 +176,7 @@ class MigrationE2ETest {
         }
     }
 
-    private static void serviceWithAddress(KubernetesClient client, String name, String ip) {
+    private void serviceWithAddress(KubernetesClient client, String name, String ip) {
         f.createService(name, "hello");
         client.services().inNamespace("default").withName(name).editStatus(s -> new ServiceBuilder(s).withNewStatus().withNewLoadBalancer()
                 .addNewIngress().withIp(ip).endIngress().endLoadBalancer().endStatus().build());
