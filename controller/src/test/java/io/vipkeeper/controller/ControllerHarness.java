@@ -115,8 +115,9 @@ final class ControllerHarness implements AutoCloseable {
                 "event " + reason + " containing '" + messagePart + "' on " + ns + "/" + name);
     }
 
+    /** Waits up to 30 s: a condition usually holds within a second, but a loaded 2-core CI machine once took over 10 s. */
     static void await(BooleanSupplier condition, String what) {
-        await(condition, what, Duration.ofSeconds(10));
+        await(condition, what, Duration.ofSeconds(30));
     }
 
     static void await(BooleanSupplier condition, String what, Duration limit) {
