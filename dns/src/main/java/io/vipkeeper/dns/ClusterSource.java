@@ -13,12 +13,11 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.dns.ClusterId;
-import io.vipkeeper.core.dns.DnsLabel;
 import io.vipkeeper.core.dns.DnsName;
 import io.vipkeeper.core.dns.Location;
-import io.vipkeeper.core.dns.ServiceKey;
 import io.vipkeeper.core.dns.Shard;
 import io.vipkeeper.core.dns.Target;
+import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -225,12 +224,13 @@ public final class ClusterSource implements AutoCloseable {
             String object = "Service " + InvalidInputException.quote(ns) + "/" + InvalidInputException.quote(name);
             // names are DNS labels on a real API server, but nothing here trusts that (upper case is refused,
             // not folded: folding could merge two Services into one name)
-            Optional<String> problem = DnsLabel.problem(ns).or(() -> DnsLabel.problem(name));
-            if (problem.isPresent()) {
-                refusals.accept(new Refusal(id, object, "invalid-label: " + problem.get()));
+            ServiceRef key;
+            try {
+                key = new ServiceRef(ns, name);
+            } catch (InvalidInputException e) {
+                refusals.accept(new Refusal(id, object, "invalid-label: " + e.getMessage()));
                 continue;
             }
-            ServiceKey key = new ServiceKey(ns, name);
             List<Target> ingress = new ArrayList<>();
             if (s.getStatus() != null && s.getStatus().getLoadBalancer() != null && s.getStatus().getLoadBalancer().getIngress() != null) {
                 for (LoadBalancerIngress ing : s.getStatus().getLoadBalancer().getIngress()) {

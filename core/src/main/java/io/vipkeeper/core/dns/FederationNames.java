@@ -1,5 +1,7 @@
 package io.vipkeeper.core.dns;
 
+import io.vipkeeper.core.names.ServiceRef;
+
 /**
  * The names Kubernetes Federation v1 gave a federated Service ({@code federation/pkg/federation-controller/service/dns}):
  * <pre>
@@ -17,15 +19,15 @@ public record FederationNames(String federation, DnsName domain) {
         }
     }
 
-    public DnsName global(ServiceKey svc) {
+    public DnsName global(ServiceRef svc) {
         return base(domain, svc);
     }
 
-    public DnsName region(ServiceKey svc, String region) {
+    public DnsName region(ServiceRef svc, String region) {
         return base(domain.child(region), svc);
     }
 
-    public DnsName zone(ServiceKey svc, Location location) {
+    public DnsName zone(ServiceRef svc, Location location) {
         return base(domain.child(location.region()).child(location.zone()), svc);
     }
 
@@ -42,7 +44,7 @@ public record FederationNames(String federation, DnsName domain) {
         return rel >= 4 && rel <= 6 && name.labels().get(2).equals(federation) && name.labels().get(3).equals("svc");
     }
 
-    private DnsName base(DnsName suffix, ServiceKey svc) {
+    private DnsName base(DnsName suffix, ServiceRef svc) {
         // built through DnsName so an over-long result is refused rather than published
         return suffix.child("svc").child(federation).child(svc.namespace()).child(svc.name());
     }

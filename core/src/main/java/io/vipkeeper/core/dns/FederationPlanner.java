@@ -1,5 +1,6 @@
 package io.vipkeeper.core.dns;
 
+import io.vipkeeper.core.names.ServiceRef;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -52,18 +53,18 @@ public final class FederationPlanner {
 
     /** The desired records for {@code shards} (all from this publisher's clusters), in a stable order. */
     public List<OwnedRecord> plan(Collection<Shard> shards, OthersView others) {
-        Map<ServiceKey, List<Shard>> byService = new TreeMap<>();
+        Map<ServiceRef, List<Shard>> byService = new TreeMap<>();
         for (Shard s : shards) {
             byService.computeIfAbsent(s.service(), k -> new ArrayList<>()).add(s);
         }
         List<OwnedRecord> out = new ArrayList<>();
-        for (Map.Entry<ServiceKey, List<Shard>> e : byService.entrySet()) {
+        for (Map.Entry<ServiceRef, List<Shard>> e : byService.entrySet()) {
             planService(e.getKey(), e.getValue(), others, out);
         }
         return out;
     }
 
-    private void planService(ServiceKey svc, List<Shard> shards, OthersView others, List<OwnedRecord> out) {
+    private void planService(ServiceRef svc, List<Shard> shards, OthersView others, List<OwnedRecord> out) {
         DnsName global = names.global(svc);
         Map<String, List<Shard>> byRegion = new TreeMap<>();
         Map<Location, List<Shard>> byZone = new TreeMap<>(Comparator.comparing(Location::region).thenComparing(Location::zone));

@@ -1,5 +1,6 @@
 package io.vipkeeper.core.dns;
 
+import io.vipkeeper.core.names.ServiceRef;
 import java.util.List;
 
 /**
@@ -7,7 +8,7 @@ import java.util.List;
  * whether any endpoint is ready. Federation v1's rule: a shard is healthy when it has an ingress and a
  * ready endpoint; only healthy shards are published.
  */
-public record Shard(ClusterId cluster, Location location, ServiceKey service, List<Target> ingress, boolean ready) {
+public record Shard(ClusterId cluster, Location location, ServiceRef service, List<Target> ingress, boolean ready) {
 
     public Shard {
         ingress = List.copyOf(ingress);

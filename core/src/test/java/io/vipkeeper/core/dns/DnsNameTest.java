@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vipkeeper.core.InvalidInputException;
+import io.vipkeeper.core.names.ServiceRef;
 import org.junit.jupiter.api.Test;
 
 class DnsNameTest {
@@ -42,7 +43,7 @@ class DnsNameTest {
         assertThat(DnsLabel.isValid("eu.west")).isFalse();
         assertThat(DnsLabel.isValid("a".repeat(63))).isTrue();
         assertThat(DnsLabel.isValid("a".repeat(64))).isFalse();
-        assertThatThrownBy(() -> new ServiceKey("default", "Bad_Name")).isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> new ServiceRef("default", "Bad_Name")).isInstanceOf(InvalidInputException.class);
     }
 
     @Test
@@ -58,7 +59,7 @@ class DnsNameTest {
     @Test
     void federationNamesAreRecognised() {
         FederationNames f = new FederationNames("federation", DnsName.parse("example.com"));
-        ServiceKey k = new ServiceKey("default", "hello-world");
+        ServiceRef k = new ServiceRef("default", "hello-world");
         assertThat(f.covers(f.global(k))).isTrue();
         assertThat(f.covers(f.region(k, "europe"))).isTrue();
         assertThat(f.covers(f.zone(k, new Location("fr", "europe")))).isTrue();

@@ -2,6 +2,7 @@ package io.vipkeeper.core.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,7 +21,7 @@ class FederationPlannerTest {
     static final Location FR = new Location("fr", "europe");
     static final Location US = new Location("us", "america");
     static final Location CN = new Location("cn", "asia");
-    static final ServiceKey HELLO = new ServiceKey("default", "hello-world");
+    static final ServiceRef HELLO = new ServiceRef("default", "hello-world");
 
     final FederationPlanner planner = new FederationPlanner(new FederationNames("federation", DnsName.parse("example.com")), 30);
 
