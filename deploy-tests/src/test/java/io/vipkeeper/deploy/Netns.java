@@ -1,13 +1,13 @@
 package io.vipkeeper.deploy;
 
+import io.vipkeeper.platform.process.Exec;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 /** A throwaway network namespace with eth0 (a veth whose peer stays inside, so it has carrier); deleted on close. */
 final class Netns implements AutoCloseable {
@@ -42,19 +42,10 @@ final class Netns implements AutoCloseable {
         }
     }
 
+    /** Runs a command (60 s at most); stdout and stderr together, as a person at a terminal sees them. */
     static Result run(List<String> cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Result(-1, "timeout: " + cmd);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            throw new IOException(e);
-        }
-        return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        Exec.Result r = Exec.run(cmd, Duration.ofSeconds(60));
+        return new Result(r.exit(), r.stdout() + r.stderr());
     }
 
     private static void check(Result r) throws IOException {

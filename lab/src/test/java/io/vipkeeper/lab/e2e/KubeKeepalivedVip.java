@@ -1,9 +1,11 @@
 package io.vipkeeper.lab.e2e;
 
 import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.platform.process.Exec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -117,11 +119,10 @@ final class KubeKeepalivedVip implements AutoCloseable {
         run("ip", "netns", "exec", ns, "nft", "delete", "table", "ip", IPVS_STAND_IN);
     }
 
-    private static void run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed: " + out.strip());
+    private static void run(String... cmd) throws IOException {
+        Exec.Result r = Exec.run(List.of(cmd), Duration.ofSeconds(10));
+        if (!r.ok()) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + r.message());
         }
     }
 }
