@@ -295,14 +295,15 @@ class NodeAgentIntegrationTest {
 
         client.discovery().v1().endpointSlices().resource(localSlice("node-a")).update();
         await(() -> holds("192.0.2.241"), "the VIP once the endpoint is local", Duration.ofSeconds(10));
-        assertThat(agent.states().get(instance)).isEqualTo(VrrpStates.State.MASTER);
+        // keepalived adds the address before its notify_fifo line reaches the agent
+        await(() -> agent.states().get(instance) == VrrpStates.State.MASTER, "MASTER reported", Duration.ofSeconds(5));
         assertThat(reloads() - before).as("keepalived reloads").isZero();
         assertThat(agent.keepalived().process().pid()).isEqualTo(pid);
 
         // and back: the endpoint leaves this node, the VIP goes (another node with a local endpoint takes it)
         client.discovery().v1().endpointSlices().resource(localSlice("node-b")).update();
         await(() -> !holds("192.0.2.241"), "the VIP released without a local endpoint", Duration.ofSeconds(10));
-        assertThat(agent.states().get(instance)).isEqualTo(VrrpStates.State.FAULT);
+        await(() -> agent.states().get(instance) == VrrpStates.State.FAULT, "FAULT reported", Duration.ofSeconds(5));
         assertThat(reloads() - before).as("keepalived reloads").isZero();
     }
 
