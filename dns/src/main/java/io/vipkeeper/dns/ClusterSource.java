@@ -8,8 +8,6 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.vipkeeper.platform.Informers;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.dns.ClusterId;
@@ -19,20 +17,25 @@ import io.vipkeeper.core.dns.Shard;
 import io.vipkeeper.core.dns.Target;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.platform.Informers;
+import io.vipkeeper.platform.TranslatingStore;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One cluster seen through informers (Services, EndpointSlices, Nodes): its LoadBalancer Services as
  * {@link Shard}s and its location. Every value from the API is parsed into a typed value first; what does
- * not parse is reported through {@code refusals} and left out.
+ * not parse is reported through {@code refusals} and left out. The informers keep only those typed values
+ * ({@link TranslatingStore}), and {@code onChange} runs only when one of them changes: a Service's other fields,
+ * endpoint churn that leaves readiness as it was and Node heartbeats cost no publishing cycle.
  */
 public final class ClusterSource implements AutoCloseable {
 
@@ -42,7 +45,6 @@ public final class ClusterSource implements AutoCloseable {
         {"topology.kubernetes.io/zone", "topology.kubernetes.io/region"},
         {"failure-domain.beta.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/region"},
     };
-    private static final String BY_SERVICE = "by-service";
 
     /** Why something was not published. */
     public record Refusal(ClusterId cluster, String object, String reason) {
@@ -71,55 +73,49 @@ public final class ClusterSource implements AutoCloseable {
         }
     }
 
+    /**
+     * What is kept of a LoadBalancer Service the filter accepts: its name (null when refused) and addresses, and the
+     * reasons for what in it was refused; {@code object} names it in those refusals.
+     */
+    record ServiceView(String object, ServiceRef ref, List<Target> ingress, List<String> refused) {
+    }
+
+    /** What is kept of an EndpointSlice: its Service ({@code namespace/name}) and whether it has a ready endpoint. */
+    record SliceView(String service, boolean ready) {
+    }
+
     private final ClusterId id;
     private final String context;
     private final KubernetesClient client;
     private final Location configured;
-    private final SharedIndexInformer<Service> services;
-    private final SharedIndexInformer<EndpointSlice> slices;
-    private final SharedIndexInformer<Node> nodes;
+    private final TranslatingStore<Service, ServiceView> serviceViews;
+    private final TranslatingStore<EndpointSlice, SliceView> sliceViews;
+    private final TranslatingStore<Node, Map<String, String>> nodeLabels;
+    private final List<SharedIndexInformer<?>> informers;
+    private final Runnable onChange;
 
-    public ClusterSource(ClusterId id, String context, KubernetesClient client, Location configured, Runnable onChange) {
+    public ClusterSource(ClusterId id, String context, KubernetesClient client, Location configured, Filter filter, Runnable onChange) {
         this.id = id;
         this.context = context;
         this.client = client;
         this.configured = configured;
-        ResourceEventHandler<Object> handler = new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Object obj) {
-                onChange.run();
-            }
-
-            @Override
-            public void onUpdate(Object oldObj, Object newObj) {
-                // resync replays the cache as onUpdate(x, x): nothing changed
-                if (oldObj != newObj) {
-                    onChange.run();
-                }
-            }
-
-            @Override
-            public void onDelete(Object obj, boolean deletedFinalStateUnknown) {
-                onChange.run();
-            }
-        };
-        services = client.services().inAnyNamespace().runnableInformer(0);
-        slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
-        Function<EndpointSlice, List<String>> byService = es -> {
-            Map<String, String> labels = es.getMetadata().getLabels();
-            String svc = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
-            return svc == null ? List.of() : List.of(es.getMetadata().getNamespace() + "/" + svc);
-        };
-        slices.addIndexers(Map.of(BY_SERVICE, byService));
-        nodes = client.nodes().runnableInformer(0);
+        this.onChange = onChange;
+        serviceViews = new TranslatingStore<>(s -> serviceView(s, filter), Service::new, onChange);
+        sliceViews = new TranslatingStore<>(ClusterSource::sliceView, EndpointSlice::new, onChange);
+        nodeLabels = new TranslatingStore<>(ClusterSource::topologyLabels, Node::new, onChange);
+        SharedIndexInformer<Service> services = client.services().inAnyNamespace().withLimit(Informers.PAGE).runnableInformer(0);
+        SharedIndexInformer<EndpointSlice> slices = client.discovery().v1().endpointSlices().inAnyNamespace().withLimit(Informers.PAGE)
+                .runnableInformer(0);
+        SharedIndexInformer<Node> nodes = client.nodes().withLimit(Informers.PAGE).runnableInformer(0);
+        services.itemStore(serviceViews);
+        slices.itemStore(sliceViews);
+        nodes.itemStore(nodeLabels);
+        informers = List.of(services, slices, nodes);
         // an informer whose list or watch fails (API down, cluster not reachable yet) keeps retrying with
         // fabric8's backoff instead of stopping for good; the cluster counts as not connected meanwhile
-        for (SharedIndexInformer<?> inf : List.of(services, slices, nodes)) {
+        for (SharedIndexInformer<?> inf : informers) {
             Informers.retryForever(inf, "cluster " + id + " (context " + context + ")");
         }
-        services.addEventHandler(cast(handler));
-        slices.addEventHandler(cast(handler));
-        nodes.addEventHandler(cast(handler));
     }
 
     /**
@@ -133,16 +129,15 @@ public final class ClusterSource implements AutoCloseable {
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
-    @SuppressWarnings("unchecked")
-    private static <T> ResourceEventHandler<T> cast(ResourceEventHandler<Object> h) {
-        return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
-    }
-
     public ClusterSource start() {
-        for (SharedIndexInformer<?> inf : List.of(services, slices, nodes)) {
+        for (SharedIndexInformer<?> inf : informers) {
             inf.start().whenComplete((ok, err) -> {
                 if (err != null) {
                     LOG.warn("cluster {} (context {}): informer did not start: {}", id, context, err.getMessage());
+                } else {
+                    // the stores called onChange while the first list came in, before the informer counted as
+                    // synced: the publisher skipped those; now it can publish what was listed
+                    onChange.run();
                 }
             });
         }
@@ -159,7 +154,7 @@ public final class ClusterSource implements AutoCloseable {
 
     /** True once every informer has its first listing. */
     public boolean synced() {
-        return services.hasSynced() && slices.hasSynced() && nodes.hasSynced();
+        return informers.stream().allMatch(SharedIndexInformer::hasSynced);
     }
 
     /** The configured location, else the most common zone/region among the Nodes' labels. */
@@ -167,16 +162,15 @@ public final class ClusterSource implements AutoCloseable {
         if (configured != null) {
             return new Placed(configured, "--location");
         }
-        List<Node> all = nodes.getStore().list();
-        if (all.isEmpty()) {
+        List<Map<String, String>> all = nodeLabels.snapshot().values();
+        if (nodeLabels.size() == 0) {
             return new Unplaced("no Nodes to read topology labels from (use --location " + context + "=ZONE/REGION)");
         }
         for (String[] pair : LOCATION_LABELS) {
             Map<String, Integer> zones = new TreeMap<>();
             Map<String, Integer> regions = new TreeMap<>();
-            for (Node n : all) {
-                Map<String, String> l = n.getMetadata().getLabels();
-                if (l != null && l.get(pair[0]) != null && l.get(pair[1]) != null) {
+            for (Map<String, String> l : all) {
+                if (l.get(pair[0]) != null && l.get(pair[1]) != null) {
                     zones.merge(l.get(pair[0]), 1, Integer::sum);
                     regions.merge(l.get(pair[1]), 1, Integer::sum);
                 }
@@ -213,40 +207,54 @@ public final class ClusterSource implements AutoCloseable {
     }
 
     /** The shards of every LoadBalancer Service the filter accepts, at {@code location}. */
-    public List<Shard> shards(Location location, Filter filter, Consumer<Refusal> refusals) {
+    public List<Shard> shards(Location location, Consumer<Refusal> refusals) {
+        Set<String> ready = new HashSet<>();
+        for (SliceView v : sliceViews.snapshot().values()) {
+            if (v.ready()) {
+                ready.add(v.service());
+            }
+        }
         List<Shard> out = new ArrayList<>();
-        for (Service s : services.getStore().list()) {
-            if (s.getSpec() == null || !"LoadBalancer".equals(s.getSpec().getType()) || !filter.accepts(s)) {
-                continue;
+        for (ServiceView v : serviceViews.snapshot().values()) {
+            v.refused().forEach(reason -> refusals.accept(new Refusal(id, v.object(), reason)));
+            if (v.ref() != null) {
+                out.add(new Shard(id, location, v.ref(), v.ingress(), ready.contains(v.ref().toString())));
             }
-            String ns = s.getMetadata().getNamespace();
-            String name = s.getMetadata().getName();
-            String object = "Service " + InvalidInputException.quote(ns) + "/" + InvalidInputException.quote(name);
-            // names are DNS labels on a real API server, but nothing here trusts that (upper case is refused,
-            // not folded: folding could merge two Services into one name)
-            ServiceRef key;
-            try {
-                key = new ServiceRef(ns, name);
-            } catch (InvalidInputException e) {
-                refusals.accept(new Refusal(id, object, "invalid-label: " + e.getMessage()));
-                continue;
-            }
-            List<Target> ingress = new ArrayList<>();
-            if (s.getStatus() != null && s.getStatus().getLoadBalancer() != null && s.getStatus().getLoadBalancer().getIngress() != null) {
-                for (LoadBalancerIngress ing : s.getStatus().getLoadBalancer().getIngress()) {
-                    parseIngress(ing, object, refusals).ifPresent(ingress::add);
-                }
-            }
-            out.add(new Shard(id, location, key, ingress, ready(ns, name)));
         }
         return out;
     }
 
-    private Optional<Target> parseIngress(LoadBalancerIngress ing, String object, Consumer<Refusal> refusals) {
+    /** A Service as the publisher sees it; null when it is not a LoadBalancer or the filter leaves it out. */
+    static ServiceView serviceView(Service s, Filter filter) {
+        if (s.getSpec() == null || !"LoadBalancer".equals(s.getSpec().getType()) || !filter.accepts(s)) {
+            return null;
+        }
+        String ns = s.getMetadata().getNamespace();
+        String name = s.getMetadata().getName();
+        String object = "Service " + InvalidInputException.quote(ns) + "/" + InvalidInputException.quote(name);
+        // names are DNS labels on a real API server, but nothing here trusts that (upper case is refused,
+        // not folded: folding could merge two Services into one name)
+        ServiceRef ref;
+        try {
+            ref = new ServiceRef(ns, name);
+        } catch (InvalidInputException e) {
+            return new ServiceView(object, null, List.of(), List.of("invalid-label: " + e.getMessage()));
+        }
+        List<Target> ingress = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        if (s.getStatus() != null && s.getStatus().getLoadBalancer() != null && s.getStatus().getLoadBalancer().getIngress() != null) {
+            for (LoadBalancerIngress ing : s.getStatus().getLoadBalancer().getIngress()) {
+                parseIngress(ing, refused::add).ifPresent(ingress::add);
+            }
+        }
+        return new ServiceView(object, ref, List.copyOf(ingress), List.copyOf(refused));
+    }
+
+    private static Optional<Target> parseIngress(LoadBalancerIngress ing, Consumer<String> refused) {
         if (ing.getIp() != null && !ing.getIp().isEmpty()) {
             IpAddress ip = IpAddress.tryParse(ing.getIp());
             if (ip == null) {
-                refusals.accept(new Refusal(id, object, "invalid-ingress-ip: " + InvalidInputException.quote(ing.getIp())));
+                refused.accept("invalid-ingress-ip: " + InvalidInputException.quote(ing.getIp()));
                 return Optional.empty();
             }
             return Optional.of(new Target.Address(ip));
@@ -254,7 +262,7 @@ public final class ClusterSource implements AutoCloseable {
         if (ing.getHostname() != null && !ing.getHostname().isEmpty()) {
             Optional<DnsName> host = DnsName.tryParse(ing.getHostname()).filter(n -> n.labels().size() >= 2);
             if (host.isEmpty()) {
-                refusals.accept(new Refusal(id, object, "invalid-ingress-hostname: " + InvalidInputException.quote(ing.getHostname())));
+                refused.accept("invalid-ingress-hostname: " + InvalidInputException.quote(ing.getHostname()));
                 return Optional.empty();
             }
             return Optional.of(new Target.Alias(host.get()));
@@ -262,28 +270,41 @@ public final class ClusterSource implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** A ready endpoint: it has an address and its {@code ready} condition is not false (unknown counts as ready, per the API docs). */
-    private boolean ready(String ns, String name) {
-        for (EndpointSlice es : slices.getIndexer().byIndex(BY_SERVICE, ns + "/" + name)) {
-            if (es.getEndpoints() == null) {
-                continue;
-            }
-            for (Endpoint e : es.getEndpoints()) {
-                boolean hasAddress = e.getAddresses() != null && !e.getAddresses().isEmpty();
-                boolean ready = e.getConditions() == null || e.getConditions().getReady() == null || e.getConditions().getReady();
-                if (hasAddress && ready) {
-                    return true;
+    /**
+     * An EndpointSlice as its Service's readiness; null without the Service label. A ready endpoint has an address and
+     * its {@code ready} condition is not false (unknown counts as ready, per the API docs).
+     */
+    static SliceView sliceView(EndpointSlice es) {
+        Map<String, String> labels = es.getMetadata().getLabels();
+        String svc = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
+        if (svc == null) {
+            return null;
+        }
+        boolean ready = false;
+        for (Endpoint e : es.getEndpoints() == null ? List.<Endpoint>of() : es.getEndpoints()) {
+            boolean hasAddress = e.getAddresses() != null && !e.getAddresses().isEmpty();
+            ready |= hasAddress && (e.getConditions() == null || e.getConditions().getReady() == null || e.getConditions().getReady());
+        }
+        return new SliceView(es.getMetadata().getNamespace() + "/" + svc, ready);
+    }
+
+    /** A Node's topology labels, only those (every Node is kept: a Node without them still counts as one). */
+    static Map<String, String> topologyLabels(Node n) {
+        Map<String, String> labels = n.getMetadata().getLabels();
+        Map<String, String> out = new TreeMap<>();
+        for (String[] pair : LOCATION_LABELS) {
+            for (String key : pair) {
+                if (labels != null && labels.get(key) != null) {
+                    out.put(key, labels.get(key));
                 }
             }
         }
-        return false;
+        return Map.copyOf(out);
     }
 
     @Override
     public void close() {
-        services.stop();
-        slices.stop();
-        nodes.stop();
+        informers.forEach(SharedIndexInformer::stop);
         client.close();
     }
 }

@@ -150,14 +150,14 @@ public final class DnsPublishCommand implements Callable<Integer> {
                     throw CliErrors.usage(spec, "contexts " + clash + " and " + name + " map to the same cluster id " + id);
                 }
                 LOG.info("cluster {} from context {} ({})", id, name, config.getMasterUrl());
-                clusters.add(new ClusterSource(id, name, clients.apply(config), byContext.get(name), signal));
+                clusters.add(new ClusterSource(id, name, clients.apply(config), byContext.get(name), filter, signal));
             }
             for (String ctx : byContext.keySet()) {
                 if (clusters.stream().noneMatch(c -> c.context().equals(ctx))) {
                     throw CliErrors.usage(spec, "--location names context " + ctx + ", which is not published");
                 }
             }
-            publisher = new Publisher(new Publisher.Settings(new FederationPlanner(names, ttl), layout, leaseTtl, filter),
+            publisher = new Publisher(new Publisher.Settings(new FederationPlanner(names, ttl), layout, leaseTtl),
                     clusters, store, metrics);
             holder.set(publisher);
             Publisher p = publisher;

@@ -39,7 +39,7 @@ public final class Publisher implements AutoCloseable {
     private static final int MAX_REPORTED = 10_000;
     private static final String NOT_WRITTEN = "\0not written with this lease";
 
-    public record Settings(FederationPlanner planner, SkyDns layout, long leaseTtlSeconds, ClusterSource.Filter filter) {
+    public record Settings(FederationPlanner planner, SkyDns layout, long leaseTtlSeconds) {
     }
 
     private final Settings settings;
@@ -218,7 +218,7 @@ public final class Publisher implements AutoCloseable {
                 if (unplaced.remove(c.id()) != null) {
                     LOG.info("cluster {}: location {} from {}", c.id(), placed.location(), placed.source());
                 }
-                shards.addAll(c.shards(placed.location(), settings.filter(), this::refuse));
+                shards.addAll(c.shards(placed.location(), this::refuse));
             } else if (p instanceof ClusterSource.Unplaced u) {
                 skipped++;
                 if (!u.reason().equals(unplaced.put(c.id(), u.reason()))) {

@@ -96,14 +96,14 @@ class DnsBenchmark {
         Config config = Config.fromKubeconfig(context, s.kubeconfig().toFile());
         AtomicReference<Publisher> ref = new AtomicReference<>();
         ClusterSource source = new ClusterSource(ClusterId.fromContext(context), context, ClusterSource.client(config),
-                null, () -> {
+                null, ClusterSource.Filter.NONE, () -> {
                     Publisher p = ref.get();
                     if (p != null) {
                         p.signal();
                     }
                 });
         Publisher p = new Publisher(new Publisher.Settings(new FederationPlanner(new FederationNames("federation", DnsName.parse("example.com")), 30),
-                new SkyDns("/skydns"), 15, ClusterSource.Filter.NONE), List.of(source),
+                new SkyDns("/skydns"), 15), List.of(source),
                 new EtcdStore(EtcdOptions.of("/skydns", s.etcd().endpoint()).connect()), new DnsMetrics(new PrometheusRegistry()));
         ref.set(p);
         s.publishers().add(p);

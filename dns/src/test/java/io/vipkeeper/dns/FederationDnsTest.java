@@ -145,7 +145,7 @@ class FederationDnsTest {
         Config config = Config.fromKubeconfig(context, kubeconfig.toFile());
         AtomicReference<Publisher> ref = new AtomicReference<>();
         ClusterSource source = new ClusterSource(ClusterId.fromContext(context), context, ClusterSource.client(config),
-                location, () -> {
+                location, ClusterSource.Filter.NONE, () -> {
                     Publisher p = ref.get();
                     if (p != null) {
                         p.signal();
@@ -153,8 +153,8 @@ class FederationDnsTest {
                 });
         DnsMetrics metrics = new DnsMetrics(new PrometheusRegistry());
         Publisher p = new Publisher(new Publisher.Settings(
-                new FederationPlanner(new FederationNames(federation, DnsName.parse("example.com")), 30), new SkyDns("/skydns"), LEASE,
-                ClusterSource.Filter.NONE), List.of(source), new EtcdStore(EtcdOptions.of("/skydns", endpoint).connect()), metrics);
+                new FederationPlanner(new FederationNames(federation, DnsName.parse("example.com")), 30), new SkyDns("/skydns"), LEASE),
+                List.of(source), new EtcdStore(EtcdOptions.of("/skydns", endpoint).connect()), metrics);
         ref.set(p);
         p.start();
         source.start();

@@ -53,11 +53,12 @@ class PlacementAndFilterTest {
                     ref[0].signal();
                 }
             };
-            sources = List.of(new ClusterSource(new ClusterId("here"), "here", here.client, null, signal),
-                    new ClusterSource(new ClusterId("nowhere"), "nowhere", nowhere.client, null, signal));
+            ClusterSource.Filter optIn = new ClusterSource.Filter("vipkeeper.io/federate", "true");
+            sources = List.of(new ClusterSource(new ClusterId("here"), "here", here.client, null, optIn, signal),
+                    new ClusterSource(new ClusterId("nowhere"), "nowhere", nowhere.client, null, optIn, signal));
             EtcdStore store = new EtcdStore(EtcdOptions.of("/skydns", etcd.endpoint()).connect());
             publisher = new Publisher(new Publisher.Settings(new FederationPlanner(new FederationNames("f", DnsName.parse("example.com")), 30),
-                    new SkyDns("/skydns"), 5, new ClusterSource.Filter("vipkeeper.io/federate", "true")), sources, store, metrics);
+                    new SkyDns("/skydns"), 5), sources, store, metrics);
             ref[0] = publisher;
             publisher.start();
             sources.forEach(ClusterSource::start);
