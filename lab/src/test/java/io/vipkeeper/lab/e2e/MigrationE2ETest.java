@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vipkeeper.agent.RenderCommand;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.Lab;
 import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.ProbeStream;
+import io.vipkeeper.platform.process.Exec;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,11 +26,13 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
 
 /**
  * docs/migration.md, rehearsed: a cluster run by keepalived-cloud-provider + kube-keepalived-vip (the old controller's
  * Services and ConfigMap, the old keepalived on every node) is switched to vipkeeper with the migration values (VRID
- * 50, VRRPv3, multicast or unicast, advert 1 s, one instance) while a client sends requests through a VIP. No address changes;
+ * 50, VRRPv3, multicast or unicast, advert 1 s, one instance) while a client sends requests through a VIP. Step 0's
+ * check (`kubectl get -o yaml` into `vipkeeper render`) shows the old agents' VIP list. No address changes;
  * each vipkeeper agent joins the running VRRP group as BACKUP; the VIPs move once, when the old master leaves; a node
  * rolled back to kube-keepalived-vip joins vipkeeper's group as BACKUP too.
  */
@@ -90,6 +95,21 @@ class MigrationE2ETest {
         }
         LabFixture.awaitTrue(() -> f.lab.holders(web).size() == 1 && f.lab.holders(api).equals(f.lab.holders(web)),
                 "kube-keepalived-vip elects one node for both VIPs", Duration.ofSeconds(20));
+
+        // ---- step 0: `vipkeeper render` from `kubectl get -o yaml` has the old agents' VIP list, and nothing refused ----
+        Exec.Result objects = Exec.run(List.of("kubectl", "--kubeconfig", f.lab.paths().kubeconfig().toString(), "--cache-dir",
+                oldDir.resolve("kube-cache").toString(), "get", "cm,svc,endpointslices,nodes", "-A", "-o", "yaml"), Duration.ofSeconds(30));
+        assertThat(objects.ok()).as(objects.message()).isTrue();
+        Path cluster = Files.writeString(oldDir.resolve("cluster.yaml"), objects.stdout());
+        StringWriter rendered = new StringWriter();
+        StringWriter reports = new StringWriter();
+        int exit = new CommandLine(new RenderCommand()).setOut(new PrintWriter(rendered)).setErr(new PrintWriter(reports)).execute(
+                "--objects", cluster.toString(), "--node", AddressPlan.nodeNs(1), "--services-configmap", CONFIGMAP_NS + "/" + CONFIGMAP,
+                "--advert-interval", "1");
+        assertThat(exit).as(reports.toString()).isZero();
+        assertThat(reports.toString()).doesNotContain("NO_ENDPOINTS", "SERVICE_MISSING");
+        assertThat(virtualIpAddresses(Files.readString(oldDir.resolve("node1/keepalived.conf")))).containsExactly(web, api);
+        assertThat(virtualIpAddresses(rendered.toString())).as("VIPs vipkeeper would advertise").containsExactly(web, api);
         int oldMaster = f.lab.holders(web).get(0);
         assertThat(f.podsAnswering(web, 6)).as("pods answering through kube-keepalived-vip").hasSizeGreaterThan(1);
 
@@ -187,6 +207,22 @@ class MigrationE2ETest {
         Service s = client.services().inNamespace("default").withName(name).get();
         return "{\"uid\":\"" + s.getMetadata().getUid() + "\",\"ip\":\"" + ip + "\",\"serviceNamespace\":\"default\",\"serviceName\":\""
                 + name + "\",\"forwardMethod\":\"\"}";
+    }
+
+    /** The addresses in a keepalived.conf's virtual_ipaddress blocks (what its VRRP adverts carry). */
+    static List<String> virtualIpAddresses(String keepalivedConf) {
+        List<String> out = new ArrayList<>();
+        boolean inBlock = false;
+        for (String line : keepalivedConf.lines().map(String::strip).toList()) {
+            if (line.startsWith("virtual_ipaddress")) {
+                inBlock = true;
+            } else if (inBlock && line.equals("}")) {
+                inBlock = false;
+            } else if (inBlock && !line.isEmpty()) {
+                out.add(line.split("[\\s/]")[0]);
+            }
+        }
+        return out;
     }
 
     private static ConfigMap configMap(KubernetesClient client) {
