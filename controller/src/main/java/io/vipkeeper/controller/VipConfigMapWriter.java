@@ -53,6 +53,18 @@ final class VipConfigMapWriter {
         return Arrays.stream(v.split(",")).filter(k -> VipConfigMapCodec.decodeKey(k) != null).collect(Collectors.toCollection(TreeSet::new));
     }
 
+    /** A takeover happens once per entry (then the entry is ours): during a migration from keepalived-cloud-provider. */
+    private void logTakeover(ConfigMapMerge.Takeover t) {
+        if (t.methodChanged()) {
+            LOG.warn("took over entry {} of ConfigMap {}/{} and changed its forwarding method: '{}' is now '{}' (the Service's"
+                    + " k8s.co/keepalived-forward-method annotation decides, else --default-forward-method / KEEPALIVED_DEFAULT_FORWARD_METHOD:"
+                    + " set it as the previous controller had it)", t.key(), namespace, name, t.was(), t.now());
+        } else {
+            LOG.info("took over entry {} = '{}' of ConfigMap {}/{} (it names exactly the Services that hold the address)", t.key(), t.was(),
+                    namespace, name);
+        }
+    }
+
     /** Makes the ConfigMap say {@code desired}; returns false when it gave up (it is retried on the next change). */
     boolean write(Map<IpAddress, VipEntry> desired) {
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -83,6 +95,7 @@ final class VipConfigMapWriter {
                         .withData(r.data()).build();
                 client.configMaps().inNamespace(namespace).resource(next).update();
                 metrics.apiWrites.labelValues("configmap").inc();
+                r.takenOver().forEach(this::logTakeover);
                 return true;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {

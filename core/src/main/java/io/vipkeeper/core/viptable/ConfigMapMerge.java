@@ -1,6 +1,8 @@
 package io.vipkeeper.core.viptable;
 
 import io.vipkeeper.core.net.IpAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -16,7 +18,16 @@ public final class ConfigMapMerge {
     private ConfigMapMerge() {
     }
 
-    public record Result(Map<String, String> data, Set<String> owned) {
+    /** The ConfigMap's data to write, the keys the controller owns in it, and the foreign entries it took over. */
+    public record Result(Map<String, String> data, Set<String> owned, List<Takeover> takenOver) {
+    }
+
+    /**
+     * A foreign entry taken over: its value before and after. {@code methodChanged}: the same Services, but another
+     * forwarding method (e.g. the original controller ran with KEEPALIVED_DEFAULT_FORWARD_METHOD=DR and this one
+     * with NAT): worth a warning, as it changes how traffic is forwarded.
+     */
+    public record Takeover(String key, String was, String now, boolean methodChanged) {
     }
 
     /**
@@ -27,6 +38,7 @@ public final class ConfigMapMerge {
     public static Result merge(Map<String, String> data, Set<String> owned, Map<IpAddress, VipEntry> desired) {
         Map<String, String> out = new TreeMap<>(data == null ? Map.of() : data);
         Set<String> nowOwned = new TreeSet<>();
+        List<Takeover> takenOver = new ArrayList<>();
         for (String key : owned) {
             out.remove(key);
         }
@@ -34,13 +46,20 @@ public final class ConfigMapMerge {
             String key = VipConfigMapCodec.encodeKey(e.vip());
             String value = VipConfigMapCodec.encodeValue(e.targets());
             String current = data == null ? null : data.get(key);
-            if (current != null && !owned.contains(key) && !sameServices(current, e)) {
-                continue; // someone else's entry: left as it is (the allocator treats its address as taken)
+            if (current != null && !owned.contains(key)) {
+                if (!sameServices(current, e)) {
+                    continue; // someone else's entry: left as it is (the allocator treats its address as taken)
+                }
+                takenOver.add(new Takeover(key, current, value, !sorted(VipConfigMapCodec.decodeValue(current)).equals(sorted(e.targets()))));
             }
             out.put(key, value);
             nowOwned.add(key);
         }
-        return new Result(out, nowOwned);
+        return new Result(out, nowOwned, List.copyOf(takenOver));
+    }
+
+    private static List<VipTarget> sorted(List<VipTarget> targets) {
+        return targets.stream().sorted().toList();
     }
 
     /** Whether a foreign value names exactly the Services of this entry (so taking it over moves nothing). */

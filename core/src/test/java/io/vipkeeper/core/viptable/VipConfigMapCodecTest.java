@@ -85,6 +85,19 @@ class VipConfigMapCodecTest {
                 Map.entry("192.0.2.10", "default/web"),
                 Map.entry("junk key", "whatever"));
         assertThat(r.owned()).containsExactlyInAnyOrder("192.0.2.9", "192.0.2.10");
+        assertThat(r.takenOver()).containsExactly(new ConfigMapMerge.Takeover("192.0.2.9", "default/legacy:NAT", "default/legacy", false));
+    }
+
+    /** The original controller ran with another default method: the entry is taken over, the change is reported. */
+    @Test
+    void takingOverAnEntryWithAnotherMethodIsReported() {
+        Map<IpAddress, VipEntry> desired = Map.of(IpAddress.parse("192.0.2.9"), new VipEntry(IpAddress.parse("192.0.2.9"),
+                List.of(new VipTarget(ServiceRef.parse("default/web"), ForwardMethod.NAT))));
+        ConfigMapMerge.Result r = ConfigMapMerge.merge(Map.of("192.0.2.9", "default/web:DR"), Set.of(), desired);
+        assertThat(r.data()).containsOnly(Map.entry("192.0.2.9", "default/web"));
+        assertThat(r.takenOver()).containsExactly(new ConfigMapMerge.Takeover("192.0.2.9", "default/web:DR", "default/web", true));
+        // once owned, it is no takeover any more
+        assertThat(ConfigMapMerge.merge(r.data(), r.owned(), desired).takenOver()).isEmpty();
     }
 
     @Test
@@ -94,5 +107,6 @@ class VipConfigMapCodecTest {
         ConfigMapMerge.Result r = ConfigMapMerge.merge(Map.of("192.0.2.9", "other/thing"), Set.of(), desired);
         assertThat(r.data()).containsOnly(Map.entry("192.0.2.9", "other/thing"));
         assertThat(r.owned()).isEmpty();
+        assertThat(r.takenOver()).isEmpty();
     }
 }
