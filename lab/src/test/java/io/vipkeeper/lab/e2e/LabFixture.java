@@ -25,8 +25,8 @@ final class LabFixture implements AutoCloseable {
     /** A lab with vipkeeper on every node. */
     LabFixture(int nodes, String vrrpInstances) throws Exception {
         this(plan -> new Lab.Options(plan, PATHS, vrrpInstances, 3), nodes);
-        awaitTrue(() -> plan().nodeIndexes().stream().allMatch(this::agentApplied), "every agent has applied its first configuration",
-                Duration.ofSeconds(90));
+        closingOnFailure(() -> awaitTrue(() -> plan().nodeIndexes().stream().allMatch(this::agentApplied),
+                "every agent has applied its first configuration", Duration.ofSeconds(90)));
     }
 
     /** A lab built with the options {@code options} makes for the chosen address plan. */
@@ -35,7 +35,17 @@ final class LabFixture implements AutoCloseable {
         Lan.destroyAll(); // before choosing the /24: a leftover vk-host must not count as "in use"
         lab = new Lab(options.apply(new AddressPlan(Lan.choosePrefix(), nodes)));
         lab.start();
-        awaitTrue(() -> lab.readyPods().size() == 3, "3 ready pods", Duration.ofSeconds(60));
+        closingOnFailure(() -> awaitTrue(() -> lab.readyPods().size() == 3, "3 ready pods", Duration.ofSeconds(60)));
+    }
+
+    /** A constructor that fails leaves no fixture to close: the lab it started is torn down here. */
+    private void closingOnFailure(Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException | AssertionError e) {
+            close();
+            throw e;
+        }
     }
 
     static final LabPaths PATHS = new LabPaths(Path.of("/run/vipkeeper-lab-test"));
