@@ -91,8 +91,7 @@ class VipConfigMapCodecTest {
     /** The original controller ran with another default method: the entry is taken over, the change is reported. */
     @Test
     void takingOverAnEntryWithAnotherMethodIsReported() {
-        Map<IpAddress, VipEntry> desired = Map.of(IpAddress.parse("192.0.2.9"), new VipEntry(IpAddress.parse("192.0.2.9"),
-                List.of(new VipTarget(ServiceRef.parse("default/web"), ForwardMethod.NAT))));
+        Map<IpAddress, VipEntry> desired = webByNatOn("192.0.2.9");
         ConfigMapMerge.Result r = ConfigMapMerge.merge(Map.of("192.0.2.9", "default/web:DR"), Set.of(), desired);
         assertThat(r.data()).containsOnly(Map.entry("192.0.2.9", "default/web"));
         assertThat(r.takenOver()).containsExactly(new ConfigMapMerge.Takeover("192.0.2.9", "default/web:DR", "default/web", true));
@@ -102,11 +101,15 @@ class VipConfigMapCodecTest {
 
     @Test
     void mergeNeverOverwritesADifferentForeignEntry() {
-        Map<IpAddress, VipEntry> desired = Map.of(IpAddress.parse("192.0.2.9"), new VipEntry(IpAddress.parse("192.0.2.9"),
-                List.of(new VipTarget(ServiceRef.parse("default/web"), ForwardMethod.NAT))));
+        Map<IpAddress, VipEntry> desired = webByNatOn("192.0.2.9");
         ConfigMapMerge.Result r = ConfigMapMerge.merge(Map.of("192.0.2.9", "other/thing"), Set.of(), desired);
         assertThat(r.data()).containsOnly(Map.entry("192.0.2.9", "other/thing"));
         assertThat(r.owned()).isEmpty();
         assertThat(r.takenOver()).isEmpty();
+    }
+
+    /** The controller's table: default/web by NAT on {@code ip}. */
+    static Map<IpAddress, VipEntry> webByNatOn(String ip) {
+        return Map.of(IpAddress.parse(ip), new VipEntry(IpAddress.parse(ip), List.of(new VipTarget(ServiceRef.parse("default/web"), ForwardMethod.NAT))));
     }
 }
