@@ -173,7 +173,6 @@ final class CheckedDaemon implements AutoCloseable {
         return supervisor == null ? null : supervisor.process();
     }
 
-
     @Override
     public synchronized void close() {
         if (supervisor != null) {

@@ -35,6 +35,7 @@ import io.vipkeeper.platform.EventRecorder;
 import io.vipkeeper.platform.Informers;
 import io.vipkeeper.platform.TranslatingStore;
 import io.vipkeeper.platform.process.Exec;
+import io.vipkeeper.platform.process.Sleep;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,7 +50,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import io.vipkeeper.platform.process.Sleep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -289,11 +289,12 @@ public final class NodeAgent implements AutoCloseable {
         report(cm, planned, next);
         table.set(planned.table());
 
-        if (nft != null && !Digest.of(nft).equals(nftApplied)) {
+        Digest nftDigest = nft == null ? null : Digest.of(nft);
+        if (nftDigest != null && !nftDigest.equals(nftApplied)) {
             // the data plane first, so a node that becomes MASTER already forwards
             Exec.Result r = host.run(nft, Duration.ofSeconds(15), "nft", "-f", "-");
             if (r.ok()) {
-                nftApplied = Digest.of(nft);
+                nftApplied = nftDigest;
                 metrics.nftApplies.labelValues("ok").inc();
             } else {
                 metrics.nftApplies.labelValues("rejected").inc();
@@ -511,7 +512,6 @@ public final class NodeAgent implements AutoCloseable {
     private static String firstLine(String s) {
         return s == null ? "" : s.lines().findFirst().orElse("");
     }
-
 
     /** Stops keepalived (it drops its VIPs), removes any VIP still on the interface and the nftables table. */
     @Override

@@ -31,6 +31,7 @@ import io.vipkeeper.core.viptable.VipTarget;
 import io.vipkeeper.platform.AnnotationPatch;
 import io.vipkeeper.platform.EventRecorder;
 import io.vipkeeper.platform.Informers;
+import io.vipkeeper.platform.process.Sleep;
 import java.net.HttpURLConnection;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -46,7 +47,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import io.vipkeeper.platform.process.Sleep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -508,7 +508,6 @@ public final class ServiceController implements AutoCloseable {
     private void retryConfigMapLater() {
         retries.schedule(queue::configMapChanged, 1, TimeUnit.SECONDS);
     }
-
 
     @Override
     public void close() {

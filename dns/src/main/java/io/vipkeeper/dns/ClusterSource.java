@@ -103,19 +103,14 @@ public final class ClusterSource implements AutoCloseable {
         serviceViews = new TranslatingStore<>(s -> serviceView(s, filter), Service::new, onChange);
         sliceViews = new TranslatingStore<>(ClusterSource::sliceView, EndpointSlice::new, onChange);
         nodeLabels = new TranslatingStore<>(ClusterSource::topologyLabels, Node::new, onChange);
-        SharedIndexInformer<Service> services = client.services().inAnyNamespace().withLimit(Informers.PAGE).runnableInformer(0);
-        SharedIndexInformer<EndpointSlice> slices = client.discovery().v1().endpointSlices().inAnyNamespace().withLimit(Informers.PAGE)
-                .runnableInformer(0);
-        SharedIndexInformer<Node> nodes = client.nodes().withLimit(Informers.PAGE).runnableInformer(0);
-        services.itemStore(serviceViews);
-        slices.itemStore(sliceViews);
-        nodes.itemStore(nodeLabels);
-        informers = List.of(services, slices, nodes);
         // an informer whose list or watch fails (API down, cluster not reachable yet) keeps retrying with
         // fabric8's backoff instead of stopping for good; the cluster counts as not connected meanwhile
-        for (SharedIndexInformer<?> inf : informers) {
-            Informers.retryForever(inf, "cluster " + id + " (context " + context + ")");
-        }
+        String what = "cluster " + id + " (context " + context + ")";
+        informers = List.of(
+                Informers.keeping(client.services().inAnyNamespace().withLimit(Informers.PAGE).runnableInformer(0), serviceViews, what),
+                Informers.keeping(client.discovery().v1().endpointSlices().inAnyNamespace().withLimit(Informers.PAGE).runnableInformer(0),
+                        sliceViews, what),
+                Informers.keeping(client.nodes().withLimit(Informers.PAGE).runnableInformer(0), nodeLabels, what));
     }
 
     /**
@@ -162,8 +157,8 @@ public final class ClusterSource implements AutoCloseable {
         if (configured != null) {
             return new Placed(configured, "--location");
         }
-        List<Map<String, String>> all = nodeLabels.snapshot().values();
-        if (nodeLabels.size() == 0) {
+        List<Map<String, String>> all = nodeLabels.snapshot().values(); // one per Node: topologyLabels never returns null
+        if (all.isEmpty()) {
             return new Unplaced("no Nodes to read topology labels from (use --location " + context + "=ZONE/REGION)");
         }
         for (String[] pair : LOCATION_LABELS) {

@@ -33,8 +33,15 @@ public final class Informers {
      */
     public static <T extends HasMetadata, R> SharedIndexInformer<T> start(SharedIndexInformer<T> informer,
             TranslatingStore<T, R> store, String what) {
+        keeping(informer, store, what).start();
+        return informer;
+    }
+
+    /** The same, not started yet (for an owner that starts its informers later). */
+    public static <T extends HasMetadata, R> SharedIndexInformer<T> keeping(SharedIndexInformer<T> informer,
+            TranslatingStore<T, R> store, String what) {
         informer.itemStore(store);
-        return startRetrying(informer, what);
+        return retryForever(informer, what);
     }
 
     private static <T> SharedIndexInformer<T> startRetrying(SharedIndexInformer<T> informer, String what) {

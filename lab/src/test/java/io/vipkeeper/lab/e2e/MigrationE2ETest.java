@@ -13,6 +13,7 @@ import io.vipkeeper.lab.lan.Lab;
 import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.ProbeStream;
 import io.vipkeeper.platform.process.Exec;
+import io.vipkeeper.platform.process.Sleep;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -192,7 +193,7 @@ class MigrationE2ETest {
             for (String vip : vips) {
                 assertThat(f.lab.holders(vip)).as("holders of %s after %s", vip, after).containsExactly(master);
             }
-            sleep(200);
+            Sleep.millis(200);
         }
     }
 
@@ -277,7 +278,7 @@ class MigrationE2ETest {
                     synchronized (samples) {
                         samples.add(new Sample(at, max, min));
                     }
-                    sleep(100);
+                    Sleep.millis(100);
                 }
             }, "holder-log");
             sampler.start();
@@ -315,14 +316,6 @@ class MigrationE2ETest {
         public void close() throws InterruptedException {
             running = false;
             sampler.join(5_000);
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
