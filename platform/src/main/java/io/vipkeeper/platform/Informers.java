@@ -3,6 +3,7 @@ package io.vipkeeper.platform;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,31 @@ public final class Informers {
     public static <T> SharedIndexInformer<T> start(SharedIndexInformer<T> informer, ResourceEventHandler<? super T> handler, String what) {
         informer.addEventHandler(handler);
         return startRetrying(informer, what);
+    }
+
+    /**
+     * A handler that runs {@code onChange} on every add, update and delete, but not on a resync's replay of the cache
+     * ({@code onUpdate(x, x)}), which changes nothing.
+     */
+    public static <T> ResourceEventHandler<T> onAnyChange(Consumer<T> onChange) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                onChange.accept(obj);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                if (oldObj != newObj) {
+                    onChange.accept(newObj);
+                }
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                onChange.accept(obj);
+            }
+        };
     }
 
     /** List page size for big collections, so a big cluster's first list is not one huge response. */
