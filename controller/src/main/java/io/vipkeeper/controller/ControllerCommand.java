@@ -133,7 +133,7 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
             cm = env.getOrDefault("KEEPALIVED_NAMESPACE", "kube-system") + "/" + env.getOrDefault("KEEPALIVED_CONFIG_MAP", "vip-configmap");
         }
         int slash = cm.indexOf('/');
-        if (slash <= 0 || !KubeNames.isNamespace(cm.substring(0, slash)) || !validConfigMapName(cm.substring(slash + 1))) {
+        if (slash <= 0 || !KubeNames.isNamespace(cm.substring(0, slash)) || !ControllerSettings.validConfigMapName(cm.substring(slash + 1))) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--configmap: expected NAMESPACE/NAME, got '" + cm + "'");
         }
         String leaseNs = leaseNamespace != null ? leaseNamespace : env.getOrDefault("POD_NAMESPACE", "kube-system");
@@ -141,20 +141,20 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
             throw new CommandLine.ParameterException(spec.commandLine(), "--lease-namespace: not a namespace name: '" + leaseNs + "'");
         }
         String identity = env.getOrDefault("POD_NAME", hostName() + "-" + ProcessHandle.current().pid());
-        return new ControllerSettings(pools, loadBalancerClass, ignoreUnclassed, fm, cm.substring(0, slash), cm.substring(slash + 1),
-                leaderElect, leaseNs, identity, duration("--lease-duration", leaseDuration), duration("--renew-deadline", renewDeadline),
-                duration("--retry-period", retryPeriod), Duration.ofMillis(50));
-    }
-
-    private static boolean validConfigMapName(String s) {
-        return s.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+        ControllerSettings.Builder b = ControllerSettings.builder().pools(pools).loadBalancerClass(loadBalancerClass)
+                .ignoreUnclassed(ignoreUnclassed).defaultForwardMethod(fm).configMap(cm.substring(0, slash), cm.substring(slash + 1))
+                .leaderElect(leaderElect).leaseNamespace(leaseNs).identity(identity)
+                .leaseDuration(duration("--lease-duration", leaseDuration)).renewDeadline(duration("--renew-deadline", renewDeadline))
+                .retryPeriod(duration("--retry-period", retryPeriod));
+        return usage("settings", ControllerSettings.Builder::build, b);
     }
 
     private <T, R> R usage(String what, Function<T, R> parse, T value) {
         try {
             return parse.apply(value);
         } catch (InvalidInputException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), what + ": " + e.getMessage());
+            // the settings' own checks name the flag themselves
+            throw new CommandLine.ParameterException(spec.commandLine(), (what.equals("settings") ? "" : what + ": ") + e.getMessage());
         }
     }
 
@@ -198,7 +198,10 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
         return 0;
     }
 
-    /** Starts the controller (and leader election when on); used by the command and by tests. */
+    /**
+     * Starts the controller (and leader election when on): the one way to run it, used by the command, the lab and
+     * tests. {@code settings} were checked when they were built.
+     */
     public static Running start(KubernetesClient client, ControllerSettings settings, PrometheusRegistry registry) {
         ServiceController controller = new ServiceController(client, settings, registry);
         controller.start();

@@ -14,7 +14,6 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vipkeeper.core.pool.AddressPool;
 import io.vipkeeper.core.pool.PoolSpecs;
-import io.vipkeeper.core.viptable.ForwardMethod;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,8 +45,8 @@ final class ControllerHarness implements AutoCloseable {
     }
 
     static ControllerSettings settings(List<AddressPool> pools) {
-        return new ControllerSettings(pools, ControllerSettings.DEFAULT_CLASS, false, ForwardMethod.NAT, "kube-system", "vip-configmap",
-                false, "kube-system", "test", Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200), Duration.ofMillis(20));
+        return ControllerSettings.builder().pools(pools).leaderElect(false).identity("test").leaseDuration(Duration.ofSeconds(2))
+                .renewDeadline(Duration.ofMillis(1500)).retryPeriod(Duration.ofMillis(200)).batchDelay(Duration.ofMillis(20)).build();
     }
 
     ControllerCommand.Running start(ControllerSettings settings) {

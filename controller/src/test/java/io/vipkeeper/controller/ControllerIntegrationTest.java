@@ -188,8 +188,7 @@ class ControllerIntegrationTest {
     @Test
     void ignoreUnclassedServesOnlyItsClass() {
         ControllerSettings s = ControllerHarness.settings(ControllerHarness.pools("192.0.2.200/29"));
-        h.start(new ControllerSettings(s.pools(), s.loadBalancerClass(), true, s.defaultForwardMethod(), s.configMapNamespace(),
-                s.configMapName(), false, s.leaseNamespace(), s.identity(), s.leaseDuration(), s.renewDeadline(), s.retryPeriod(), s.batchDelay()));
+        h.start(s.toBuilder().ignoreUnclassed(true).build());
         h.create(lb("default", "ours").editSpec().withLoadBalancerClass("vipkeeper.io/vip").endSpec().build());
         h.create(lb("default", "unclassed").build());
         h.awaitIngress("default", "ours");
@@ -260,7 +259,6 @@ class ControllerIntegrationTest {
     }
 
     private static ControllerSettings withElection(ControllerSettings s, String identity) {
-        return new ControllerSettings(s.pools(), s.loadBalancerClass(), s.ignoreUnclassed(), s.defaultForwardMethod(), s.configMapNamespace(),
-                s.configMapName(), true, s.leaseNamespace(), identity, s.leaseDuration(), s.renewDeadline(), s.retryPeriod(), s.batchDelay());
+        return s.toBuilder().leaderElect(true).identity(identity).build();
     }
 }

@@ -1,0 +1,215 @@
+package io.vipkeeper.core.decide;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vipkeeper.core.alloc.AllocationRequest;
+import io.vipkeeper.core.alloc.AllocationResult.Reason;
+import io.vipkeeper.core.alloc.FamilyPolicy;
+import io.vipkeeper.core.alloc.PortKey;
+import io.vipkeeper.core.decide.ServiceView.Serving;
+import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.net.IpFamily;
+import io.vipkeeper.core.pool.PoolSpecs;
+import io.vipkeeper.core.viptable.ForwardMethod;
+import io.vipkeeper.core.viptable.VipConfigMapCodec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The controller's decisions without any API: what each Service holds, the Events, the status writes, the table. */
+class VipDeciderTest {
+
+    static final Set<PortKey> HTTP = Set.of(new PortKey(PortKey.Protocol.TCP, 80));
+
+    static VipDecider decider(String... pools) {
+        List<io.vipkeeper.core.pool.AddressPool> list = new ArrayList<>();
+        for (int i = 0; i < pools.length; i++) {
+            list.add(PoolSpecs.parseFlag(pools[i], i));
+        }
+        return new VipDecider(new VipDecider.Policy(list, ForwardMethod.NAT, "vipkeeper.io/vip"));
+    }
+
+    /** A served Service asking for one IPv4 address (or {@code requested}) with port 80, its status naming {@code status}. */
+    static final class View {
+        final ServiceRef ref;
+        Serving serving = Serving.SERVED;
+        List<IpAddress> requested = List.of();
+        String sharingKey;
+        Set<PortKey> ports = HTTP;
+        String invalid;
+        ForwardMethod method;
+        String methodProblem;
+        List<IpAddress> status = List.of();
+        String fingerprint = "v1";
+
+        View(String ref) {
+            this.ref = ServiceRef.parse(ref);
+        }
+
+        View requested(String... ips) {
+            requested = List.of(ips).stream().map(IpAddress::parse).toList();
+            return this;
+        }
+
+        View status(String... ips) {
+            status = List.of(ips).stream().map(IpAddress::parse).toList();
+            return this;
+        }
+
+        ServiceView build() {
+            AllocationRequest r = invalid != null || serving != Serving.SERVED ? null
+                    : new AllocationRequest(ref, List.of(IpFamily.IPv4), FamilyPolicy.SINGLE_STACK, requested, null, sharingKey, ports, false);
+            return new ServiceView(ref, serving, fingerprint, r, serving == Serving.SERVED ? invalid : null, method, methodProblem, status,
+                    status.size());
+        }
+    }
+
+    static VipDecider.Decision decide(VipDecider d, ServiceView... views) {
+        List<ServiceRef> refs = new ArrayList<>();
+        Map<ServiceRef, ServiceView> present = new HashMap<>();
+        for (ServiceView v : views) {
+            refs.add(v.ref());
+            present.put(v.ref(), v);
+        }
+        return d.decide(refs, present);
+    }
+
+    static VipDecider.Decision delete(VipDecider d, String ref) {
+        return d.decide(List.of(ServiceRef.parse(ref)), Map.of());
+    }
+
+    static ServiceDecision only(VipDecider.Decision d) {
+        assertThat(d.services()).hasSize(1);
+        return d.services().get(0);
+    }
+
+    static IpAddress ip(String s) {
+        return IpAddress.parse(s);
+    }
+
+    @Test
+    void newServiceGetsTheLowestAddressItsStatusMustSayAndTheTableListsIt() {
+        VipDecider d = decider("192.0.2.200/29");
+        VipDecider.Decision out = decide(d, new View("default/web").build());
+        ServiceDecision.Holds h = (ServiceDecision.Holds) only(out);
+        assertThat(h.allocation().ips()).containsExactly(ip("192.0.2.201"));
+        assertThat(h.writeStatus()).isTrue();
+        assertThat(h.events()).isEmpty();
+        assertThat(h.allocated().message()).isEqualTo("Assigned 192.0.2.201 from pool pool-0");
+        assertThat(VipConfigMapCodec.encode(out.table())).containsExactly(Map.entry("192.0.2.201", "default/web"));
+
+        // its status says so now: nothing to write
+        ServiceDecision.Holds again = (ServiceDecision.Holds) only(decide(d, new View("default/web").status("192.0.2.201").build()));
+        assertThat(again.writeStatus()).isFalse();
+        assertThat(again.moved()).isFalse();
+    }
+
+    @Test
+    void deletedServiceFreesItsAddressAndWakesTheOneWaiting() {
+        VipDecider d = decider("192.0.2.200/30"); // .201, .202
+        decide(d, new View("default/a").build(), new View("default/b").build());
+        VipDecider.Decision full = decide(d, new View("default/c").build());
+        ServiceDecision.Refused r = (ServiceDecision.Refused) only(full);
+        assertThat(r.events()).singleElement().satisfies(e -> {
+            assertThat(e).isInstanceOf(ServiceEvent.AllocationFailed.class);
+            assertThat(((ServiceEvent.AllocationFailed) e).why()).isEqualTo(Reason.POOL_EXHAUSTED);
+            assertThat(e.warning()).isTrue();
+            assertThat(e.reason()).isEqualTo("AllocationFailed");
+        });
+        assertThat(full.wake()).isEmpty();
+
+        VipDecider.Decision gone = delete(d, "default/a");
+        assertThat(only(gone)).isEqualTo(new ServiceDecision.Forgotten(ServiceRef.parse("default/a"), true));
+        assertThat(gone.wake()).containsExactly(ServiceRef.parse("default/c"));
+        assertThat(VipConfigMapCodec.encode(gone.table())).containsOnlyKeys("192.0.2.202");
+        ServiceDecision.Holds c = (ServiceDecision.Holds) only(decide(d, new View("default/c").build()));
+        assertThat(c.allocation().ips()).containsExactly(ip("192.0.2.201"));
+    }
+
+    @Test
+    void forwardMethodGoesIntoTheTableAndAnInvalidOneIsReported() {
+        VipDecider d = decider("192.0.2.200/29");
+        View dr = new View("default/dr");
+        dr.method = ForwardMethod.DR;
+        View bad = new View("default/bad");
+        bad.methodProblem = "not NAT, DR or PROXY";
+        VipDecider.Decision out = decide(d, dr.build(), bad.build());
+        assertThat(out.services().get(1).events()).singleElement().satisfies(e -> assertThat(e.message())
+                .isEqualTo("annotation k8s.co/keepalived-forward-method: not NAT, DR or PROXY; using NAT"));
+        assertThat(VipConfigMapCodec.encode(out.table())).containsEntry("192.0.2.201", "default/dr:DR").containsEntry("192.0.2.202", "default/bad");
+    }
+
+    @Test
+    void invalidServiceIsRefusedAndKeepsNothingNew() {
+        VipDecider d = decider("192.0.2.200/29");
+        View v = new View("default/x");
+        v.invalid = "spec.loadBalancerIP is not an IP address: '1.2.3'";
+        ServiceDecision.Refused r = (ServiceDecision.Refused) only(decide(d, v.build()));
+        assertThat(r.events()).singleElement().satisfies(e -> assertThat(e.message()).startsWith("address invalid: spec.loadBalancerIP"));
+        assertThat(d.table().size()).isZero();
+    }
+
+    @Test
+    void handWrittenEntryReservesItsAddressAndMovesItsHolder() {
+        VipDecider d = decider("192.0.2.200/29");
+        decide(d, new View("default/web").build()); // .201
+        assertThat(d.reserve(Map.of("192.0.2.201", "", "junk", "x"), Set.of())).containsExactly(ServiceRef.parse("default/web"));
+        ServiceDecision.Holds moved = (ServiceDecision.Holds) only(decide(d, new View("default/web").status("192.0.2.201").build()));
+        assertThat(moved.allocation().ips()).containsExactly(ip("192.0.2.202"));
+        assertThat(moved.moved()).isTrue();
+        assertThat(moved.writeStatus()).isTrue();
+        // a foreign entry naming exactly the holder is taken over, not reserved
+        assertThat(d.reserve(Map.of("192.0.2.202", "default/web:DR"), Set.of())).isEmpty();
+        // our own keys are never reserved
+        assertThat(d.reserve(Map.of("192.0.2.202", "other/thing"), Set.of("192.0.2.202"))).isEmpty();
+    }
+
+    @Test
+    void serviceThatStopsBeingALoadBalancerIsReleasedAndItsStatusCleared() {
+        VipDecider d = decider("192.0.2.200/29");
+        decide(d, new View("default/web").build());
+        View v = new View("default/web").status("192.0.2.201");
+        v.serving = Serving.NOT_LOAD_BALANCER;
+        ServiceDecision.Released r = (ServiceDecision.Released) only(decide(d, v.build()));
+        assertThat(r.clearStatus()).isTrue();
+        assertThat(r.events()).singleElement().satisfies(e -> assertThat(e.message())
+                .isEqualTo("Released [192.0.2.201]: it is no longer of type LoadBalancer"));
+        View other = new View("default/other");
+        other.serving = Serving.OTHER_CLASS;
+        decide(d, new View("default/other").build());
+        ServiceDecision.Released o = (ServiceDecision.Released) only(decide(d, other.build()));
+        assertThat(o.clearStatus()).isFalse();
+        assertThat(o.events().get(0).message()).endsWith("its load balancer class is not vipkeeper.io/vip");
+        assertThat(d.table().size()).isZero();
+    }
+
+    @Test
+    void rebuildKeepsWhatStatusesSayAndTheOldestWinsAConflict() {
+        VipDecider d = decider("192.0.2.200/29");
+        VipDecider.Rebuilt r = d.rebuild(List.of(new View("default/old").status("192.0.2.205").build(),
+                new View("default/new").status("192.0.2.205").build(), new View("default/none").build()));
+        assertThat(r.restored()).isEqualTo(1);
+        assertThat(r.events()).singleElement().satisfies(e -> {
+            assertThat(e.service()).isEqualTo(ServiceRef.parse("default/new"));
+            assertThat(e.message()).startsWith("status names [192.0.2.205] but address 192.0.2.205 is held by default/old");
+        });
+        assertThat(VipConfigMapCodec.encode(d.table())).containsExactly(Map.entry("192.0.2.205", "default/old"));
+    }
+
+    @Test
+    void addressOutsideThePoolsIsKeptUntilTheServiceChanges() {
+        VipDecider d = decider("198.51.100.0/29");
+        d.rebuild(List.of(new View("default/web").status("192.0.2.201").build()));
+        ServiceDecision.Holds kept = (ServiceDecision.Holds) only(decide(d, new View("default/web").status("192.0.2.201").build()));
+        assertThat(kept.allocation().ips()).containsExactly(ip("192.0.2.201"));
+        assertThat(kept.events()).singleElement().isInstanceOf(ServiceEvent.AddressOutsidePools.class);
+        View changed = new View("default/web").status("192.0.2.201");
+        changed.fingerprint = "v2";
+        ServiceDecision.Holds moved = (ServiceDecision.Holds) only(decide(d, changed.build()));
+        assertThat(moved.allocation().ips()).containsExactly(ip("198.51.100.1"));
+    }
+}
