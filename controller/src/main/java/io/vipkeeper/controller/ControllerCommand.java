@@ -71,6 +71,11 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
             description = "The VIP ConfigMap (env KEEPALIVED_NAMESPACE + KEEPALIVED_CONFIG_MAP; default kube-system/vip-configmap).")
     String configMap;
 
+    @Option(names = "--allow-requested-outside-pools", defaultValue = "false", arity = "0..1", fallbackValue = "true",
+            description = {"Grant an address a Service requests (spec.loadBalancerIP, vipkeeper.io/loadBalancerIPs) that is in no pool,",
+                "as keepalived-cloud-provider did (default: ${DEFAULT-VALUE}: a tenant could claim any LAN address)."})
+    boolean allowRequestedOutsidePools;
+
     @Option(names = "--leader-elect", defaultValue = "true", arity = "0..1", fallbackValue = "true",
             description = "Elect one writer among replicas with the Lease vipkeeper-controller (default: ${DEFAULT-VALUE}).")
     boolean leaderElect;
@@ -145,7 +150,7 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
                 .ignoreUnclassed(ignoreUnclassed).defaultForwardMethod(fm).configMap(cm.substring(0, slash), cm.substring(slash + 1))
                 .leaderElect(leaderElect).leaseNamespace(leaseNs).identity(identity)
                 .leaseDuration(duration("--lease-duration", leaseDuration)).renewDeadline(duration("--renew-deadline", renewDeadline))
-                .retryPeriod(duration("--retry-period", retryPeriod));
+                .retryPeriod(duration("--retry-period", retryPeriod)).allowRequestedOutsidePools(allowRequestedOutsidePools);
         return usage("settings", ControllerSettings.Builder::build, b);
     }
 

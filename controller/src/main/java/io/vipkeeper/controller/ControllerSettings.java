@@ -27,7 +27,8 @@ public record ControllerSettings(
         Duration leaseDuration,
         Duration renewDeadline,
         Duration retryPeriod,
-        Duration batchDelay) {
+        Duration batchDelay,
+        boolean allowRequestedOutsidePools) {
 
     public static final String LEASE_NAME = "vipkeeper-controller";
     public static final String DEFAULT_CLASS = "vipkeeper.io/vip";
@@ -67,7 +68,7 @@ public record ControllerSettings(
         return new Builder().pools(pools).loadBalancerClass(loadBalancerClass).ignoreUnclassed(ignoreUnclassed)
                 .defaultForwardMethod(defaultForwardMethod).configMap(configMapNamespace, configMapName).leaderElect(leaderElect)
                 .leaseNamespace(leaseNamespace).identity(identity).leaseDuration(leaseDuration).renewDeadline(renewDeadline)
-                .retryPeriod(retryPeriod).batchDelay(batchDelay);
+                .retryPeriod(retryPeriod).batchDelay(batchDelay).allowRequestedOutsidePools(allowRequestedOutsidePools);
     }
 
     /** Builds {@link ControllerSettings}; {@link #build()} checks them. */
@@ -85,6 +86,7 @@ public record ControllerSettings(
         private Duration renewDeadline = Duration.ofSeconds(10);
         private Duration retryPeriod = Duration.ofSeconds(2);
         private Duration batchDelay = Duration.ofMillis(50);
+        private boolean allowRequestedOutsidePools;
 
         private Builder() {
         }
@@ -151,9 +153,16 @@ public record ControllerSettings(
             return this;
         }
 
+        /** Grant a requested address (spec.loadBalancerIP, loadBalancerIPs) that is in no pool: off unless told. */
+        public Builder allowRequestedOutsidePools(boolean v) {
+            allowRequestedOutsidePools = v;
+            return this;
+        }
+
         public ControllerSettings build() {
             return new ControllerSettings(pools, loadBalancerClass, ignoreUnclassed, defaultForwardMethod, configMapNamespace,
-                    configMapName, leaderElect, leaseNamespace, identity, leaseDuration, renewDeadline, retryPeriod, batchDelay);
+                    configMapName, leaderElect, leaseNamespace, identity, leaseDuration, renewDeadline, retryPeriod, batchDelay,
+                    allowRequestedOutsidePools);
         }
     }
 }

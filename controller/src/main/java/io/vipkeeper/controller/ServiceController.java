@@ -2,6 +2,8 @@ package io.vipkeeper.controller;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -14,6 +16,7 @@ import io.vipkeeper.core.decide.ServiceView;
 import io.vipkeeper.core.decide.VipDecider;
 import io.vipkeeper.core.names.KubeNames;
 import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.viptable.VipTable;
 import io.vipkeeper.platform.EventRecorder;
 import io.vipkeeper.platform.Informers;
@@ -74,6 +77,7 @@ public final class ServiceController implements AutoCloseable {
 
     private SharedIndexInformer<Service> services;
     private SharedIndexInformer<ConfigMap> configMaps;
+    private SharedIndexInformer<Node> nodes;
     private Thread worker;
 
     // owned by the worker thread
@@ -90,7 +94,8 @@ public final class ServiceController implements AutoCloseable {
         this.events = new EventRecorder(client, "vipkeeper-controller", settings.identity());
         this.configMapWriter = new VipConfigMapWriter(client, settings.configMapNamespace(), settings.configMapName(), leading::get, metrics);
         this.writer = new ServiceWriter(client, leading::get, metrics, this::queueRetry);
-        this.decider = new VipDecider(new VipDecider.Policy(settings.pools(), settings.defaultForwardMethod(), settings.loadBalancerClass()));
+        this.decider = new VipDecider(new VipDecider.Policy(settings.pools(), settings.defaultForwardMethod(), settings.loadBalancerClass(),
+                settings.allowRequestedOutsidePools()));
         metrics.updatePools(decider.usage());
     }
 
@@ -100,6 +105,8 @@ public final class ServiceController implements AutoCloseable {
                 Informers.onAnyChange(s -> queue.addService(key(s))), "Services");
         configMaps = Informers.start(client.configMaps().inNamespace(settings.configMapNamespace()).withName(settings.configMapName())
                 .runnableInformer(0), Informers.onAnyChange(c -> queue.configMapChanged()), "VIP ConfigMap");
+        // Node addresses are never a Service's: the decider refuses them and moves a Service off one
+        nodes = Informers.start(client.nodes().runnableInformer(0), Informers.onAnyChange(n -> queue.nodesChanged()), "Nodes");
         worker = new Thread(this::loop, "reconciler");
         worker.start();
     }
@@ -122,7 +129,7 @@ public final class ServiceController implements AutoCloseable {
 
     /** Empty when fine, else what is wrong (served on /healthz). */
     public Optional<String> health() {
-        if (services == null || !services.isRunning() || !configMaps.isRunning()) {
+        if (services == null || !services.isRunning() || !configMaps.isRunning() || !nodes.isRunning()) {
             return Optional.of("informers are not running");
         }
         if (worker == null || !worker.isAlive()) {
@@ -133,7 +140,7 @@ public final class ServiceController implements AutoCloseable {
 
     /** Caches synced (served on /readyz together with leader knowledge). */
     public boolean synced() {
-        return services != null && services.hasSynced() && configMaps.hasSynced();
+        return services != null && services.hasSynced() && configMaps.hasSynced() && nodes.hasSynced();
     }
 
     ControllerMetrics metrics() {
@@ -168,6 +175,9 @@ public final class ServiceController implements AutoCloseable {
                 if (batch.resync()) {
                     queue.resync();
                 }
+                if (batch.nodes()) {
+                    queue.nodesChanged();
+                }
                 continue;
             }
             long start = System.nanoTime();
@@ -178,6 +188,7 @@ public final class ServiceController implements AutoCloseable {
                 Sleep.millis(1000);
                 batch.services().forEach(queue::addService);
                 queue.configMapChanged();
+                queue.nodesChanged();
             }
             metrics.reconcileSeconds.observe((System.nanoTime() - start) / 1e9);
         }
@@ -197,6 +208,9 @@ public final class ServiceController implements AutoCloseable {
             decider.reserve(cm == null ? null : cm.getData() == null ? Map.of() : cm.getData(), VipConfigMapWriter.owned(cm))
                     .forEach(r -> keys.add(r.toString()));
             reservedFrom = VipConfigMapWriter.version(cm);
+        }
+        if (batch.nodes() || batch.resync()) {
+            decider.nodes(nodeAddresses()).forEach(r -> keys.add(r.toString()));
         }
         List<ServiceRef> changed = new ArrayList<>();
         Map<ServiceRef, ServiceView> present = new HashMap<>();
@@ -281,6 +295,23 @@ public final class ServiceController implements AutoCloseable {
         }
     }
 
+    /** Every address of every Node in the cache (address → Node name); addresses that do not parse are skipped. */
+    private Map<IpAddress, String> nodeAddresses() {
+        Map<IpAddress, String> out = new HashMap<>();
+        for (Node n : nodes.getStore().list()) {
+            if (n.getStatus() == null || n.getStatus().getAddresses() == null) {
+                continue;
+            }
+            for (NodeAddress a : n.getStatus().getAddresses()) {
+                IpAddress ip = IpAddress.tryParse(a.getAddress());
+                if (ip != null) {
+                    out.putIfAbsent(ip, n.getMetadata().getName());
+                }
+            }
+        }
+        return out;
+    }
+
     /** Rebuilds the allocations from a fresh list of every Service; returns every Service key to reconcile. */
     private Set<String> rebuild() {
         List<Service> all = new ArrayList<>(client.services().inAnyNamespace().list().getItems());
@@ -352,6 +383,9 @@ public final class ServiceController implements AutoCloseable {
         }
         if (configMaps != null) {
             configMaps.close();
+        }
+        if (nodes != null) {
+            nodes.close();
         }
         if (worker != null) {
             worker.interrupt();

@@ -8,6 +8,7 @@ import io.vipkeeper.core.alloc.FamilyPolicy;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.net.IpFamily;
+import io.vipkeeper.core.net.SpecialAddress;
 import io.vipkeeper.core.pool.AddressPool;
 import io.vipkeeper.core.viptable.ConfigMapMerge;
 import io.vipkeeper.core.viptable.ForwardMethod;
@@ -17,8 +18,10 @@ import io.vipkeeper.core.viptable.VipTable;
 import io.vipkeeper.core.viptable.VipTarget;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -33,8 +36,11 @@ import java.util.TreeSet;
  */
 public final class VipDecider {
 
-    /** How the controller was configured. */
-    public record Policy(List<AddressPool> pools, ForwardMethod defaultMethod, String loadBalancerClass) {
+    /**
+     * How the controller was configured. {@code allowRequestedOutsidePools}: grant a requested address that is in no
+     * pool (the seed did; off by default, so a tenant cannot claim any address of the LAN).
+     */
+    public record Policy(List<AddressPool> pools, ForwardMethod defaultMethod, String loadBalancerClass, boolean allowRequestedOutsidePools) {
         public Policy {
             pools = List.copyOf(pools);
         }
@@ -62,6 +68,10 @@ public final class VipDecider {
     /** Services that could not get an address: looked at again whenever an address is freed. */
     private final Set<ServiceRef> waiting = new TreeSet<>();
     private boolean freed;
+    /** Addresses of hand-written ConfigMap entries. */
+    private List<IpAddress> foreign = List.of();
+    /** Addresses of Nodes (address → Node name): no Service may hold one. */
+    private Map<IpAddress, String> nodes = Map.of();
 
     public VipDecider(Policy policy) {
         this.policy = policy;
@@ -93,6 +103,11 @@ public final class VipDecider {
             if (v.status().isEmpty()) {
                 continue;
             }
+            Optional<String> refused = v.status().stream().map(a -> SpecialAddress.refusal(a, nodes)).flatMap(Optional::stream).findFirst();
+            if (refused.isPresent()) {
+                events.add(new ServiceEvent.AddressConflict(v.ref(), v.status(), refused.get()));
+                continue;
+            }
             AllocationResult r = fresh.restore(restoreRequest(v), v.status());
             if (r instanceof AllocationResult.Failure f) {
                 events.add(new ServiceEvent.AddressConflict(v.ref(), v.status(), f.message()));
@@ -101,6 +116,7 @@ public final class VipDecider {
             }
         }
         allocator = fresh;
+        applyReserved();
         return new Rebuilt(events, restored);
     }
 
@@ -124,7 +140,8 @@ public final class VipDecider {
     public Set<ServiceRef> reserve(Map<String, String> data, Set<String> owned) {
         Set<ServiceRef> affected = new TreeSet<>();
         if (data == null) {
-            allocator.setReserved(List.of());
+            foreign = List.of();
+            applyReserved();
             return affected;
         }
         List<IpAddress> reserved = new ArrayList<>();
@@ -140,8 +157,30 @@ public final class VipDecider {
             reserved.add(a);
             affected.addAll(holders);
         }
-        allocator.setReserved(reserved);
+        foreign = List.copyOf(reserved);
+        applyReserved();
         return affected;
+    }
+
+    /**
+     * The addresses of the Nodes (address → Node name): no Service may hold one, requested or from a pool. Returns the
+     * Services that held one: they must move.
+     */
+    public Set<ServiceRef> nodes(Map<IpAddress, String> nodeAddresses) {
+        if (nodeAddresses.equals(nodes)) {
+            return Set.of();
+        }
+        nodes = Map.copyOf(nodeAddresses);
+        applyReserved();
+        Set<ServiceRef> affected = new TreeSet<>();
+        nodes.keySet().forEach(a -> affected.addAll(allocator.holdersOf(a)));
+        return affected;
+    }
+
+    private void applyReserved() {
+        Set<IpAddress> all = new HashSet<>(foreign);
+        all.addAll(nodes.keySet());
+        allocator.setReserved(all);
     }
 
     /**
@@ -181,6 +220,13 @@ public final class VipDecider {
             events.add(new ServiceEvent.AllocationFailed(ref, AllocationResult.Reason.ADDRESS_INVALID, v.invalid()));
             return new ServiceDecision.Refused(ref, events, false);
         }
+        Optional<String> hostile = refusal(v.request());
+        if (hostile.isPresent()) {
+            // an address no Service may hold (or one outside the pools without the switch): nothing is kept either
+            events.add(new ServiceEvent.AllocationFailed(ref, AllocationResult.Reason.ADDRESS_INVALID, hostile.get()));
+            freed |= allocator.release(ref);
+            return new ServiceDecision.Refused(ref, events, v.ingressCount() > 0);
+        }
         AllocationRequest request = v.request().keepingOutsidePools(unchanged);
         List<IpAddress> before = allocator.allocationOf(ref).map(Allocation::ips).orElse(List.of());
         AllocationResult result = allocator.assign(request);
@@ -202,6 +248,20 @@ public final class VipDecider {
         List<IpAddress> ips = allocation.ips();
         boolean writeStatus = !ips.equals(v.status()) || v.ingressCount() != ips.size();
         return new ServiceDecision.Holds(ref, allocation, before, writeStatus, events);
+    }
+
+    /** Why a requested address may not be granted, whoever holds it, or empty. */
+    private Optional<String> refusal(AllocationRequest r) {
+        for (IpAddress a : r.requested()) {
+            Optional<String> special = SpecialAddress.refusal(a, nodes);
+            if (special.isPresent()) {
+                return special;
+            }
+            if (!policy.allowRequestedOutsidePools() && allocator.poolOf(a).isEmpty()) {
+                return Optional.of("requested address " + a + " is in no pool (granted only with --allow-requested-outside-pools)");
+            }
+        }
+        return Optional.empty();
     }
 
     private ServiceDecision release(ServiceView v) {

@@ -10,6 +10,7 @@ import io.vipkeeper.core.decide.ServiceView.Serving;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.net.IpFamily;
+import io.vipkeeper.core.pool.AddressPool;
 import io.vipkeeper.core.pool.PoolSpecs;
 import io.vipkeeper.core.viptable.ForwardMethod;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
@@ -19,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The controller's decisions without any API: what each Service holds, the Events, the status writes, the table. */
 class VipDeciderTest {
@@ -26,15 +29,19 @@ class VipDeciderTest {
     static final Set<PortKey> HTTP = Set.of(new PortKey(PortKey.Protocol.TCP, 80));
 
     static VipDecider decider(String... pools) {
-        List<io.vipkeeper.core.pool.AddressPool> list = new ArrayList<>();
+        return decider(false, pools);
+    }
+
+    static VipDecider decider(boolean allowRequestedOutsidePools, String... pools) {
+        List<AddressPool> list = new ArrayList<>();
         for (int i = 0; i < pools.length; i++) {
             list.add(PoolSpecs.parseFlag(pools[i], i));
         }
-        return new VipDecider(new VipDecider.Policy(list, ForwardMethod.NAT, "vipkeeper.io/vip"));
+        return new VipDecider(new VipDecider.Policy(list, ForwardMethod.NAT, "vipkeeper.io/vip", allowRequestedOutsidePools));
     }
 
     /** A served Service asking for one IPv4 address (or {@code requested}) with port 80, its status naming {@code status}. */
-    static final class View {
+    static class View {
         final ServiceRef ref;
         Serving serving = Serving.SERVED;
         List<IpAddress> requested = List.of();
@@ -211,5 +218,80 @@ class VipDeciderTest {
         changed.fingerprint = "v2";
         ServiceDecision.Holds moved = (ServiceDecision.Holds) only(decide(d, changed.build()));
         assertThat(moved.allocation().ips()).containsExactly(ip("198.51.100.1"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "0.0.0.0         | 0.0.0.0 is the unspecified address",
+        "127.0.0.1       | 127.0.0.1 is a loopback address",
+        "255.255.255.255 | 255.255.255.255 is the broadcast address",
+        "224.0.0.18      | 224.0.0.18 is a multicast address",
+        "169.254.1.1     | 169.254.1.1 is a link-local address",
+        "::              | :: is the unspecified address",
+        "::1             | ::1 is a loopback address",
+        "ff02::12        | ff02::12 is a multicast address",
+        "fe80::1         | fe80::1 is a link-local address",
+        "::ffff:192.0.2.201 | ::ffff:c000:2c9 is an IPv4-mapped IPv6 address (use the IPv4 address itself)",
+        "192.0.2.10      | 192.0.2.10 is the address of Node node-a",
+    })
+    void hostileRequestedAddressIsRefusedWithTheReasonEvenWithOutsidePoolsAllowed(String requested, String reason) {
+        VipDecider d = decider(true, "192.0.2.200/29", "2001:db8::/124");
+        d.nodes(Map.of(ip("192.0.2.10"), "node-a"));
+        View v = new View("default/evil").requested(requested);
+        if (ip(requested).family() == IpFamily.IPv6) {
+            v = new View6("default/evil").requested(requested);
+        }
+        ServiceDecision.Refused r = (ServiceDecision.Refused) only(decide(d, v.build()));
+        assertThat(r.events()).singleElement().satisfies(e -> {
+            assertThat(e.reason()).isEqualTo("AllocationFailed");
+            assertThat(((ServiceEvent.AllocationFailed) e).why()).isEqualTo(Reason.ADDRESS_INVALID);
+            assertThat(e.message()).isEqualTo("address invalid: " + reason);
+        });
+        assertThat(d.table().size()).isZero();
+    }
+
+    /** The same, asking for IPv6. */
+    static final class View6 extends View {
+        View6(String ref) {
+            super(ref);
+        }
+
+        @Override
+        ServiceView build() {
+            AllocationRequest r = new AllocationRequest(ref, List.of(IpFamily.IPv6), FamilyPolicy.SINGLE_STACK, requested, null, null, ports, false);
+            return new ServiceView(ref, serving, fingerprint, r, null, method, methodProblem, status, status.size());
+        }
+    }
+
+    @Test
+    void requestedAddressOutsideEveryPoolOnlyWithTheSwitch() {
+        VipDecider off = decider("192.0.2.200/29");
+        ServiceDecision.Refused r = (ServiceDecision.Refused) only(decide(off, new View("default/lan").requested("198.51.100.7").build()));
+        assertThat(r.events().get(0).message())
+                .isEqualTo("address invalid: requested address 198.51.100.7 is in no pool (granted only with --allow-requested-outside-pools)");
+        // inside a pool it is granted either way
+        assertThat(only(decide(off, new View("default/in").requested("192.0.2.205").build()))).isInstanceOf(ServiceDecision.Holds.class);
+
+        VipDecider on = decider(true, "192.0.2.200/29");
+        ServiceDecision.Holds h = (ServiceDecision.Holds) only(decide(on, new View("default/lan").requested("198.51.100.7").build()));
+        assertThat(h.allocated().message()).isEqualTo("Assigned 198.51.100.7 (requested, outside every pool)");
+    }
+
+    @Test
+    void serviceHoldingAnAddressThatTurnsHostileLosesIt() {
+        VipDecider d = decider(true, "192.0.2.200/29");
+        // restored from a status written by an older controller that let it through
+        VipDecider.Rebuilt rebuilt = d.rebuild(List.of(new View("default/lo").requested("127.0.0.1").status("127.0.0.1").build()));
+        assertThat(rebuilt.events()).singleElement().satisfies(e -> assertThat(e.message()).contains("127.0.0.1 is a loopback address"));
+        ServiceDecision.Refused r = (ServiceDecision.Refused) only(decide(d, new View("default/lo").requested("127.0.0.1").status("127.0.0.1").build()));
+        assertThat(r.clearStatus()).isTrue();
+        assertThat(d.table().size()).isZero();
+
+        // a pool address that a Node takes: the holder moves, and the pool never gives it out
+        decide(d, new View("default/web").build()); // .201
+        assertThat(d.nodes(Map.of(ip("192.0.2.201"), "node-b"))).containsExactly(ServiceRef.parse("default/web"));
+        ServiceDecision.Holds moved = (ServiceDecision.Holds) only(decide(d, new View("default/web").status("192.0.2.201").build()));
+        assertThat(moved.allocation().ips()).containsExactly(ip("192.0.2.202"));
+        assertThat(d.nodes(Map.of(ip("192.0.2.201"), "node-b"))).isEmpty(); // unchanged Nodes: nothing to do
     }
 }
