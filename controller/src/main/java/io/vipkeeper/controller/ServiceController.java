@@ -69,13 +69,14 @@ public final class ServiceController implements AutoCloseable {
     });
     private final List<Runnable> pendingWrites = new ArrayList<>();
     private static final int WRITERS = 4;
+    private static final long WATCH_CHECK_MS = 250;
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "retry");
         t.setDaemon(true);
         return t;
     });
 
-    private SharedIndexInformer<Service> services;
+    private RelistingInformer<Service> services;
     private SharedIndexInformer<ConfigMap> configMaps;
     private SharedIndexInformer<Node> nodes;
     private Thread worker;
@@ -101,14 +102,29 @@ public final class ServiceController implements AutoCloseable {
 
     /** Starts watching; reconciling starts once this replica leads (see {@link #setLeading}). */
     public void start() {
-        services = Informers.start(client.services().inAnyNamespace().runnableInformer(0),
-                Informers.onAnyChange(s -> queue.addService(key(s))), "Services");
+        services = new RelistingInformer<>("Services", () -> Informers.start(client.services().inAnyNamespace().runnableInformer(0),
+                Informers.onAnyChange(s -> queue.addService(key(s))), "Services"));
         configMaps = Informers.start(client.configMaps().inNamespace(settings.configMapNamespace()).withName(settings.configMapName())
                 .runnableInformer(0), Informers.onAnyChange(c -> queue.configMapChanged()), "VIP ConfigMap");
         // Node addresses are never a Service's: the decider refuses them and moves a Service off one
         nodes = Informers.start(client.nodes().runnableInformer(0), Informers.onAnyChange(n -> queue.nodesChanged()), "Nodes");
+        retries.scheduleWithFixedDelay(this::checkWatches, WATCH_CHECK_MS, WATCH_CHECK_MS, TimeUnit.MILLISECONDS);
         worker = new Thread(this::loop, "reconciler");
         worker.start();
+    }
+
+    /**
+     * A Services cache listed afresh (its watch was lost, and came back) is rebuilt from: the allocator forgets Services
+     * that vanished meanwhile instead of keeping their addresses.
+     */
+    private void checkWatches() {
+        try {
+            if (services.check()) {
+                queue.resync();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("checking the Services watch failed", e);
+        }
     }
 
     /** Called by leader election (or once at start when it is off). Losing the lease stops all writes at once. */
@@ -129,7 +145,7 @@ public final class ServiceController implements AutoCloseable {
 
     /** Empty when fine, else what is wrong (served on /healthz). */
     public Optional<String> health() {
-        if (services == null || !services.isRunning() || !configMaps.isRunning() || !nodes.isRunning()) {
+        if (services == null || !services.get().isRunning() || !configMaps.isRunning() || !nodes.isRunning()) {
             return Optional.of("informers are not running");
         }
         if (worker == null || !worker.isAlive()) {
@@ -140,7 +156,7 @@ public final class ServiceController implements AutoCloseable {
 
     /** Caches synced (served on /readyz together with leader knowledge). */
     public boolean synced() {
-        return services != null && services.hasSynced() && configMaps.hasSynced() && nodes.hasSynced();
+        return services != null && services.get().hasSynced() && configMaps.hasSynced() && nodes.hasSynced();
     }
 
     ControllerMetrics metrics() {
@@ -216,7 +232,7 @@ public final class ServiceController implements AutoCloseable {
         Map<ServiceRef, ServiceView> present = new HashMap<>();
         Map<ServiceRef, Service> objects = new HashMap<>();
         for (String key : keys) {
-            Service s = services.getStore().getByKey(key);
+            Service s = services.get().getStore().getByKey(key);
             ServiceRef ref = validRef(key);
             if (ref == null) {
                 if (s != null && ServiceRequests.isLoadBalancer(s)) {
@@ -330,7 +346,7 @@ public final class ServiceController implements AutoCloseable {
         }
         VipDecider.Rebuilt rebuilt = decider.rebuild(views);
         rebuilt.events().forEach(e -> emit(objects.get(e.service()), e));
-        keys.addAll(services.getStore().listKeys());
+        keys.addAll(services.get().getStore().listKeys());
         written = null;
         LOG.info("rebuilt allocations: {} Services keep their addresses", rebuilt.restored());
         return keys;

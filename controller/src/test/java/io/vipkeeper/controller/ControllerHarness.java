@@ -26,7 +26,7 @@ import java.util.function.Supplier;
 /** An in-memory API server on loopback, controllers started against it, and polling helpers. */
 final class ControllerHarness implements AutoCloseable {
 
-    final KubernetesMockServer server;
+    KubernetesMockServer server;
     final KubernetesClient client;
     private final List<AutoCloseable> started = new ArrayList<>();
 
@@ -34,6 +34,21 @@ final class ControllerHarness implements AutoCloseable {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init(InetAddress.getByName("127.0.0.1"), 0);
         client = server.createClient();
+    }
+
+    /**
+     * The API server restarts with nothing stored (etcd lost, or a watch that can no longer resume): a new in-memory
+     * server on the same port. Clients keep their URL; every watch drops and reconnects to the empty server.
+     */
+    void restartEmpty() throws Exception {
+        int port = server.getPort();
+        try {
+            server.destroy();
+        } catch (IllegalStateException e) {
+            // see close()
+        }
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        server.init(InetAddress.getByName("127.0.0.1"), port);
     }
 
     static List<AddressPool> pools(String... specs) {

@@ -166,6 +166,19 @@ class ControllerIntegrationTest {
     }
 
     @Test
+    void apiServerThatComesBackEmptyLeavesNoGhost() throws Exception {
+        h.start("192.0.2.201/32"); // one address
+        h.create(lb("default", "old").build());
+        assertThat(h.awaitIngress("default", "old")).containsExactly("192.0.2.201");
+        await(() -> "default/old".equals(h.vipData().get("192.0.2.201")), "entry");
+        h.restartEmpty();
+        // default/old is gone with everything else: its address is free and the ConfigMap (recreated) does not list it
+        h.create(lb("default", "new").build());
+        assertThat(h.awaitIngress("default", "new")).containsExactly("192.0.2.201");
+        await(() -> h.vipData().equals(Map.of("192.0.2.201", "default/new")), "ConfigMap lists only the new Service");
+    }
+
+    @Test
     void exhaustionIsReportedAndRecovers() {
         h.start("192.0.2.200/30"); // .201 and .202
         h.create(lb("default", "one").build());
