@@ -67,7 +67,7 @@ final class ServiceRequests {
             methodProblem = e.getMessage();
         }
         return new ServiceView(ref(s), serving, fingerprint(s), request, invalid, method, methodProblem, statusAddresses(s),
-                KubeReads.ingressCount(s));
+                KubeReads.ingressCount(s), s.getMetadata().getCreationTimestamp());
     }
 
     static AllocationRequest request(Service s, boolean keepOutsidePools) {

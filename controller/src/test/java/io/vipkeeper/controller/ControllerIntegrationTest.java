@@ -209,6 +209,26 @@ class ControllerIntegrationTest {
     }
 
     @Test
+    void sharedAddressWhosePortsClashAfterAnEditLeavesTheNewerService() {
+        h.start("192.0.2.200/29");
+        h.create(lb("default", "web").editMetadata().addToAnnotations(Annotations.ALLOW_SHARED_IP, "k").endMetadata()
+                .editSpec().withLoadBalancerIP("192.0.2.205").endSpec().build());
+        assertThat(h.awaitIngress("default", "web")).containsExactly("192.0.2.205");
+        h.create(lb("default", "dns").editMetadata().addToAnnotations(Annotations.ALLOW_SHARED_IP, "k").endMetadata()
+                .editSpec().withPorts().addNewPort().withProtocol("UDP").withPort(53).withNewTargetPort(53).endPort()
+                .withLoadBalancerIP("192.0.2.205").endSpec().build());
+        assertThat(h.awaitIngress("default", "dns")).containsExactly("192.0.2.205");
+        await(() -> "default/dns,default/web".equals(h.vipData().get("192.0.2.205")), "shared entry");
+        // the newer Service is edited to use port 80/TCP as well
+        h.client.services().inNamespace("default").withName("dns").edit(x -> new ServiceBuilder(x).editSpec().withPorts()
+                .addNewPort().withProtocol("TCP").withPort(80).withNewTargetPort(8080).endPort().endSpec().build());
+        h.awaitEvent("default", "dns", "AllocationFailed", "already uses port 80/TCP");
+        await(() -> h.ingress("default", "dns").isEmpty(), "the newer Service's status no longer names the address");
+        await(() -> "default/web".equals(h.vipData().get("192.0.2.205")), "the entry lists only the older Service");
+        assertThat(h.ingress("default", "web")).containsExactly("192.0.2.205");
+    }
+
+    @Test
     void dualStack() {
         h.start("name=v4,addresses=192.0.2.200/29", "name=v6,addresses=2001:db8::100/124");
         h.create(lb("default", "both").editSpec().withIpFamilyPolicy("RequireDualStack").withIpFamilies("IPv6", "IPv4").endSpec().build());

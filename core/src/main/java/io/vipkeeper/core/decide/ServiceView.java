@@ -17,9 +17,11 @@ import java.util.List;
  * @param methodProblem why the forward method annotation does not parse, or null
  * @param status        the addresses its status.loadBalancer.ingress names (those that parse)
  * @param ingressCount  the entries of status.loadBalancer.ingress, whatever they hold
+ * @param created       its creation timestamp as the API wrote it (RFC 3339, so it sorts as text; "" when unknown): of
+ *                      two Services that can no longer share an address, the newer loses it
  */
 public record ServiceView(ServiceRef ref, Serving serving, String fingerprint, AllocationRequest request, String invalid,
-                          ForwardMethod method, String methodProblem, List<IpAddress> status, int ingressCount) {
+                          ForwardMethod method, String methodProblem, List<IpAddress> status, int ingressCount, String created) {
 
     public enum Serving {
         SERVED,
@@ -31,6 +33,7 @@ public record ServiceView(ServiceRef ref, Serving serving, String fingerprint, A
 
     public ServiceView {
         status = List.copyOf(status);
+        created = created == null ? "" : created;
         if (serving == Serving.SERVED && (request == null) == (invalid == null)) {
             throw new IllegalArgumentException("a served Service has exactly one of request and invalid");
         }

@@ -68,6 +68,10 @@ public final class VipDecider {
     /** Services that could not get an address: looked at again whenever an address is freed. */
     private final Set<ServiceRef> waiting = new TreeSet<>();
     private boolean freed;
+    /** When each Service was created: of two that can no longer share an address, the newer loses it. */
+    private final Map<ServiceRef, String> created = new HashMap<>();
+    /** Services that lost a shared address to an older one: looked at next, and their status cleared if they get none. */
+    private final Set<ServiceRef> evicted = new TreeSet<>();
     /** Addresses of hand-written ConfigMap entries. */
     private List<IpAddress> foreign = List.of();
     /** Addresses of Nodes (address → Node name): no Service may hold one. */
@@ -92,6 +96,8 @@ public final class VipDecider {
         methods.clear();
         fingerprints.clear();
         waiting.clear();
+        created.clear();
+        evicted.clear();
         List<ServiceEvent> events = new ArrayList<>();
         int restored = 0;
         for (ServiceView v : oldestFirst) {
@@ -100,6 +106,7 @@ public final class VipDecider {
             }
             fingerprints.put(v.ref(), v.fingerprint());
             methods.put(v.ref(), methodOf(v));
+            created.put(v.ref(), v.created());
             if (v.status().isEmpty()) {
                 continue;
             }
@@ -193,7 +200,10 @@ public final class VipDecider {
         for (ServiceRef ref : changed) {
             out.add(decideOne(ref, present.get(ref)));
         }
-        Set<ServiceRef> wake = freed ? Set.copyOf(waiting) : Set.of();
+        Set<ServiceRef> wake = new TreeSet<>(evicted);
+        if (freed) {
+            wake.addAll(waiting);
+        }
         return new Decision(out, wake, table());
     }
 
@@ -204,6 +214,8 @@ public final class VipDecider {
             freed |= released;
             methods.remove(ref);
             fingerprints.remove(ref);
+            created.remove(ref);
+            evicted.remove(ref);
             return new ServiceDecision.Forgotten(ref, released);
         }
         if (v.serving() != ServiceView.Serving.SERVED) {
@@ -228,12 +240,15 @@ public final class VipDecider {
             return new ServiceDecision.Refused(ref, events, v.ingressCount() > 0);
         }
         AllocationRequest request = v.request().keepingOutsidePools(unchanged);
+        created.put(ref, v.created());
+        boolean lostShared = evicted.remove(ref) | settleSharing(request, v.created());
         List<IpAddress> before = allocator.allocationOf(ref).map(Allocation::ips).orElse(List.of());
         AllocationResult result = allocator.assign(request);
         if (result instanceof AllocationResult.Failure f) {
             waiting.add(ref);
             events.add(new ServiceEvent.AllocationFailed(ref, f.reason(), f.message()));
-            return new ServiceDecision.Refused(ref, events, false);
+            // a Service that lost a shared address must not keep naming it (its traffic would go to the other's pods)
+            return new ServiceDecision.Refused(ref, events, lostShared && v.ingressCount() > 0);
         }
         AllocationResult.Success success = (AllocationResult.Success) result;
         if (success.changed() && !before.isEmpty()) {
@@ -248,6 +263,40 @@ public final class VipDecider {
         List<IpAddress> ips = allocation.ips();
         boolean writeStatus = !ips.equals(v.status()) || v.ingressCount() != ips.size();
         return new ServiceDecision.Holds(ref, allocation, before, writeStatus, events);
+    }
+
+    /**
+     * An edit can make Services that share an address clash (a port both use now, or another sharing key). The newer
+     * loses the address: when that is this Service, it releases what it holds (and asks again, as at allocation);
+     * when it is another, that one is released and looked at next. Returns true when this Service lost.
+     */
+    private boolean settleSharing(AllocationRequest request, String createdAt) {
+        ServiceRef ref = request.service();
+        Allocation held = allocator.allocationOf(ref).orElse(null);
+        if (held == null) {
+            return false;
+        }
+        Set<ServiceRef> clash = new TreeSet<>();
+        held.ips().forEach(a -> clash.addAll(allocator.blockers(a, request)));
+        if (clash.isEmpty()) {
+            return false;
+        }
+        if (clash.stream().anyMatch(o -> older(o, ref, createdAt))) {
+            allocator.release(ref);
+            freed = true;
+            return true;
+        }
+        for (ServiceRef newer : clash) {
+            allocator.release(newer);
+            evicted.add(newer);
+        }
+        return false;
+    }
+
+    /** Whether {@code other} was created before {@code ref} (the name decides a tie, so exactly one of two is older). */
+    private boolean older(ServiceRef other, ServiceRef ref, String refCreated) {
+        int c = created.getOrDefault(other, "").compareTo(refCreated);
+        return c != 0 ? c < 0 : other.compareTo(ref) < 0;
     }
 
     /** Why a requested address may not be granted, whoever holds it, or empty. */
@@ -268,6 +317,8 @@ public final class VipDecider {
         ServiceRef ref = v.ref();
         methods.remove(ref);
         fingerprints.remove(ref);
+        created.remove(ref);
+        evicted.remove(ref);
         List<IpAddress> had = allocator.allocationOf(ref).map(Allocation::ips).orElse(List.of());
         if (!allocator.release(ref)) {
             return new ServiceDecision.Forgotten(ref, false);

@@ -52,6 +52,7 @@ class VipDeciderTest {
         String methodProblem;
         List<IpAddress> status = List.of();
         String fingerprint = "v1";
+        String created = "";
 
         View(String ref) {
             this.ref = ServiceRef.parse(ref);
@@ -71,7 +72,7 @@ class VipDeciderTest {
             AllocationRequest r = invalid != null || serving != Serving.SERVED ? null
                     : new AllocationRequest(ref, List.of(IpFamily.IPv4), FamilyPolicy.SINGLE_STACK, requested, null, sharingKey, ports, false);
             return new ServiceView(ref, serving, fingerprint, r, serving == Serving.SERVED ? invalid : null, method, methodProblem, status,
-                    status.size());
+                    status.size(), created);
         }
     }
 
@@ -259,7 +260,7 @@ class VipDeciderTest {
         @Override
         ServiceView build() {
             AllocationRequest r = new AllocationRequest(ref, List.of(IpFamily.IPv6), FamilyPolicy.SINGLE_STACK, requested, null, null, ports, false);
-            return new ServiceView(ref, serving, fingerprint, r, null, method, methodProblem, status, status.size());
+            return new ServiceView(ref, serving, fingerprint, r, null, method, methodProblem, status, status.size(), created);
         }
     }
 
@@ -293,5 +294,60 @@ class VipDeciderTest {
         ServiceDecision.Holds moved = (ServiceDecision.Holds) only(decide(d, new View("default/web").status("192.0.2.201").build()));
         assertThat(moved.allocation().ips()).containsExactly(ip("192.0.2.202"));
         assertThat(d.nodes(Map.of(ip("192.0.2.201"), "node-b"))).isEmpty(); // unchanged Nodes: nothing to do
+    }
+
+    static View shared(String ref, String created, int port, String... requested) {
+        View v = new View(ref).requested(requested);
+        v.sharingKey = "k";
+        v.ports = Set.of(new PortKey(port == 53 ? PortKey.Protocol.UDP : PortKey.Protocol.TCP, port));
+        v.created = created;
+        return v;
+    }
+
+    @Test
+    void sharedAddressWhosePortsClashAfterAnEditStaysWithTheOlderService() {
+        VipDecider d = decider("192.0.2.200/29");
+        decide(d, shared("default/web", "2026-01-01T00:00:00Z", 80, "192.0.2.205").build(),
+                shared("default/dns", "2026-02-01T00:00:00Z", 53, "192.0.2.205").build());
+        assertThat(VipConfigMapCodec.encode(d.table())).containsEntry("192.0.2.205", "default/dns,default/web");
+
+        // the newer one is edited to use port 80 too: it loses the address
+        View edited = shared("default/dns", "2026-02-01T00:00:00Z", 80, "192.0.2.205").status("192.0.2.205");
+        edited.fingerprint = "v2";
+        VipDecider.Decision out = decide(d, edited.build());
+        ServiceDecision.Refused r = (ServiceDecision.Refused) only(out);
+        assertThat(r.clearStatus()).isTrue();
+        assertThat(r.events()).singleElement().satisfies(e -> assertThat(e.message())
+                .isEqualTo("requested address taken: address 192.0.2.205 is shared with default/web, which already uses port 80/TCP"));
+        assertThat(VipConfigMapCodec.encode(out.table())).containsEntry("192.0.2.205", "default/web");
+    }
+
+    @Test
+    void whenTheOlderServiceIsEditedIntoTheClashTheNewerStillLoses() {
+        VipDecider d = decider("192.0.2.200/29");
+        decide(d, shared("default/web", "2026-01-01T00:00:00Z", 80, "192.0.2.205").build(),
+                shared("default/dns", "2026-02-01T00:00:00Z", 53, "192.0.2.205").build());
+        View older = shared("default/web", "2026-01-01T00:00:00Z", 53, "192.0.2.205").status("192.0.2.205");
+        older.fingerprint = "v2";
+        VipDecider.Decision out = decide(d, older.build());
+        assertThat(only(out)).isInstanceOf(ServiceDecision.Holds.class);
+        assertThat(out.wake()).containsExactly(ServiceRef.parse("default/dns")); // looked at next
+        assertThat(VipConfigMapCodec.encode(out.table())).containsEntry("192.0.2.205", "default/web");
+        ServiceDecision.Refused newer = (ServiceDecision.Refused) only(decide(d,
+                shared("default/dns", "2026-02-01T00:00:00Z", 53, "192.0.2.205").status("192.0.2.205").build()));
+        assertThat(newer.clearStatus()).isTrue();
+        assertThat(newer.events().get(0).message()).contains("already uses port 53/UDP");
+    }
+
+    @Test
+    void newerServiceWithoutARequestedAddressMovesToAnotherOnAClash() {
+        VipDecider d = decider("192.0.2.200/29");
+        ServiceDecision.Holds web = (ServiceDecision.Holds) only(decide(d, shared("default/web", "2026-01-01T00:00:00Z", 80).build()));
+        ServiceDecision.Holds dns = (ServiceDecision.Holds) only(decide(d, shared("default/dns", "2026-02-01T00:00:00Z", 53).build()));
+        assertThat(dns.allocation().ips()).isEqualTo(web.allocation().ips());
+        View edited = shared("default/dns", "2026-02-01T00:00:00Z", 80).status(web.allocation().ips().get(0).toString());
+        ServiceDecision.Holds moved = (ServiceDecision.Holds) only(decide(d, edited.build()));
+        assertThat(moved.allocation().ips()).doesNotContainAnyElementsOf(web.allocation().ips());
+        assertThat(moved.writeStatus()).isTrue();
     }
 }
