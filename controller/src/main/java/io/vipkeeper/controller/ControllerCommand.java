@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,8 @@ import picocli.CommandLine.Option;
 public final class ControllerCommand implements java.util.concurrent.Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ControllerCommand.class);
+    /** How long SIGTERM waits for the controller to stop (Kubernetes' grace period is 30 s by default). */
+    private static final Duration SHUTDOWN_LIMIT = Duration.ofSeconds(10);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -190,15 +193,28 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
         ControllerSettings settings = settings();
         PrometheusRegistry registry = new PrometheusRegistry();
         CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        // SIGTERM: the JVM halts once its shutdown hooks return, so the hook waits until the controller has stopped
+        // writing and released its Lease (a rolling update then hands over at once, not after the lease runs out)
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(SHUTDOWN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "shutdown"));
         try (KubernetesClient client = kube.connect();
              Running running = start(client, settings, registry)) {
             try (OpsServer ops = new OpsServer(healthAddress, healthPort, registry, running::health, running::readiness)) {
                 LOG.info("controller {} serving class {}{}, {} pool(s), ConfigMap {}/{}, health on {}:{}", settings.identity(),
                         settings.loadBalancerClass(), settings.ignoreUnclassed() ? " only" : " and unclassed Services",
                         settings.pools().size(), settings.configMapNamespace(), settings.configMapName(), healthAddress, ops.port());
-                Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "shutdown"));
                 stop.await();
+                LOG.info("stopping");
             }
+        } finally {
+            stopped.countDown();
         }
         return 0;
     }

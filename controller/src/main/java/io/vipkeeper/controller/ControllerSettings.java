@@ -6,6 +6,7 @@ import io.vipkeeper.core.pool.AddressPool;
 import io.vipkeeper.core.viptable.ForwardMethod;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -52,6 +53,34 @@ public record ControllerSettings(
         if (batchDelay.isNegative()) {
             throw new InvalidInputException("batch delay is negative");
         }
+        checkElectionTiming(leaseDuration, renewDeadline, retryPeriod);
+    }
+
+    /**
+     * client-go's rules, which fabric8's elector needs as well (it fails on its own thread, leaving a process that
+     * answers /healthz but never leads): every duration above zero, the lease longer than the renew deadline (a
+     * leader must give up before another may take over), and the renew deadline longer than a retry period with its
+     * jitter (x1.2), or the leader could not renew even once before its deadline.
+     */
+    static void checkElectionTiming(Duration lease, Duration renew, Duration retry) {
+        for (var d : List.of(Map.entry("--lease-duration", lease), Map.entry("--renew-deadline", renew), Map.entry("--retry-period", retry))) {
+            if (d.getValue() == null || d.getValue().isNegative() || d.getValue().isZero()) {
+                throw new InvalidInputException(d.getKey() + " must be more than 0, got " + text(d.getValue()));
+            }
+        }
+        if (lease.compareTo(renew) <= 0) {
+            throw new InvalidInputException("--lease-duration " + text(lease) + " must be longer than --renew-deadline " + text(renew));
+        }
+        if (renew.toMillis() <= retry.toMillis() * 12 / 10) {
+            throw new InvalidInputException("--renew-deadline " + text(renew) + " must be longer than 1.2 x --retry-period " + text(retry));
+        }
+    }
+
+    private static String text(Duration d) {
+        if (d == null) {
+            return "nothing";
+        }
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 
     static boolean validConfigMapName(String s) {

@@ -24,6 +24,8 @@ final class RelistingInformer<T> implements AutoCloseable {
     private volatile SharedIndexInformer<T> current;
     private int polls;
     private boolean lost;
+    /** The current informer has watched at least once (its first watch may take a while to start: not a loss). */
+    private boolean watched;
     private volatile boolean closed;
 
     /** {@code start}: starts a new informer (with its handler). */
@@ -47,19 +49,21 @@ final class RelistingInformer<T> implements AutoCloseable {
             return false;
         }
         if (!i.isWatching()) {
-            if (++polls >= LOST_AFTER && !lost) {
+            if (watched && ++polls >= LOST_AFTER && !lost) {
                 lost = true;
                 LOG.warn("{}: the watch was lost; the cache will be listed afresh once the API server answers again", what);
             }
             return false;
         }
         polls = 0;
+        watched = true;
         if (!lost) {
             return false;
         }
         lost = false;
         LOG.info("{}: watching again; listing afresh (objects deleted meanwhile leave the cache)", what);
         current = start.get();
+        watched = false;
         i.close();
         return true;
     }

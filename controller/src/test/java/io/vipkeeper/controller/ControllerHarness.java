@@ -51,6 +51,15 @@ final class ControllerHarness implements AutoCloseable {
         server.init(InetAddress.getByName("127.0.0.1"), port);
     }
 
+    /** The API server goes away (every request is refused from now on). */
+    void stopServer() {
+        try {
+            server.destroy();
+        } catch (IllegalStateException e) {
+            // see close()
+        }
+    }
+
     static List<AddressPool> pools(String... specs) {
         List<AddressPool> out = new ArrayList<>();
         for (int i = 0; i < specs.length; i++) {
