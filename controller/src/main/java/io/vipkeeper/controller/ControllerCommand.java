@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,8 @@ import picocli.CommandLine.Option;
 public final class ControllerCommand implements java.util.concurrent.Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ControllerCommand.class);
+    /** How long SIGTERM waits for the controller to stop (Kubernetes' grace period is 30 s by default). */
+    private static final Duration SHUTDOWN_LIMIT = Duration.ofSeconds(10);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -70,6 +73,11 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
     @Option(names = "--configmap", paramLabel = "NS/NAME",
             description = "The VIP ConfigMap (env KEEPALIVED_NAMESPACE + KEEPALIVED_CONFIG_MAP; default kube-system/vip-configmap).")
     String configMap;
+
+    @Option(names = "--allow-requested-outside-pools", defaultValue = "false", arity = "0..1", fallbackValue = "true",
+            description = {"Grant an address a Service requests (spec.loadBalancerIP, vipkeeper.io/loadBalancerIPs) that is in no pool,",
+                "as keepalived-cloud-provider did (default: ${DEFAULT-VALUE}: a tenant could claim any LAN address)."})
+    boolean allowRequestedOutsidePools;
 
     @Option(names = "--leader-elect", defaultValue = "true", arity = "0..1", fallbackValue = "true",
             description = "Elect one writer among replicas with the Lease vipkeeper-controller (default: ${DEFAULT-VALUE}).")
@@ -133,7 +141,7 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
             cm = env.getOrDefault("KEEPALIVED_NAMESPACE", "kube-system") + "/" + env.getOrDefault("KEEPALIVED_CONFIG_MAP", "vip-configmap");
         }
         int slash = cm.indexOf('/');
-        if (slash <= 0 || !KubeNames.isNamespace(cm.substring(0, slash)) || !validConfigMapName(cm.substring(slash + 1))) {
+        if (slash <= 0 || !KubeNames.isNamespace(cm.substring(0, slash)) || !ControllerSettings.validConfigMapName(cm.substring(slash + 1))) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--configmap: expected NAMESPACE/NAME, got '" + cm + "'");
         }
         String leaseNs = leaseNamespace != null ? leaseNamespace : env.getOrDefault("POD_NAMESPACE", "kube-system");
@@ -141,20 +149,20 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
             throw new CommandLine.ParameterException(spec.commandLine(), "--lease-namespace: not a namespace name: '" + leaseNs + "'");
         }
         String identity = env.getOrDefault("POD_NAME", hostName() + "-" + ProcessHandle.current().pid());
-        return new ControllerSettings(pools, loadBalancerClass, ignoreUnclassed, fm, cm.substring(0, slash), cm.substring(slash + 1),
-                leaderElect, leaseNs, identity, duration("--lease-duration", leaseDuration), duration("--renew-deadline", renewDeadline),
-                duration("--retry-period", retryPeriod), Duration.ofMillis(50));
-    }
-
-    private static boolean validConfigMapName(String s) {
-        return s.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+        ControllerSettings.Builder b = ControllerSettings.builder().pools(pools).loadBalancerClass(loadBalancerClass)
+                .ignoreUnclassed(ignoreUnclassed).defaultForwardMethod(fm).configMap(cm.substring(0, slash), cm.substring(slash + 1))
+                .leaderElect(leaderElect).leaseNamespace(leaseNs).identity(identity)
+                .leaseDuration(duration("--lease-duration", leaseDuration)).renewDeadline(duration("--renew-deadline", renewDeadline))
+                .retryPeriod(duration("--retry-period", retryPeriod)).allowRequestedOutsidePools(allowRequestedOutsidePools);
+        return usage("settings", ControllerSettings.Builder::build, b);
     }
 
     private <T, R> R usage(String what, Function<T, R> parse, T value) {
         try {
             return parse.apply(value);
         } catch (InvalidInputException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), what + ": " + e.getMessage());
+            // the settings' own checks name the flag themselves
+            throw new CommandLine.ParameterException(spec.commandLine(), (what.equals("settings") ? "" : what + ": ") + e.getMessage());
         }
     }
 
@@ -185,20 +193,36 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
         ControllerSettings settings = settings();
         PrometheusRegistry registry = new PrometheusRegistry();
         CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        // SIGTERM: the JVM halts once its shutdown hooks return, so the hook waits until the controller has stopped
+        // writing and released its Lease (a rolling update then hands over at once, not after the lease runs out)
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(SHUTDOWN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "shutdown"));
         try (KubernetesClient client = kube.connect();
              Running running = start(client, settings, registry)) {
             try (OpsServer ops = new OpsServer(healthAddress, healthPort, registry, running::health, running::readiness)) {
                 LOG.info("controller {} serving class {}{}, {} pool(s), ConfigMap {}/{}, health on {}:{}", settings.identity(),
                         settings.loadBalancerClass(), settings.ignoreUnclassed() ? " only" : " and unclassed Services",
                         settings.pools().size(), settings.configMapNamespace(), settings.configMapName(), healthAddress, ops.port());
-                Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "shutdown"));
                 stop.await();
+                LOG.info("stopping");
             }
+        } finally {
+            stopped.countDown();
         }
         return 0;
     }
 
-    /** Starts the controller (and leader election when on); used by the command and by tests. */
+    /**
+     * Starts the controller (and leader election when on): the one way to run it, used by the command, the lab and
+     * tests. {@code settings} were checked when they were built.
+     */
     public static Running start(KubernetesClient client, ControllerSettings settings, PrometheusRegistry registry) {
         ServiceController controller = new ServiceController(client, settings, registry);
         controller.start();

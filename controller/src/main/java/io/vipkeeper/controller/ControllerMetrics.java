@@ -5,6 +5,7 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vipkeeper.core.alloc.Allocator;
+import java.util.List;
 
 /** The controller's Prometheus metrics (names are part of the interface: dashboards and alerts use them). */
 final class ControllerMetrics {
@@ -40,8 +41,8 @@ final class ControllerMetrics {
         }
     }
 
-    void updatePools(Allocator allocator) {
-        for (Allocator.PoolUsage u : allocator.usage()) {
+    void updatePools(List<Allocator.PoolUsage> usage) {
+        for (Allocator.PoolUsage u : usage) {
             poolSize.labelValues(u.pool(), u.family().name()).set(u.size().doubleValue());
             poolInUse.labelValues(u.pool(), u.family().name()).set(u.inUse());
         }

@@ -1,9 +1,18 @@
 package io.vipkeeper.controller;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import java.net.HttpURLConnection;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -14,6 +23,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Leader election on the Lease {@value ControllerSettings#LEASE_NAME}. Unlike the seed (which exited), a replica
  * that loses the lease stops writing at once and stands for election again.
+ *
+ * <p>Every API call of the election is bounded well below the renew deadline and is not retried by the client
+ * (fabric8's default retries spent ~19 s in one renew while the API was unreachable, so a cut-off leader went on
+ * believing it led for ~40 s): the elector itself retries each retry period and gives up at the renew deadline.
+ * On close, a leader releases the Lease as client-go does (holder cleared, duration 1 s), so another replica takes
+ * over at its next retry instead of waiting the lease out.
  */
 final class Leadership implements AutoCloseable {
 
@@ -27,10 +42,27 @@ final class Leadership implements AutoCloseable {
     private final AtomicReference<CompletableFuture<?>> current = new AtomicReference<>();
     private Thread thread;
 
+    /** {@code client}: the controller's; the election uses a client of its own, with the same credentials, bounded. */
     Leadership(KubernetesClient client, ControllerSettings settings, Consumer<Boolean> onChange) {
-        this.client = client;
+        this.client = boundedClient(client, callBound(settings));
         this.settings = settings;
         this.onChange = onChange;
+    }
+
+    /**
+     * The longest one API call of the election may take: a quarter of the renew deadline (2.5 s with the defaults), so
+     * a leader cut off from the API steps down within about renew deadline + 2 x this, before its lease runs out.
+     */
+    static Duration callBound(ControllerSettings s) {
+        Duration quarter = s.renewDeadline().dividedBy(4);
+        return quarter.compareTo(Duration.ofMillis(200)) < 0 ? Duration.ofMillis(200) : quarter;
+    }
+
+    private static KubernetesClient boundedClient(KubernetesClient client, Duration bound) {
+        int ms = (int) bound.toMillis();
+        Config config = new ConfigBuilder(client.getConfiguration()).withRequestTimeout(ms).withConnectionTimeout(ms)
+                .withRequestRetryBackoffLimit(0).build();
+        return new KubernetesClientBuilder().withConfig(config).build();
     }
 
     void start() {
@@ -81,10 +113,44 @@ final class Leadership implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives the Lease up when this replica holds it: holder cleared and a duration of 1 s, with the resourceVersion
+     * read (client-go's ReleaseOnCancel). fabric8's own release writes the holder as null, which a merge patch leaves
+     * as it was, so the Lease still named this replica until it ran out.
+     */
+    private void release() {
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            try {
+                Lease lease = client.leases().inNamespace(settings.leaseNamespace()).withName(ControllerSettings.LEASE_NAME).get();
+                if (lease == null || lease.getSpec() == null || !settings.identity().equals(lease.getSpec().getHolderIdentity())) {
+                    return;
+                }
+                String patch = "{\"metadata\":{\"resourceVersion\":\"" + lease.getMetadata().getResourceVersion()
+                        + "\"},\"spec\":{\"holderIdentity\":\"\",\"leaseDurationSeconds\":1}}";
+                client.leases().inNamespace(settings.leaseNamespace()).withName(ControllerSettings.LEASE_NAME)
+                        .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+                LOG.info("released the Lease {}/{}", settings.leaseNamespace(), ControllerSettings.LEASE_NAME);
+                return;
+            } catch (KubernetesClientException e) {
+                // 409: fabric8's own release (or a last renew) wrote it meanwhile: read it again
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == 3) {
+                    LOG.warn("could not release the Lease {}/{} (another replica takes over once it runs out): {}",
+                            settings.leaseNamespace(), ControllerSettings.LEASE_NAME, e.getMessage());
+                    return;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("could not release the Lease {}/{}: {}", settings.leaseNamespace(), ControllerSettings.LEASE_NAME, e.getMessage());
+                return;
+            }
+        }
+    }
+
     @Override
     public void close() {
-        running.set(false);
-        onChange.accept(false);
+        if (!running.getAndSet(false)) {
+            return;
+        }
+        onChange.accept(false); // stop writing before anyone else may start
         CompletableFuture<?> f = current.get();
         if (f != null) {
             f.cancel(true);
@@ -92,5 +158,7 @@ final class Leadership implements AutoCloseable {
         if (thread != null) {
             thread.interrupt();
         }
+        release();
+        client.close();
     }
 }

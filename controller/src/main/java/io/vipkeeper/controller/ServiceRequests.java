@@ -1,10 +1,10 @@
 package io.vipkeeper.controller;
 
-import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.alloc.AllocationRequest;
+import io.vipkeeper.core.decide.ServiceView;
 import io.vipkeeper.core.alloc.FamilyPolicy;
 import io.vipkeeper.core.alloc.PortKey;
 import io.vipkeeper.core.names.KubeNames;
@@ -12,6 +12,7 @@ import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.net.IpFamily;
 import io.vipkeeper.core.viptable.ForwardMethod;
+import io.vipkeeper.platform.KubeReads;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -43,6 +44,30 @@ final class ServiceRequests {
         }
         String cls = s.getSpec().getLoadBalancerClass();
         return cls == null ? !settings.ignoreUnclassed() : cls.equals(settings.loadBalancerClass());
+    }
+
+    /** The Service as the decider takes it: every field parsed, or the reason it does not parse. */
+    static ServiceView view(Service s, ControllerSettings settings) {
+        ServiceView.Serving serving = !isLoadBalancer(s) ? ServiceView.Serving.NOT_LOAD_BALANCER
+                : handles(s, settings) ? ServiceView.Serving.SERVED : ServiceView.Serving.OTHER_CLASS;
+        AllocationRequest request = null;
+        String invalid = null;
+        if (serving == ServiceView.Serving.SERVED) {
+            try {
+                request = request(s, false);
+            } catch (InvalidInputException e) {
+                invalid = e.getMessage();
+            }
+        }
+        ForwardMethod method = null;
+        String methodProblem = null;
+        try {
+            method = forwardMethod(s);
+        } catch (InvalidInputException e) {
+            methodProblem = e.getMessage();
+        }
+        return new ServiceView(ref(s), serving, fingerprint(s), request, invalid, method, methodProblem, statusAddresses(s),
+                KubeReads.ingressCount(s), s.getMetadata().getCreationTimestamp());
     }
 
     static AllocationRequest request(Service s, boolean keepOutsidePools) {
@@ -139,12 +164,10 @@ final class ServiceRequests {
     /** The addresses in status.loadBalancer.ingress that parse; hostnames and garbage are skipped. */
     static List<IpAddress> statusAddresses(Service s) {
         List<IpAddress> out = new ArrayList<>();
-        if (s.getStatus() != null && s.getStatus().getLoadBalancer() != null && s.getStatus().getLoadBalancer().getIngress() != null) {
-            for (LoadBalancerIngress i : s.getStatus().getLoadBalancer().getIngress()) {
-                IpAddress a = IpAddress.tryParse(i.getIp());
-                if (a != null && !out.contains(a)) {
-                    out.add(a);
-                }
+        for (String ip : KubeReads.ingressIps(s)) {
+            IpAddress a = IpAddress.tryParse(ip);
+            if (a != null && !out.contains(a)) {
+                out.add(a);
             }
         }
         return out;

@@ -4,10 +4,9 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.viptable.ConfigMapMerge;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
-import io.vipkeeper.core.viptable.VipEntry;
+import io.vipkeeper.core.viptable.VipTable;
 import java.net.HttpURLConnection;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -43,6 +42,17 @@ final class VipConfigMapWriter {
         this.metrics = metrics;
     }
 
+    /**
+     * The ConfigMap's resourceVersion after the write, and that of the copy the write was made on (null when it was
+     * created): when the base is a version the controller had seen, the result holds nothing it has not seen.
+     */
+    record Written(String resourceVersion, String base) {
+    }
+
+    static String version(ConfigMap cm) {
+        return cm == null ? null : cm.getMetadata().getResourceVersion();
+    }
+
     /** The keys an annotation value says the controller owns (garbage in the annotation is ignored). */
     static Set<String> owned(ConfigMap cm) {
         String v = cm == null || cm.getMetadata().getAnnotations() == null ? null
@@ -65,48 +75,55 @@ final class VipConfigMapWriter {
         }
     }
 
-    /** Makes the ConfigMap say {@code desired}; returns false when it gave up (it is retried on the next change). */
-    boolean write(Map<IpAddress, VipEntry> desired) {
+    /**
+     * Makes the ConfigMap say {@code desired}, starting from {@code current} (the informer's copy, so an unchanged
+     * ConfigMap costs no read; it is read again only when the write finds it changed). Returns what it wrote, or null
+     * when it gave up (retried later).
+     */
+    Written write(VipTable desired, ConfigMap current) {
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             if (!mayWrite.getAsBoolean()) {
-                return false;
+                return null;
             }
-            ConfigMap current = client.configMaps().inNamespace(namespace).withName(name).get();
+            if (attempt > 1) {
+                current = client.configMaps().inNamespace(namespace).withName(name).get();
+            }
             try {
                 if (current == null) {
-                    ConfigMapMerge.Result r = ConfigMapMerge.merge(Map.of(), Set.of(), desired);
-                    client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder()
+                    Map<String, String> data = VipConfigMapCodec.encode(desired);
+                    ConfigMap created = client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder()
                             .withNewMetadata().withNamespace(namespace).withName(name)
-                            .addToAnnotations(Annotations.OWNED_ENTRIES, String.join(",", r.owned()))
-                            .endMetadata().withData(r.data()).build()).create();
+                            .addToAnnotations(Annotations.OWNED_ENTRIES, String.join(",", data.keySet()))
+                            .endMetadata().withData(data).build()).create();
                     metrics.apiWrites.labelValues("configmap").inc();
-                    LOG.info("created ConfigMap {}/{} with {} VIPs", namespace, name, r.owned().size());
-                    return true;
+                    LOG.info("created ConfigMap {}/{} with {} VIPs", namespace, name, data.size());
+                    return new Written(version(created), null);
                 }
                 Map<String, String> data = current.getData() == null ? Map.of() : current.getData();
                 ConfigMapMerge.Result r = ConfigMapMerge.merge(data, owned(current), desired);
                 if (r.data().equals(new HashMap<>(data)) && r.owned().equals(owned(current))) {
-                    return true;
+                    return new Written(version(current), version(current));
                 }
                 Map<String, String> annotations = new LinkedHashMap<>(
                         current.getMetadata().getAnnotations() == null ? Map.of() : current.getMetadata().getAnnotations());
                 annotations.put(Annotations.OWNED_ENTRIES, String.join(",", r.owned()));
                 ConfigMap next = new ConfigMapBuilder(current).editMetadata().withAnnotations(annotations).endMetadata()
                         .withData(r.data()).build();
-                client.configMaps().inNamespace(namespace).resource(next).update();
+                ConfigMap updated = client.configMaps().inNamespace(namespace).resource(next).update();
                 metrics.apiWrites.labelValues("configmap").inc();
                 r.takenOver().forEach(this::logTakeover);
-                return true;
+                return new Written(version(updated), version(current));
             } catch (KubernetesClientException e) {
-                if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+                // the copy we started from was not the latest (changed, deleted or created meanwhile): read it
+                if (e.getCode() == HttpURLConnection.HTTP_CONFLICT || e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
                     LOG.debug("ConfigMap {}/{} changed under us (attempt {}); re-reading", namespace, name, attempt);
                     continue;
                 }
                 LOG.warn("could not write ConfigMap {}/{}: {}", namespace, name, e.getMessage());
-                return false;
+                return null;
             }
         }
         LOG.warn("gave up writing ConfigMap {}/{} after {} conflicts; will retry on the next change", namespace, name, ATTEMPTS);
-        return false;
+        return null;
     }
 }

@@ -10,12 +10,13 @@ import java.util.Set;
  */
 final class WorkQueue {
 
-    record Batch(Set<String> services, boolean configMap, boolean resync) {
+    record Batch(Set<String> services, boolean configMap, boolean resync, boolean nodes) {
     }
 
     private final Set<String> services = new LinkedHashSet<>();
     private boolean configMap;
     private boolean resync;
+    private boolean nodes;
     private boolean closed;
 
     synchronized void addService(String key) {
@@ -25,6 +26,12 @@ final class WorkQueue {
 
     synchronized void configMapChanged() {
         configMap = true;
+        notifyAll();
+    }
+
+    /** A Node changed (its addresses may have). */
+    synchronized void nodesChanged() {
+        nodes = true;
         notifyAll();
     }
 
@@ -42,7 +49,7 @@ final class WorkQueue {
     /** Waits for work, then for {@code gather} more, and returns it all; null once closed. */
     Batch take(Duration gather) throws InterruptedException {
         synchronized (this) {
-            while (!closed && services.isEmpty() && !configMap && !resync) {
+            while (!closed && services.isEmpty() && !configMap && !resync && !nodes) {
                 wait();
             }
             if (closed) {
@@ -53,10 +60,11 @@ final class WorkQueue {
             Thread.sleep(gather.toMillis());
         }
         synchronized (this) {
-            Batch b = new Batch(new LinkedHashSet<>(services), configMap, resync);
+            Batch b = new Batch(new LinkedHashSet<>(services), configMap, resync, nodes);
             services.clear();
             configMap = false;
             resync = false;
+            nodes = false;
             return b;
         }
     }

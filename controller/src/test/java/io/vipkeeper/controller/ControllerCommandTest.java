@@ -1,13 +1,16 @@
 package io.vipkeeper.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.viptable.ForwardMethod;
 import io.vipkeeper.platform.CliErrors;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,6 +72,23 @@ class ControllerCommandTest {
         assertThat(parse(Map.of(), "--configmap", "no-slash").exit()).isEqualTo(2);
         assertThat(parse(Map.of(), "--lease-duration", "soon").err()).contains("--lease-duration");
         assertThat(parse(Map.of(), "--no-such-flag").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void leaderElectionTimingThatCannotWorkIsRefusedAtStart() {
+        Parsed p = parse(Map.of(), "--lease-duration", "1s", "--renew-deadline", "5s");
+        assertThat(p.exit()).isEqualTo(2);
+        assertThat(p.err().strip().lines()).hasSize(1);
+        assertThat(p.err()).contains("--lease-duration 1s must be longer than --renew-deadline 5s");
+        assertThat(parse(Map.of(), "--renew-deadline", "0s").err()).contains("--renew-deadline must be more than 0, got 0s");
+        Parsed slow = parse(Map.of(), "--retry-period", "20s");
+        assertThat(slow.exit()).isEqualTo(2);
+        assertThat(slow.err()).contains("--renew-deadline 10s must be longer than 1.2 x --retry-period 20s");
+        assertThat(parse(Map.of(), "--lease-duration", "0s").err()).contains("--lease-duration must be more than 0");
+        // the lab and tests build settings without the command: the same check
+        assertThatThrownBy(() -> ControllerSettings.builder().leaseDuration(Duration.ofSeconds(1)).renewDeadline(Duration.ofSeconds(5)).build())
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("--lease-duration 1s");
+        assertThat(parse(Map.of(), "--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period", "500ms").exit()).isZero();
     }
 
     @Test

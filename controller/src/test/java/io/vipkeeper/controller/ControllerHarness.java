@@ -14,7 +14,6 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vipkeeper.core.pool.AddressPool;
 import io.vipkeeper.core.pool.PoolSpecs;
-import io.vipkeeper.core.viptable.ForwardMethod;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +26,7 @@ import java.util.function.Supplier;
 /** An in-memory API server on loopback, controllers started against it, and polling helpers. */
 final class ControllerHarness implements AutoCloseable {
 
-    final KubernetesMockServer server;
+    KubernetesMockServer server;
     final KubernetesClient client;
     private final List<AutoCloseable> started = new ArrayList<>();
 
@@ -35,6 +34,30 @@ final class ControllerHarness implements AutoCloseable {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init(InetAddress.getByName("127.0.0.1"), 0);
         client = server.createClient();
+    }
+
+    /**
+     * The API server restarts with nothing stored (etcd lost, or a watch that can no longer resume): a new in-memory
+     * server on the same port. Clients keep their URL; every watch drops and reconnects to the empty server.
+     */
+    void restartEmpty() throws Exception {
+        int port = server.getPort();
+        try {
+            server.destroy();
+        } catch (IllegalStateException e) {
+            // see close()
+        }
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        server.init(InetAddress.getByName("127.0.0.1"), port);
+    }
+
+    /** The API server goes away (every request is refused from now on). */
+    void stopServer() {
+        try {
+            server.destroy();
+        } catch (IllegalStateException e) {
+            // see close()
+        }
     }
 
     static List<AddressPool> pools(String... specs) {
@@ -46,8 +69,8 @@ final class ControllerHarness implements AutoCloseable {
     }
 
     static ControllerSettings settings(List<AddressPool> pools) {
-        return new ControllerSettings(pools, ControllerSettings.DEFAULT_CLASS, false, ForwardMethod.NAT, "kube-system", "vip-configmap",
-                false, "kube-system", "test", Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200), Duration.ofMillis(20));
+        return ControllerSettings.builder().pools(pools).leaderElect(false).identity("test").leaseDuration(Duration.ofSeconds(2))
+                .renewDeadline(Duration.ofMillis(1500)).retryPeriod(Duration.ofMillis(200)).batchDelay(Duration.ofMillis(20)).build();
     }
 
     ControllerCommand.Running start(ControllerSettings settings) {

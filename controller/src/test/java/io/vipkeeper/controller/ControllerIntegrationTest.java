@@ -6,6 +6,7 @@ import static io.vipkeeper.controller.ControllerHarness.stays;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import java.time.Duration;
@@ -94,7 +95,7 @@ class ControllerIntegrationTest {
 
     @Test
     void requestedAddressesInsideAndOutsidePoolsAndConflicts() {
-        h.start("192.0.2.200/29");
+        h.start(ControllerHarness.settings(ControllerHarness.pools("192.0.2.200/29")).toBuilder().allowRequestedOutsidePools(true).build());
         h.create(lb("default", "inside").editSpec().withLoadBalancerIP("192.0.2.205").endSpec().build());
         h.create(lb("default", "outside").editSpec().withLoadBalancerIP("198.51.100.7").endSpec().build());
         assertThat(h.awaitIngress("default", "inside")).containsExactly("192.0.2.205");
@@ -114,6 +115,67 @@ class ControllerIntegrationTest {
         // when the holder goes, the thief (still asking) gets it
         h.client.services().inNamespace("default").withName("inside").delete();
         assertThat(h.awaitIngress("default", "thief")).containsExactly("192.0.2.205");
+    }
+
+    @Test
+    void hostileRequestedAddressesAndNodeAddressesAreRefusedWithTheReason() {
+        h.client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node-a").endMetadata().withNewStatus()
+                .addNewAddress().withType("InternalIP").withAddress("192.0.2.203").endAddress().endStatus().build()).create();
+        h.start(ControllerHarness.settings(ControllerHarness.pools("192.0.2.200/29", "2001:db8::/124")).toBuilder()
+                .allowRequestedOutsidePools(true).build());
+        Map<String, String> hostile = new java.util.LinkedHashMap<>();
+        hostile.put("zero", "0.0.0.0");
+        hostile.put("loop", "127.0.0.1");
+        hostile.put("bcast", "255.255.255.255");
+        hostile.put("vrrp", "224.0.0.18");
+        hostile.put("node", "192.0.2.203");
+        for (var e : hostile.entrySet()) {
+            h.create(lb("default", e.getKey()).editSpec().withLoadBalancerIP(e.getValue()).endSpec().build());
+        }
+        Map<String, String> hostile6 = Map.of("any6", "::", "loop6", "::1", "vrrp6", "ff02::12", "mapped", "::ffff:192.0.2.201");
+        for (var e : hostile6.entrySet()) {
+            h.create(lb("default", e.getKey()).editMetadata().addToAnnotations(Annotations.LOAD_BALANCER_IPS, e.getValue()).endMetadata()
+                    .editSpec().withIpFamilies("IPv6").endSpec().build());
+        }
+        h.awaitEvent("default", "zero", "AllocationFailed", "0.0.0.0 is the unspecified address");
+        h.awaitEvent("default", "loop", "AllocationFailed", "127.0.0.1 is a loopback address");
+        h.awaitEvent("default", "bcast", "AllocationFailed", "255.255.255.255 is the broadcast address");
+        h.awaitEvent("default", "vrrp", "AllocationFailed", "224.0.0.18 is a multicast address");
+        h.awaitEvent("default", "node", "AllocationFailed", "192.0.2.203 is the address of Node node-a");
+        h.awaitEvent("default", "any6", "AllocationFailed", ":: is the unspecified address");
+        h.awaitEvent("default", "loop6", "AllocationFailed", "::1 is a loopback address");
+        h.awaitEvent("default", "vrrp6", "AllocationFailed", "ff02::12 is a multicast address");
+        h.awaitEvent("default", "mapped", "AllocationFailed", "is an IPv4-mapped IPv6 address");
+        for (String n : List.of("zero", "loop", "bcast", "vrrp", "node", "any6", "loop6", "vrrp6", "mapped")) {
+            assertThat(h.ingress("default", n)).as(n).isEmpty();
+        }
+        // the pool never gives out the Node's address either
+        for (String n : List.of("p1", "p2", "p3")) {
+            h.create(lb("default", n).build());
+            assertThat(h.awaitIngress("default", n)).doesNotContain("192.0.2.203");
+        }
+        assertThat(h.vipData()).doesNotContainKeys("0.0.0.0", "127.0.0.1", "255.255.255.255", "224.0.0.18", "192.0.2.203");
+    }
+
+    @Test
+    void requestedAddressOutsideThePoolsIsRefusedByDefault() {
+        h.start("192.0.2.200/29");
+        h.create(lb("default", "lan").editSpec().withLoadBalancerIP("198.51.100.7").endSpec().build());
+        h.awaitEvent("default", "lan", "AllocationFailed", "198.51.100.7 is in no pool (granted only with --allow-requested-outside-pools)");
+        assertThat(h.ingress("default", "lan")).isEmpty();
+    }
+
+    @Test
+    void apiServerThatComesBackEmptyLeavesNoGhost() throws Exception {
+        h.start("192.0.2.201/32"); // one address
+        h.create(lb("default", "old").build());
+        assertThat(h.awaitIngress("default", "old")).containsExactly("192.0.2.201");
+        await(() -> "default/old".equals(h.vipData().get("192.0.2.201")), "entry");
+        h.restartEmpty();
+        // default/old is gone with everything else: its address is free and the ConfigMap (recreated) does not list it
+        h.create(lb("default", "new").build());
+        assertThat(h.awaitIngress("default", "new")).containsExactly("192.0.2.201");
+        await(() -> h.vipData().equals(Map.of("192.0.2.201", "default/new")), "ConfigMap lists only the new Service");
     }
 
     @Test
@@ -144,6 +206,26 @@ class ControllerIntegrationTest {
         h.awaitEvent("default", "clash", "AllocationFailed", "port 80/TCP");
         h.create(lb("default", "nokey").editSpec().withLoadBalancerIP(ip).endSpec().build());
         h.awaitEvent("default", "nokey", "AllocationFailed", "requested address taken");
+    }
+
+    @Test
+    void sharedAddressWhosePortsClashAfterAnEditLeavesTheNewerService() {
+        h.start("192.0.2.200/29");
+        h.create(lb("default", "web").editMetadata().addToAnnotations(Annotations.ALLOW_SHARED_IP, "k").endMetadata()
+                .editSpec().withLoadBalancerIP("192.0.2.205").endSpec().build());
+        assertThat(h.awaitIngress("default", "web")).containsExactly("192.0.2.205");
+        h.create(lb("default", "dns").editMetadata().addToAnnotations(Annotations.ALLOW_SHARED_IP, "k").endMetadata()
+                .editSpec().withPorts().addNewPort().withProtocol("UDP").withPort(53).withNewTargetPort(53).endPort()
+                .withLoadBalancerIP("192.0.2.205").endSpec().build());
+        assertThat(h.awaitIngress("default", "dns")).containsExactly("192.0.2.205");
+        await(() -> "default/dns,default/web".equals(h.vipData().get("192.0.2.205")), "shared entry");
+        // the newer Service is edited to use port 80/TCP as well
+        h.client.services().inNamespace("default").withName("dns").edit(x -> new ServiceBuilder(x).editSpec().withPorts()
+                .addNewPort().withProtocol("TCP").withPort(80).withNewTargetPort(8080).endPort().endSpec().build());
+        h.awaitEvent("default", "dns", "AllocationFailed", "already uses port 80/TCP");
+        await(() -> h.ingress("default", "dns").isEmpty(), "the newer Service's status no longer names the address");
+        await(() -> "default/web".equals(h.vipData().get("192.0.2.205")), "the entry lists only the older Service");
+        assertThat(h.ingress("default", "web")).containsExactly("192.0.2.205");
     }
 
     @Test
@@ -188,8 +270,7 @@ class ControllerIntegrationTest {
     @Test
     void ignoreUnclassedServesOnlyItsClass() {
         ControllerSettings s = ControllerHarness.settings(ControllerHarness.pools("192.0.2.200/29"));
-        h.start(new ControllerSettings(s.pools(), s.loadBalancerClass(), true, s.defaultForwardMethod(), s.configMapNamespace(),
-                s.configMapName(), false, s.leaseNamespace(), s.identity(), s.leaseDuration(), s.renewDeadline(), s.retryPeriod(), s.batchDelay()));
+        h.start(s.toBuilder().ignoreUnclassed(true).build());
         h.create(lb("default", "ours").editSpec().withLoadBalancerClass("vipkeeper.io/vip").endSpec().build());
         h.create(lb("default", "unclassed").build());
         h.awaitIngress("default", "ours");
@@ -260,7 +341,6 @@ class ControllerIntegrationTest {
     }
 
     private static ControllerSettings withElection(ControllerSettings s, String identity) {
-        return new ControllerSettings(s.pools(), s.loadBalancerClass(), s.ignoreUnclassed(), s.defaultForwardMethod(), s.configMapNamespace(),
-                s.configMapName(), true, s.leaseNamespace(), identity, s.leaseDuration(), s.renewDeadline(), s.retryPeriod(), s.batchDelay());
+        return s.toBuilder().leaderElect(true).identity(identity).build();
     }
 }

@@ -27,6 +27,11 @@ public record AllocationRequest(ServiceRef service, List<IpFamily> families, Fam
         }
     }
 
+    /** The same request, keeping (or not) a current address that is in no pool any more. */
+    public AllocationRequest keepingOutsidePools(boolean keep) {
+        return keep == keepOutsidePools ? this : new AllocationRequest(service, families, policy, requested, pool, sharingKey, ports, keep);
+    }
+
     /** The families this request must or may get, in order. */
     List<IpFamily> wanted() {
         return policy == FamilyPolicy.SINGLE_STACK ? families.subList(0, 1) : families;

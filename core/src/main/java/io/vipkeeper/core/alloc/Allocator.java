@@ -83,6 +83,28 @@ public final class Allocator {
         return h == null ? Set.of() : Collections.unmodifiableSet(new TreeSet<>(h.ports.keySet()));
     }
 
+    /**
+     * The other holders of {@code a} that keep the Service of {@code r} from holding it with {@code r}'s ports and
+     * sharing key (a port both use, or another key); empty when nothing of the kind does.
+     */
+    public Set<ServiceRef> blockers(IpAddress a, AllocationRequest r) {
+        Holding h = holdings.get(a);
+        Set<ServiceRef> out = new TreeSet<>();
+        if (h == null) {
+            return out;
+        }
+        boolean sameKey = r.sharingKey() != null && r.sharingKey().equals(h.sharingKey);
+        for (Map.Entry<ServiceRef, Set<PortKey>> e : h.ports.entrySet()) {
+            if (e.getKey().equals(r.service())) {
+                continue;
+            }
+            if (!sameKey || e.getValue().stream().anyMatch(r.ports()::contains)) {
+                out.add(e.getKey());
+            }
+        }
+        return out;
+    }
+
     /** Every held address with its holders, in address order (the source of the VIP table). */
     public Map<IpAddress, Set<ServiceRef>> holdings() {
         Map<IpAddress, Set<ServiceRef>> out = new TreeMap<>();

@@ -36,15 +36,21 @@ public final class ConfigMapMerge {
      * @param desired the controller's VIPs now
      */
     public static Result merge(Map<String, String> data, Set<String> owned, Map<IpAddress, VipEntry> desired) {
+        return merge(data, owned, new VipTable(desired));
+    }
+
+    /** As above; the values written are {@link VipConfigMapCodec#encode}'s. */
+    public static Result merge(Map<String, String> data, Set<String> owned, VipTable desired) {
+        Map<String, String> encoded = VipConfigMapCodec.encode(desired);
         Map<String, String> out = new TreeMap<>(data == null ? Map.of() : data);
         Set<String> nowOwned = new TreeSet<>();
         List<Takeover> takenOver = new ArrayList<>();
         for (String key : owned) {
             out.remove(key);
         }
-        for (VipEntry e : desired.values()) {
+        for (VipEntry e : desired.entries().values()) {
             String key = VipConfigMapCodec.encodeKey(e.vip());
-            String value = VipConfigMapCodec.encodeValue(e.targets());
+            String value = encoded.get(key);
             String current = data == null ? null : data.get(key);
             if (current != null && !owned.contains(key)) {
                 if (!sameServices(current, e)) {

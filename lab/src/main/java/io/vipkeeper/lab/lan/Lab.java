@@ -19,7 +19,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vipkeeper.controller.ControllerCommand;
 import io.vipkeeper.controller.ControllerSettings;
 import io.vipkeeper.core.pool.PoolSpecs;
-import io.vipkeeper.core.viptable.ForwardMethod;
 import io.vipkeeper.lab.ChildJvm;
 import io.vipkeeper.lab.LabApiServer;
 import io.vipkeeper.platform.process.Supervisor;
@@ -206,9 +205,8 @@ public final class Lab implements AutoCloseable {
     public synchronized void startController() {
         Config config = new ConfigBuilder(Config.empty()).withMasterUrl(api.url()).withNamespace("default").build();
         controllerClient = new KubernetesClientBuilder().withConfig(config).build();
-        ControllerSettings settings = new ControllerSettings(List.of(PoolSpecs.parseFlag(plan.pool(), 0)), ControllerSettings.DEFAULT_CLASS,
-                false, ForwardMethod.NAT, "kube-system", "vip-configmap", false, "kube-system", "vipkeeper-lab",
-                Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofMillis(50));
+        ControllerSettings settings = ControllerSettings.builder().pools(List.of(PoolSpecs.parseFlag(plan.pool(), 0)))
+                .leaderElect(false).identity("vipkeeper-lab").build();
         controller = ControllerCommand.start(controllerClient, settings, new PrometheusRegistry());
     }
 

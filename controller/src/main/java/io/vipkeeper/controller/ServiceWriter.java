@@ -1,0 +1,86 @@
+package io.vipkeeper.controller;
+
+import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
+import io.fabric8.kubernetes.api.model.LoadBalancerStatus;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceStatus;
+import io.fabric8.kubernetes.api.model.ServiceStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.platform.AnnotationPatch;
+import java.net.HttpURLConnection;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Writes what was decided for a Service: its status (the record of what it holds) and its pool annotation. */
+final class ServiceWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceWriter.class);
+
+    private final KubernetesClient client;
+    private final BooleanSupplier mayWrite;
+    private final ControllerMetrics metrics;
+    private final Consumer<String> retryLater;
+
+    /** {@code retryLater}: called with the Service's key when a write failed for a reason other than a conflict. */
+    ServiceWriter(KubernetesClient client, BooleanSupplier mayWrite, ControllerMetrics metrics, Consumer<String> retryLater) {
+        this.client = client;
+        this.mayWrite = mayWrite;
+        this.metrics = metrics;
+        this.retryLater = retryLater;
+    }
+
+    /** A full update of the status subresource with the resourceVersion read; on 409, re-read and retry. */
+    boolean writeStatus(Service s, List<IpAddress> ips) {
+        Service current = s;
+        for (int attempt = 1; attempt <= 5 && mayWrite.getAsBoolean(); attempt++) {
+            ServiceStatus status = current.getStatus() == null ? new ServiceStatus() : new ServiceStatusBuilder(current.getStatus()).build();
+            LoadBalancerStatus lb = new LoadBalancerStatus();
+            lb.setIngress(ips.stream().map(ip -> new LoadBalancerIngressBuilder().withIp(ip.toString()).build()).toList());
+            status.setLoadBalancer(lb);
+            Service next = new ServiceBuilder(current).withStatus(status).build();
+            try {
+                client.services().inNamespace(s.getMetadata().getNamespace()).resource(next).updateStatus();
+                metrics.apiWrites.labelValues("status").inc();
+                return true;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+                    return false;
+                }
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+                    LOG.warn("could not write the status of {}: {}", ServiceController.key(s), e.getMessage());
+                    retryLater.accept(ServiceController.key(s));
+                    return false;
+                }
+                current = client.services().inNamespace(s.getMetadata().getNamespace()).withName(s.getMetadata().getName()).get();
+                if (current == null || !Objects.equals(current.getMetadata().getUid(), s.getMetadata().getUid())) {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Sets (or removes, for null) the annotation naming the pool of the Service's primary address. */
+    void writePoolAnnotation(Service s, String pool) {
+        String patch = AnnotationPatch.set(s.getMetadata().getAnnotations(), Annotations.ALLOCATED_FROM_POOL, pool);
+        if (patch == null || !mayWrite.getAsBoolean()) {
+            return;
+        }
+        try {
+            client.services().inNamespace(s.getMetadata().getNamespace()).withName(s.getMetadata().getName())
+                    .patch(PatchContext.of(PatchType.JSON), patch);
+            metrics.apiWrites.labelValues("annotation").inc();
+        } catch (KubernetesClientException e) {
+            LOG.debug("could not annotate {}: {}", ServiceController.key(s), e.getMessage());
+        }
+    }
+}

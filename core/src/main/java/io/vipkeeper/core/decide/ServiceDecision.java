@@ -1,0 +1,60 @@
+package io.vipkeeper.core.decide;
+
+import io.vipkeeper.core.alloc.Allocation;
+import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.net.IpAddress;
+import java.util.List;
+
+/** What one Service is to hold after a reconcile, and what the writers must do for it. */
+public sealed interface ServiceDecision {
+
+    ServiceRef service();
+
+    /** Events to emit now (IPAllocated waits for the status write: see {@link Holds#allocated()}). */
+    List<ServiceEvent> events();
+
+    /**
+     * The Service holds {@code allocation}. {@code writeStatus}: its status does not say so yet (write the addresses,
+     * then emit {@link #allocated()}). The pool annotation is set to the allocation's primary pool either way.
+     * {@code before}: the addresses it held before this decision (empty when none).
+     */
+    record Holds(ServiceRef service, Allocation allocation, List<IpAddress> before, boolean writeStatus, List<ServiceEvent> events)
+            implements ServiceDecision {
+        public Holds {
+            before = List.copyOf(before);
+            events = List.copyOf(events);
+        }
+
+        public ServiceEvent.IpAllocated allocated() {
+            return new ServiceEvent.IpAllocated(service, allocation);
+        }
+
+        public boolean moved() {
+            return !before.isEmpty() && !before.equals(allocation.ips());
+        }
+    }
+
+    /**
+     * The Service gets no (new) address: {@code events} says why. {@code clearStatus}: it lost what it held
+     * (an address no Service may hold): its status must be emptied.
+     */
+    record Refused(ServiceRef service, List<ServiceEvent> events, boolean clearStatus) implements ServiceDecision {
+        public Refused {
+            events = List.copyOf(events);
+        }
+    }
+
+    /** It is no longer served and held addresses: released; {@code clearStatus} when its status must be emptied. */
+    record Released(ServiceRef service, List<ServiceEvent> events, boolean clearStatus) implements ServiceDecision {
+        public Released {
+            events = List.copyOf(events);
+        }
+    }
+
+    /** The Service is gone (or was never served); {@code released}: it held addresses, now free. */
+    record Forgotten(ServiceRef service, boolean released) implements ServiceDecision {
+        public List<ServiceEvent> events() {
+            return List.of();
+        }
+    }
+}
