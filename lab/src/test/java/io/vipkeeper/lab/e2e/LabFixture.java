@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.vipkeeper.lab.lan.AddressPlan;
-import io.vipkeeper.lab.lan.Lab;
+import io.vipkeeper.lab.Lab;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.ProbeStream;

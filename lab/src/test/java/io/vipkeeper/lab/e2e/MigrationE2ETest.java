@@ -9,7 +9,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vipkeeper.agent.RenderCommand;
 import io.vipkeeper.lab.lan.AddressPlan;
-import io.vipkeeper.lab.lan.Lab;
+import io.vipkeeper.lab.Lab;
 import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.ProbeStream;
 import io.vipkeeper.platform.process.Exec;
