@@ -1,13 +1,9 @@
 package io.vipkeeper.agent;
 
-import io.vipkeeper.platform.process.Exec;
+import io.vipkeeper.testsupport.Netns;
+import io.vipkeeper.testsupport.RootRequirement;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 /**
  * Runs the real tools on rendered files: keepalived -t and nft -c inside a network namespace the test creates
@@ -18,53 +14,39 @@ final class NetnsTools implements AutoCloseable {
     record Result(int code, String output) {
     }
 
-    final String ns = "vkt-" + Integer.toHexString(new Random().nextInt(0x1000000));
+    private final Netns netns;
+    final String ns;
 
+    /** Root and iproute2; without root: false (named in the run's NOT CHECKED line), or a failure when CI=true. */
     static boolean usable() {
-        return "root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/sbin/ip"))
-                || Files.isExecutable(Path.of("/sbin/ip")) && "root".equals(System.getProperty("user.name"));
+        return RootRequirement.check("agent: keepalived -t, nft -c and the running agent in a network namespace") && Netns.usable();
     }
 
     NetnsTools() throws IOException {
-        check(run(List.of("ip", "netns", "add", ns)));
-        for (String ifname : List.of("eth0", "eth1")) {
-            // dummy links need the dummy module; a veth pair gives the same named interface without it
-            if (run(List.of("ip", "-n", ns, "link", "add", ifname, "type", "dummy")).code() != 0) {
-                check(run(List.of("ip", "-n", ns, "link", "add", ifname, "type", "veth", "peer", "name", ifname + "p")));
-            }
-            check(run(List.of("ip", "-n", ns, "link", "set", ifname, "up")));
-        }
+        netns = new Netns("vkt", List.of("eth0", "eth1"));
+        ns = netns.name();
     }
 
     Result inNs(String... cmd) throws IOException {
-        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        full.addAll(List.of(cmd));
-        return run(full);
+        return result(netns.exec(List.of(cmd)));
     }
 
     /** Output of a command in the namespace, or "" when it could not run (for polling). */
     String inNsQuiet(String... cmd) {
-        try {
-            return inNs(cmd).output();
-        } catch (IOException e) {
-            return "";
-        }
+        return netns.exec(List.of(cmd)).output();
     }
 
     /** Runs a command (60 s at most); stdout and stderr together, as a person at a terminal sees them. */
     static Result run(List<String> cmd) throws IOException {
-        Exec.Result r = Exec.run(cmd, Duration.ofSeconds(60));
-        return new Result(r.exit(), r.stdout() + r.stderr());
+        return result(Netns.run(cmd));
     }
 
-    private static void check(Result r) throws IOException {
-        if (r.code() != 0) {
-            throw new IOException("setup failed: " + r.output());
-        }
+    private static Result result(Netns.Result r) {
+        return new Result(r.code(), r.output());
     }
 
     @Override
     public void close() throws IOException {
-        run(List.of("ip", "netns", "del", ns));
+        netns.close();
     }
 }

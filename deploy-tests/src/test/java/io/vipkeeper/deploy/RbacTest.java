@@ -22,6 +22,8 @@ import io.vipkeeper.controller.ControllerSettings;
 import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.Dataplane;
 import io.vipkeeper.dns.DnsAccess;
+import io.vipkeeper.testsupport.Netns;
+import io.vipkeeper.testsupport.RootRequirement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -89,15 +92,16 @@ class RbacTest {
                 await(() -> !ingress(k, "team-a", "api"), "status cleared");
                 await(() -> events(k, "default", "IPAllocated") && events(k, "team-a", "IPReleased"), "IPAllocated and IPReleased events");
                 // leader election: B stands, A goes away, B takes over and serves
-                second = ControllerCommand.start(api.clientFor("controller"), b, new PrometheusRegistry());
-                Thread.sleep(500);
+                ControllerCommand.Running standby = ControllerCommand.start(api.clientFor("controller"), b, new PrometheusRegistry());
+                second = standby;
+                await(() -> standby.readiness().isEmpty(), "replica B synced and knows the leader (A)");
                 first.close();
                 first = null;
                 await(() -> b.identity().equals(holder(k)), "replica B leads after A stopped");
+                // the address api released is free again: B allocates it, writes the status and the event
                 k.services().resource(lb("default", "late")).create();
-                await(() -> events(k, "default", "AllocationFailed") && k.services().inNamespace("default").withName("late").get() != null,
-                        "B serves");
-                Thread.sleep(1000); // B's writes and events land
+                await(() -> ingress(k, "default", "late") && eventFor(k, "default", "late", "IPAllocated"),
+                        "B serves: late gets an address and its IPAllocated event");
             } finally {
                 if (first != null) {
                     first.close();
@@ -115,7 +119,9 @@ class RbacTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "agent-watch-namespace.yaml"})
     void agentRbacIsExactlyWhatTheAgentCallsAndTheChartsCapabilitiesSuffice(String values) throws Exception {
-        assumeTrue(Netns.usable(), "needs root, iproute2, keepalived, nft and setpriv");
+        assumeTrue(RootRequirement.check("RbacTest: the agent's RBAC and the DaemonSet's capabilities in a network namespace"));
+        assumeTrue(Netns.usable() && Stream.of("/usr/sbin/keepalived", "/usr/sbin/nft", "/usr/bin/setpriv").allMatch(t -> Files.isExecutable(Path.of(t))),
+                "needs iproute2, keepalived, nft and setpriv");
         List<ObjectNode> objects = values.isEmpty() ? Chart.render() : Chart.render(Chart.valuesFile(values));
         Workloads.Container c = Workloads.component(objects, "agent");
         Path runDir = Files.createTempDirectory("vk-deploy-agent-");
@@ -127,8 +133,9 @@ class RbacTest {
         // keepalived, nft and ip run with exactly the capabilities the DaemonSet grants (root, bounding set limited)
         List<String> caps = new ArrayList<>();
         c.spec().path("securityContext").path("capabilities").path("add").forEach(x -> caps.add("+" + x.asText().toLowerCase(Locale.ROOT)));
-        try (ApiRecorder api = new ApiRecorder(); Netns ns = new Netns("192.0.2.11/24")) {
-            HostCommands host = new HostCommands(List.of("ip", "netns", "exec", ns.name,
+        try (ApiRecorder api = new ApiRecorder(); Netns ns = new Netns("vkd", List.of("eth0"))) {
+            ns.addAddress("eth0", "192.0.2.11/24");
+            HostCommands host = new HostCommands(List.of("ip", "netns", "exec", ns.name(),
                     "setpriv", "--bounding-set=-all," + String.join(",", caps), "--"));
             KubernetesClient k = api.testClient();
             k.nodes().resource(node("node-a", "192.0.2.11")).create();
@@ -145,7 +152,7 @@ class RbacTest {
                     "keepalived", AgentAccess.releaseVips(args), Duration.ofMillis(100), Duration.ofMillis(1000)), host, new PrometheusRegistry());
             try {
                 agent.start();
-                await(() -> ns.addresses().contains("192.0.2.240"), "the VIP held under the chart's capabilities");
+                await(() -> ns.addresses("eth0").contains("192.0.2.240"), "the VIP held under the chart's capabilities");
                 await(() -> "node-a".equals(annotation(k.services().inNamespace("default").withName("web").get(), "vipkeeper.io/announcing-node")),
                         "announcing-node annotation");
                 await(() -> events(k, "default", "VIPAnnounced"), "VIPAnnounced event");
@@ -156,7 +163,7 @@ class RbacTest {
                     files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
             }
-            assertThat(ns.addresses()).as("VIP released on stop").doesNotContain("192.0.2.240");
+            assertThat(ns.addresses("eth0")).as("VIP released on stop").doesNotContain("192.0.2.240");
             check(objects, c, api.calls("agent"));
         }
     }
@@ -241,6 +248,11 @@ class RbacTest {
 
     static boolean events(KubernetesClient k, String ns, String reason) {
         return k.v1().events().inNamespace(ns).list().getItems().stream().anyMatch(e -> reason.equals(e.getReason()));
+    }
+
+    static boolean eventFor(KubernetesClient k, String ns, String name, String reason) {
+        return k.v1().events().inNamespace(ns).list().getItems().stream()
+                .anyMatch(e -> reason.equals(e.getReason()) && e.getInvolvedObject() != null && name.equals(e.getInvolvedObject().getName()));
     }
 
     static String annotation(Service s, String key) {

@@ -8,6 +8,7 @@ import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.lab.lan.FailoverStats;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.ProbeStream;
+import io.vipkeeper.platform.KubeReads;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -131,9 +132,9 @@ public final class LabFailoverCommand implements Callable<Integer> {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (System.currentTimeMillis() < deadline) {
             Service s = client.services().inNamespace("default").withName(name).get();
-            if (s != null && s.getStatus() != null && s.getStatus().getLoadBalancer() != null && s.getStatus().getLoadBalancer().getIngress() != null
-                    && !s.getStatus().getLoadBalancer().getIngress().isEmpty()) {
-                return s.getStatus().getLoadBalancer().getIngress().get(0).getIp();
+            List<String> ips = s == null ? List.of() : KubeReads.ingressIps(s);
+            if (!ips.isEmpty()) {
+                return ips.get(0);
             }
             Thread.sleep(200);
         }

@@ -1,7 +1,6 @@
 package io.vipkeeper.lab;
 
 import io.vipkeeper.lab.lan.AddressPlan;
-import io.vipkeeper.lab.lan.Lab;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.platform.LoggingOptions;
 import java.nio.file.Files;

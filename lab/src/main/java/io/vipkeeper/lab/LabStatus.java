@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.Lan;
+import io.vipkeeper.platform.KubeReads;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -77,9 +78,8 @@ final class LabStatus {
         try (KubernetesClient client = client(paths)) {
             out.println("SERVICE                    TYPE           EXTERNAL-IP      PORTS");
             for (Service s : client.services().inAnyNamespace().list().getItems()) {
-                String ip = s.getStatus() == null || s.getStatus().getLoadBalancer() == null || s.getStatus().getLoadBalancer().getIngress() == null
-                        || s.getStatus().getLoadBalancer().getIngress().isEmpty() ? "<pending>"
-                        : s.getStatus().getLoadBalancer().getIngress().get(0).getIp();
+                List<String> ips = KubeReads.ingressIps(s);
+                String ip = ips.isEmpty() ? "<pending>" : ips.get(0);
                 if (!"LoadBalancer".equals(s.getSpec().getType())) {
                     ip = "<none>";
                 }

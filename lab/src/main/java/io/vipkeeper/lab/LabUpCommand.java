@@ -1,6 +1,7 @@
 package io.vipkeeper.lab;
 
 import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.lab.lan.ChildJvm;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.Lan;
 import java.io.File;

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vipkeeper.platform.KubeOptions;
+import io.vipkeeper.platform.KubeReads;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -76,7 +77,7 @@ public final class LoadServicesCommand implements Callable<Integer> {
             long done;
             int withAddress;
             while (true) {
-                withAddress = (int) client.services().inNamespace(ns).list().getItems().stream().filter(LoadServicesCommand::hasIngress).count();
+                withAddress = (int) client.services().inNamespace(ns).list().getItems().stream().filter(s -> !KubeReads.ingressIps(s).isEmpty()).count();
                 done = System.nanoTime();
                 if (withAddress >= count || done > deadline) {
                     break;
@@ -137,11 +138,6 @@ public final class LoadServicesCommand implements Callable<Integer> {
                     .withUid(String.format("00000000-0000-4000-8000-%012x", (long) index * 1000 + e)).endTargetRef().endEndpoint();
         }
         return b.build();
-    }
-
-    private static boolean hasIngress(Service s) {
-        return s.getStatus() != null && s.getStatus().getLoadBalancer() != null && s.getStatus().getLoadBalancer().getIngress() != null
-                && !s.getStatus().getLoadBalancer().getIngress().isEmpty();
     }
 
     /** vipkeeper_api_writes_total by kind, from the controller's metrics. */

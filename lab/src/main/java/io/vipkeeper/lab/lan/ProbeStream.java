@@ -1,6 +1,5 @@
 package io.vipkeeper.lab.lan;
 
-import io.vipkeeper.lab.ChildJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

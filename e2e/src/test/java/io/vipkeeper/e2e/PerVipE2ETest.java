@@ -1,8 +1,9 @@
-package io.vipkeeper.lab.e2e;
+package io.vipkeeper.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vipkeeper.lab.lan.Failover;
+import io.vipkeeper.testsupport.RequiresRoot;
 import java.util.ArrayList;
 import java.time.Duration;
 import java.util.HashSet;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@code --vrrp-instances per-vip}: one VRRP instance per VIP, their masters spread over the nodes. */
+@RequiresRoot("a lab: per-vip VRRP instances spread over the nodes")
 class PerVipE2ETest {
 
     static LabFixture f;

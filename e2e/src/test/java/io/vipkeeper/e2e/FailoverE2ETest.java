@@ -1,16 +1,18 @@
-package io.vipkeeper.lab.e2e;
+package io.vipkeeper.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.lab.lan.ProbeStream;
+import io.vipkeeper.testsupport.RequiresRoot;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The MASTER goes away (cable cut, keepalived killed): traffic through the VIP flows again through another node. */
+@RequiresRoot("a lab: failover on a cut link and on a killed keepalived")
 class FailoverE2ETest {
 
     static LabFixture f;

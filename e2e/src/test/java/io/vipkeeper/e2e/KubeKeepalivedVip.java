@@ -1,4 +1,4 @@
-package io.vipkeeper.lab.e2e;
+package io.vipkeeper.e2e;
 
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.platform.process.Exec;

@@ -1,4 +1,4 @@
-package io.vipkeeper.lab;
+package io.vipkeeper.lab.lan;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -6,6 +6,12 @@ import java.util.List;
 
 /** Command lines of the JVMs the lab starts inside a namespace: the same Java and classpath as this process. */
 public final class ChildJvm {
+
+    /**
+     * The children's entry point, {@code io.vipkeeper.lab.LabChildMain}: named, not imported, because it is the lab's
+     * command tree, which depends on this package (ChildJvmTest keeps the name right).
+     */
+    public static final String ENTRY_POINT = "io.vipkeeper.lab.LabChildMain";
 
     private ChildJvm() {
     }
@@ -15,7 +21,7 @@ public final class ChildJvm {
     }
 
     /**
-     * {@code ip netns exec NS [env K=V] java OPTS -cp CP LabChildMain SUB ARGS}, its output appended to {@code log}
+     * {@code ip netns exec NS [env K=V] java OPTS -cp CP ENTRY_POINT SUB ARGS}, its output appended to {@code log}
      * when not null. {@code ip netns exec}, {@code sh -c exec} and {@code env} all exec, so the pid is the JVM's.
      */
     public static List<String> command(String ns, Path log, List<String> env, String heap, String sub, List<String> args) {
@@ -29,7 +35,7 @@ public final class ChildJvm {
         }
         // small and quick to start: these are short-lived helpers and per-node agents on a 2-core machine
         c.addAll(List.of(java(), "-XX:+UseSerialGC", "-Xms16m", "-Xmx" + heap, "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xshare:auto",
-                "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"), LabChildMain.class.getName(), sub));
+                "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"), ENTRY_POINT, sub));
         c.addAll(args);
         return c;
     }

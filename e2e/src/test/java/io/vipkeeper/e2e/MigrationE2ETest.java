@@ -1,4 +1,4 @@
-package io.vipkeeper.lab.e2e;
+package io.vipkeeper.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,12 +8,13 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vipkeeper.agent.RenderCommand;
+import io.vipkeeper.lab.Lab;
 import io.vipkeeper.lab.lan.AddressPlan;
-import io.vipkeeper.lab.lan.Lab;
 import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.ProbeStream;
 import io.vipkeeper.platform.process.Exec;
 import io.vipkeeper.platform.process.Sleep;
+import io.vipkeeper.testsupport.RequiresRoot;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -37,6 +38,7 @@ import picocli.CommandLine;
  * each vipkeeper agent joins the running VRRP group as BACKUP; the VIPs move once, when the old master leaves; a node
  * rolled back to kube-keepalived-vip joins vipkeeper's group as BACKUP too.
  */
+@RequiresRoot("a lab: docs/migration.md, the switch-over from kube-keepalived-vip")
 class MigrationE2ETest {
 
     private static final String CONFIGMAP_NS = "kube-system";
