@@ -289,6 +289,13 @@ class FederationDnsTest {
         assertThat(usaPublisher.metrics().refused.labelValues("invalid-ingress-ip").get()).isEqualTo(1.0);
         assertThat(etcdKeys().keySet()).noneMatch(k -> k.contains("bad") && !k.contains("/bad-ip/")).noneMatch(k -> k.contains("198.51.100.2"));
         assertThat(etcdKeys().values()).noneMatch(v -> v.contains("198.51.100.2") || v.contains("300"));
+        // an address no Service may hold in a status (whoever wrote it): left out, logged and counted; the rest published
+        usa.loadBalancer("default", "special", Map.of(), "127.0.0.1", "198.51.100.30");
+        usa.endpoints("default", "special", true);
+        Dig.Waited special = dig.until("special.default.federation.svc.example.com", "A", r -> !r.values("A").isEmpty(), 10_000);
+        assertThat(special.reply().values("A")).containsExactly("198.51.100.30");
+        assertThat(usaPublisher.metrics().refused.labelValues("special-address").get()).isEqualTo(1.0);
+        assertThat(etcdKeys().values()).noneMatch(v -> v.contains("127.0.0.1"));
         // out of zone, and a name that does not exist
         assertThat(dig.query("www.example.org", "A").status()).isEqualTo("REFUSED");
         assertThat(dig.query("nothing.default.federation.svc.example.com", "A").status()).isEqualTo("NXDOMAIN");
