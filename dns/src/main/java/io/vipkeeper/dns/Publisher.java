@@ -238,10 +238,11 @@ public final class Publisher implements AutoCloseable {
         }
         metrics.clustersConnected.set(connected);
         metrics.clustersSkipped.set(skipped);
-        register(placed);
-        // the federation's member locations: ours, and every member registered in etcd (whether its publisher runs or not)
+        // the federation's member locations: our placed clusters', and every other member registered in etcd (whether
+        // its publisher runs or not). Our own clusters' registrations are left out: one not synced yet still has an
+        // earlier run's records there, which the plan does not see as someone else's
         Set<Location> memberLocations = new LinkedHashSet<>(placed.values());
-        members.all().forEach(m -> memberLocations.add(m.location()));
+        members.all().stream().filter(m -> !owners.contains(m.cluster())).forEach(m -> memberLocations.add(m.location()));
         RecordTable table = view.table();
         List<OwnedRecord> plan = settings.planner().plan(shards, name -> table.othersAt(name, owners), memberLocations);
         List<OwnedRecord> collisions = new ArrayList<>();
@@ -264,13 +265,15 @@ public final class Publisher implements AutoCloseable {
         // keys of clusters not synced yet are neither written nor deleted: they are not in desired nor adopted
         RecordDiff diff = RecordDiff.between(current, desired);
         adopted.addAll(adopting);
-        if (diff.isEmpty()) {
-            return;
+        if (!diff.isEmpty()) {
+            write(diff);
+            double seconds = (System.nanoTime() - since) / 1e9;
+            metrics.publishLatency.observe(seconds);
+            LOG.debug("wrote {} puts, {} deletes in {} ms", diff.puts().size(), diff.deletes().size(), Math.round(seconds * 1000));
         }
-        write(diff);
-        double seconds = (System.nanoTime() - since) / 1e9;
-        metrics.publishLatency.observe(seconds);
-        LOG.debug("wrote {} puts, {} deletes in {} ms", diff.puts().size(), diff.deletes().size(), Math.round(seconds * 1000));
+        // after the records: the others see a new member only once its records are there (the watch keeps etcd's
+        // order), so they do not write fallbacks at its names for the moment in between
+        register(placed);
     }
 
     /**
