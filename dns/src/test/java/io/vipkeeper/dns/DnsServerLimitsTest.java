@@ -8,10 +8,13 @@ import io.vipkeeper.core.dns.RecordTable;
 import io.vipkeeper.core.dns.SkyDns;
 import io.vipkeeper.core.dns.ZoneResolver;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.platform.CliErrors;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -20,6 +23,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,6 +41,7 @@ import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
+import picocli.CommandLine;
 
 /**
  * {@code dns serve} on loopback with real sockets and real dig: TCP clients that trickle bytes, hold many connections
@@ -125,7 +130,7 @@ class DnsServerLimitsTest {
             s.send(new DatagramPacket(wire, wire.length, InetAddress.getByName("127.0.0.1"), port));
             DatagramPacket p = new DatagramPacket(new byte[65535], 65535);
             s.receive(p);
-            return new Message(java.util.Arrays.copyOf(p.getData(), p.getLength()));
+            return new Message(Arrays.copyOf(p.getData(), p.getLength()));
         }
     }
 
@@ -220,6 +225,27 @@ class DnsServerLimitsTest {
         oldest.setSoTimeout(2000);
         assertThat(oldest.getInputStream().read()).isEqualTo(-1);
         assertThat(closedFor("connection-limit")).isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void badTcpLimitsAreUsageErrors() {
+        for (String[] args : List.of(new String[] {"--tcp-idle-timeout", "0"}, new String[] {"--tcp-max-time", "2", "--tcp-idle-timeout", "5"},
+                new String[] {"--tcp-max-per-client", "0"}, new String[] {"--tcp-max-per-client", "20", "--tcp-max-connections", "10"},
+                new String[] {"--tcp-max-connections", "100000"}, new String[] {"--tcp-max-time", "x"})) {
+            List<String> all = new ArrayList<>(List.of("serve", "--zone", "example.com", "--http-port", "-1"));
+            all.addAll(List.of(args));
+            CommandLine cmd = new CommandLine(new DnsCommand());
+            cmd.setParameterExceptionHandler(new CliErrors());
+            cmd.setExecutionExceptionHandler((ex, c, parseResult) -> {
+                if (ex instanceof CommandLine.ParameterException pe) {
+                    return new CliErrors().handleParseException(pe, all.toArray(String[]::new));
+                }
+                throw ex;
+            });
+            StringWriter err = new StringWriter();
+            cmd.setErr(new PrintWriter(err));
+            assertThat(cmd.execute(all.toArray(String[]::new))).as(String.join(" ", all)).isEqualTo(2);
+        }
     }
 
     @Test

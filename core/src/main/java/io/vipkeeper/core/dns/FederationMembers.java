@@ -1,5 +1,6 @@
 package io.vipkeeper.core.dns;
 
+import io.vipkeeper.core.InvalidInputException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,7 @@ public final class FederationMembers implements EtcdMirror {
         }
         try {
             return Optional.of(new Member(new ClusterId(id), Location.parse(v.get().text())));
-        } catch (io.vipkeeper.core.InvalidInputException e) {
+        } catch (InvalidInputException e) {
             return Optional.empty();
         }
     }
