@@ -156,7 +156,8 @@ final class DnsTcpServer implements AutoCloseable {
             }
         } catch (CancelledKeyException e) {
             // closed meanwhile
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // one connection's failure (a reset, a query that breaks the answerer) closes that connection only
             LOG.debug("tcp: {}", e.toString());
             if (k.attachment() instanceof Connection c) {
                 close(c, null);
@@ -169,8 +170,8 @@ final class DnsTcpServer implements AutoCloseable {
         while ((ch = server.accept()) != null) {
             InetAddress client = ((InetSocketAddress) ch.getRemoteAddress()).getAddress();
             if (perClient.getOrDefault(client, 0) >= limits.perClient()) {
+                closed.accept(Close.PER_CLIENT_LIMIT); // counted first: whoever sees the close sees the count
                 ch.close();
-                closed.accept(Close.PER_CLIENT_LIMIT);
                 continue;
             }
             if (connections.size() >= limits.maxConnections()) {
@@ -255,13 +256,13 @@ final class DnsTcpServer implements AutoCloseable {
             return;
         }
         perClient.computeIfPresent(c.client, (k, n) -> n <= 1 ? null : n - 1);
+        if (reason != null) {
+            closed.accept(reason); // counted first: whoever sees the close sees the count
+        }
         try {
             c.channel.close();
         } catch (IOException ignored) {
             // closing anyway
-        }
-        if (reason != null) {
-            closed.accept(reason);
         }
     }
 
