@@ -1,6 +1,5 @@
 package io.vipkeeper.dns;
 
-import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
@@ -17,7 +16,9 @@ import io.vipkeeper.core.dns.Shard;
 import io.vipkeeper.core.dns.Target;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.net.SpecialAddress;
 import io.vipkeeper.platform.Informers;
+import io.vipkeeper.platform.KubeReads;
 import io.vipkeeper.platform.TranslatingStore;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -237,32 +238,36 @@ public final class ClusterSource implements AutoCloseable {
         }
         List<Target> ingress = new ArrayList<>();
         List<String> refused = new ArrayList<>();
-        if (s.getStatus() != null && s.getStatus().getLoadBalancer() != null && s.getStatus().getLoadBalancer().getIngress() != null) {
-            for (LoadBalancerIngress ing : s.getStatus().getLoadBalancer().getIngress()) {
-                parseIngress(ing, refused::add).ifPresent(ingress::add);
+        for (String text : KubeReads.ingressIps(s)) {
+            if (text.isEmpty()) {
+                continue; // an empty ip is no ip (its hostname, if any, is read below)
+            }
+            IpAddress ip = IpAddress.tryParse(text);
+            if (ip == null) {
+                refused.add("invalid-ingress-ip: " + InvalidInputException.quote(text));
+                continue;
+            }
+            // the status is written by a controller, but whoever can write it could name loopback or 0.0.0.0:
+            // such an address sends every client of the name somewhere no Service is
+            Optional<String> special = SpecialAddress.refusal(ip);
+            if (special.isPresent()) {
+                refused.add("special-address: " + special.get());
+                continue;
+            }
+            ingress.add(new Target.Address(ip));
+        }
+        for (String text : KubeReads.ingressHostnames(s)) {
+            if (text.isEmpty()) {
+                continue;
+            }
+            Optional<DnsName> host = DnsName.tryParse(text).filter(n -> n.labels().size() >= 2);
+            if (host.isEmpty()) {
+                refused.add("invalid-ingress-hostname: " + InvalidInputException.quote(text));
+            } else {
+                ingress.add(new Target.Alias(host.get()));
             }
         }
         return new ServiceView(object, ref, List.copyOf(ingress), List.copyOf(refused));
-    }
-
-    private static Optional<Target> parseIngress(LoadBalancerIngress ing, Consumer<String> refused) {
-        if (ing.getIp() != null && !ing.getIp().isEmpty()) {
-            IpAddress ip = IpAddress.tryParse(ing.getIp());
-            if (ip == null) {
-                refused.accept("invalid-ingress-ip: " + InvalidInputException.quote(ing.getIp()));
-                return Optional.empty();
-            }
-            return Optional.of(new Target.Address(ip));
-        }
-        if (ing.getHostname() != null && !ing.getHostname().isEmpty()) {
-            Optional<DnsName> host = DnsName.tryParse(ing.getHostname()).filter(n -> n.labels().size() >= 2);
-            if (host.isEmpty()) {
-                refused.accept("invalid-ingress-hostname: " + InvalidInputException.quote(ing.getHostname()));
-                return Optional.empty();
-            }
-            return Optional.of(new Target.Alias(host.get()));
-        }
-        return Optional.empty();
     }
 
     /**
@@ -278,7 +283,7 @@ public final class ClusterSource implements AutoCloseable {
         boolean ready = false;
         for (Endpoint e : es.getEndpoints() == null ? List.<Endpoint>of() : es.getEndpoints()) {
             boolean hasAddress = e.getAddresses() != null && !e.getAddresses().isEmpty();
-            ready |= hasAddress && (e.getConditions() == null || e.getConditions().getReady() == null || e.getConditions().getReady());
+            ready |= hasAddress && KubeReads.ready(e);
         }
         return new SliceView(es.getMetadata().getNamespace() + "/" + svc, ready);
     }

@@ -17,6 +17,7 @@ public final class DnsMetrics {
     final Gauge clustersSkipped;
     final Counter refused;
     final Counter queries;
+    final Counter tcpClosed;
 
     public DnsMetrics(PrometheusRegistry registry) {
         this.registry = registry;
@@ -38,5 +39,8 @@ public final class DnsMetrics {
                 .labelNames("reason").register(registry);
         queries = Counter.builder().name("vipkeeper_dns_queries_total")
                 .help("DNS queries answered by dns serve, by response code").labelNames("rcode").register(registry);
+        tcpClosed = Counter.builder().name("vipkeeper_dns_tcp_closed_total")
+                .help("TCP connections dns serve closed for a limit, by limit (per-client-limit, connection-limit, idle-timeout, max-time)")
+                .labelNames("limit").register(registry);
     }
 }

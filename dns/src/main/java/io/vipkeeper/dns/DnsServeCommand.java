@@ -11,6 +11,7 @@ import io.vipkeeper.platform.CliErrors;
 import io.vipkeeper.platform.LoggingOptions;
 import io.vipkeeper.platform.OpsServer;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -51,6 +52,22 @@ public final class DnsServeCommand implements Callable<Integer> {
     @Option(names = "--udp-threads", paramLabel = "N", defaultValue = "2", description = "UDP worker threads (default: ${DEFAULT-VALUE}).")
     int udpThreads;
 
+    @Option(names = "--tcp-idle-timeout", paramLabel = "SECONDS", defaultValue = "5",
+            description = "a TCP connection is closed when its next query has not arrived complete within this (default: ${DEFAULT-VALUE}).")
+    int tcpIdleTimeout;
+
+    @Option(names = "--tcp-max-time", paramLabel = "SECONDS", defaultValue = "30",
+            description = "a TCP connection is closed after this long in all, however busy (default: ${DEFAULT-VALUE}).")
+    int tcpMaxTime;
+
+    @Option(names = "--tcp-max-per-client", paramLabel = "N", defaultValue = "8",
+            description = "TCP connections one client address may hold; more are closed at once (default: ${DEFAULT-VALUE}).")
+    int tcpMaxPerClient;
+
+    @Option(names = "--tcp-max-connections", paramLabel = "N", defaultValue = "256",
+            description = "TCP connections in all; at this many the oldest is closed for a new one (default: ${DEFAULT-VALUE}).")
+    int tcpMaxConnections;
+
     @Option(names = "--http-host", paramLabel = "IP", defaultValue = "0.0.0.0", description = "address of /healthz, /readyz, /metrics (default: ${DEFAULT-VALUE}).")
     String httpHost;
 
@@ -80,6 +97,7 @@ public final class DnsServeCommand implements Callable<Integer> {
         DnsName zoneName;
         InetSocketAddress addr;
         DnsServer.ZoneInfo info;
+        DnsTcpServer.Limits tcpLimits;
         SkyDns layout;
         try {
             zoneName = DnsName.parse(zone);
@@ -90,6 +108,7 @@ public final class DnsServeCommand implements Callable<Integer> {
                 throw new InvalidInputException("--negative-ttl must be 0..86400");
             }
             info = new DnsServer.ZoneInfo(zoneName, ns, nsAddr, negativeTtl, 300);
+            tcpLimits = tcpLimits();
             layout = new SkyDns(etcd.prefix());
         } catch (InvalidInputException e) {
             throw CliErrors.usage(spec, e.getMessage());
@@ -104,7 +123,8 @@ public final class DnsServeCommand implements Callable<Integer> {
         }
         RecordTable table = new RecordTable(layout);
         EtcdView view = new EtcdView(store, layout.subtree(zoneName), table, () -> { }, metrics.etcdErrors::inc).start();
-        DnsServer dns = new DnsServer(addr, new ZoneResolver(zoneName, table), info, view::revision, metrics, udpThreads);
+        DnsServer dns = new DnsServer(addr, new ZoneResolver(zoneName, table), info, view::revision, metrics, udpThreads,
+                tcpLimits);
         OpsServer ops = null;
         if (httpPort >= 0) {
             ops = new OpsServer(httpHost, httpPort, registry, Optional::empty,
@@ -113,6 +133,23 @@ public final class DnsServeCommand implements Callable<Integer> {
         LOG.info("serving {} on {} (udp+tcp) from etcd {}{}", zoneName, new InetSocketAddress(addr.getAddress(), dns.port()),
                 layout.subtree(zoneName), ops == null ? "" : ", metrics on port " + ops.port());
         return new Running(store, view, dns, ops);
+    }
+
+    private DnsTcpServer.Limits tcpLimits() {
+        if (tcpIdleTimeout < 1 || tcpIdleTimeout > 3600) {
+            throw new InvalidInputException("--tcp-idle-timeout must be 1..3600");
+        }
+        if (tcpMaxTime < tcpIdleTimeout || tcpMaxTime > 86400) {
+            throw new InvalidInputException("--tcp-max-time must be --tcp-idle-timeout..86400");
+        }
+        if (tcpMaxPerClient < 1 || tcpMaxPerClient > tcpMaxConnections) {
+            throw new InvalidInputException("--tcp-max-per-client must be 1..--tcp-max-connections");
+        }
+        if (tcpMaxConnections > 65536) {
+            throw new InvalidInputException("--tcp-max-connections must be 1..65536");
+        }
+        return new DnsTcpServer.Limits(Duration.ofSeconds(tcpIdleTimeout), Duration.ofSeconds(tcpMaxTime), tcpMaxPerClient,
+                tcpMaxConnections);
     }
 
     @Override

@@ -4,9 +4,6 @@ import io.vipkeeper.core.dns.DnsName;
 import io.vipkeeper.core.dns.Target;
 import io.vipkeeper.core.dns.ZoneResolver;
 import io.vipkeeper.core.net.IpAddress;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -14,17 +11,11 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.SocketException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,8 +46,6 @@ public final class DnsServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DnsServer.class);
     private static final int EDNS_PAYLOAD = 1232;
-    private static final int TCP_IDLE_MILLIS = 5000;
-    private static final int TCP_MAX_QUERIES = 1000;
 
     /** SOA and NS data that do not live in etcd. */
     public record ZoneInfo(DnsName zone, DnsName nameserver, IpAddress nameserverAddress, int negativeTtl, int nsTtl) {
@@ -69,13 +58,17 @@ public final class DnsServer implements AutoCloseable {
     private final LongSupplier serial;
     private final DnsMetrics metrics;
     private final DatagramSocket udp;
-    private final ServerSocket tcp;
+    private final DnsTcpServer tcp;
     private final List<Thread> threads = new ArrayList<>();
-    private final ExecutorService tcpWorkers;
     private volatile boolean closed;
 
     public DnsServer(InetSocketAddress listen, ZoneResolver resolver, ZoneInfo info, LongSupplier serial, DnsMetrics metrics,
                      int udpThreads) throws IOException {
+        this(listen, resolver, info, serial, metrics, udpThreads, DnsTcpServer.Limits.DEFAULT);
+    }
+
+    DnsServer(InetSocketAddress listen, ZoneResolver resolver, ZoneInfo info, LongSupplier serial, DnsMetrics metrics,
+              int udpThreads, DnsTcpServer.Limits tcpLimits) throws IOException {
         this.resolver = resolver;
         this.info = info;
         this.zoneName = name(info.zone());
@@ -83,13 +76,13 @@ public final class DnsServer implements AutoCloseable {
         this.serial = serial;
         this.metrics = metrics;
         DatagramSocket u = null;
-        ServerSocket t = null;
+        ServerSocketChannel t = null;
         // port 0: take the UDP port the system gives and the same for TCP; retry a few times if TCP's is taken
         for (int attempt = 0; attempt < 10 && t == null; attempt++) {
             u = new DatagramSocket(listen);
             try {
-                t = new ServerSocket();
-                t.setReuseAddress(true);
+                t = ServerSocketChannel.open();
+                t.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                 t.bind(new InetSocketAddress(listen.getAddress(), u.getLocalPort()), 64);
             } catch (IOException e) {
                 u.close();
@@ -106,17 +99,12 @@ public final class DnsServer implements AutoCloseable {
             throw new IOException("no port free for both UDP and TCP on " + listen.getAddress());
         }
         this.udp = u;
-        this.tcp = t;
-        this.tcpWorkers = new ThreadPoolExecutor(1, 16, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            Thread th = new Thread(r, "dns-tcp");
-            th.setDaemon(true);
-            return th;
-        });
+        this.tcp = new DnsTcpServer(t, tcpLimits, q -> answer(q, false), why -> metrics.tcpClosed.labelValues(why.label).inc());
         for (int i = 0; i < Math.max(1, udpThreads); i++) {
             threads.add(daemon("dns-udp-" + i, this::serveUdp));
         }
-        threads.add(daemon("dns-tcp-accept", this::acceptTcp));
         threads.forEach(Thread::start);
+        tcp.start();
     }
 
     private static Thread daemon(String name, Runnable r) {
@@ -150,49 +138,6 @@ public final class DnsServer implements AutoCloseable {
         }
     }
 
-    private void acceptTcp() {
-        while (!closed) {
-            try {
-                Socket s = tcp.accept();
-                try {
-                    tcpWorkers.execute(() -> serveTcp(s));
-                } catch (RejectedExecutionException e) {
-                    s.close(); // every worker busy: the client retries
-                }
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.warn("tcp accept: {}", e.getMessage());
-                }
-            }
-        }
-    }
-
-    private void serveTcp(Socket s) {
-        try (s; DataInputStream in = new DataInputStream(s.getInputStream());
-             DataOutputStream out = new DataOutputStream(s.getOutputStream())) {
-            s.setSoTimeout(TCP_IDLE_MILLIS);
-            for (int n = 0; n < TCP_MAX_QUERIES && !closed; n++) {
-                int len;
-                try {
-                    len = in.readUnsignedShort();
-                } catch (EOFException e) {
-                    return;
-                }
-                byte[] query = new byte[len];
-                in.readFully(query);
-                byte[] answer = answer(query, false);
-                if (answer == null) {
-                    return;
-                }
-                out.writeShort(answer.length);
-                out.write(answer);
-                out.flush();
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("tcp: {}", e.toString());
-        }
-    }
-
     /** The wire answer to a wire query, or null to stay silent (not even a header to answer to). */
     byte[] answer(byte[] wire, boolean udpTransport) {
         Message q;
@@ -221,7 +166,7 @@ public final class DnsServer implements AutoCloseable {
             OPTRecord opt = q.getOPT();
             max = opt == null ? 512 : Math.max(512, Math.min(opt.getPayloadSize(), EDNS_PAYLOAD));
         }
-        count(r.getHeader().getRcode());
+        count(r.getRcode());
         return r.toWire(max);
     }
 
@@ -233,13 +178,30 @@ public final class DnsServer implements AutoCloseable {
         Message r = new Message(q.getHeader().getID());
         Header h = r.getHeader();
         h.setFlag(Flags.QR);
+        // the opcode is echoed whatever it is: a resolver drops an answer whose opcode differs from its question's
+        h.setOpcode(q.getHeader().getOpcode());
         if (q.getHeader().getFlag(Flags.RD)) {
             h.setFlag(Flags.RD);
         }
-        if (q.getOPT() != null) {
+        Record question = q.getQuestion();
+        if (question != null && q.getHeader().getCount(Section.QUESTION) == 1) {
+            r.addRecord(question, Section.QUESTION);
+        }
+        List<Record> opts = q.getSection(Section.ADDITIONAL).stream().filter(x -> x.getType() == Type.OPT).toList();
+        if (opts.size() > 1) {
+            // RFC 6891 6.1.1: more than one OPT record is a format error
+            h.setRcode(Rcode.FORMERR);
+            return r;
+        }
+        OPTRecord opt = q.getOPT();
+        if (opt != null && opt.getVersion() > 0) {
+            // RFC 6891 6.1.3: BADVERS (16: extended rcode 1 in the OPT, 0 in the header), stating the version served (0)
+            r.addRecord(new OPTRecord(EDNS_PAYLOAD, Rcode.BADVERS >>> 4, 0), Section.ADDITIONAL);
+            return r;
+        }
+        if (opt != null) {
             r.addRecord(new OPTRecord(EDNS_PAYLOAD, 0, 0), Section.ADDITIONAL);
         }
-        Record question = q.getQuestion();
         if (q.getHeader().getOpcode() != Opcode.QUERY) {
             h.setRcode(Rcode.NOTIMP);
             return r;
@@ -248,7 +210,11 @@ public final class DnsServer implements AutoCloseable {
             h.setRcode(Rcode.FORMERR);
             return r;
         }
-        r.addRecord(question, Section.QUESTION);
+        if (question.getType() == Type.AXFR || question.getType() == Type.IXFR) {
+            // no zone transfers: the records live in etcd, read them there
+            h.setRcode(Rcode.REFUSED);
+            return r;
+        }
         Name qn = question.getName();
         if ((question.getDClass() != DClass.IN && question.getDClass() != DClass.ANY) || !qn.subdomain(zoneName)) {
             h.setRcode(Rcode.REFUSED);
@@ -371,12 +337,7 @@ public final class DnsServer implements AutoCloseable {
     public void close() {
         closed = true;
         udp.close();
-        try {
-            tcp.close();
-        } catch (IOException ignored) {
-            // closing
-        }
-        tcpWorkers.shutdownNow();
+        tcp.close();
         for (Thread t : threads) {
             try {
                 t.join(2000);

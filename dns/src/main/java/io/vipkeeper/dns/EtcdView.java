@@ -1,6 +1,9 @@
 package io.vipkeeper.dns;
 
+import io.vipkeeper.core.dns.EtcdMirror;
 import io.vipkeeper.core.dns.RecordTable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,6 +22,7 @@ public final class EtcdView implements AutoCloseable {
     private final EtcdStore store;
     private final String prefix;
     private final RecordTable table;
+    private final List<EtcdMirror> mirrors;
     private final Runnable onChange;
     private final Runnable onError;
     private final AtomicLong revision = new AtomicLong();
@@ -28,9 +32,18 @@ public final class EtcdView implements AutoCloseable {
     private final Thread thread;
 
     public EtcdView(EtcdStore store, String prefix, RecordTable table, Runnable onChange, Runnable onError) {
+        this(store, prefix, table, List.of(), onChange, onError);
+    }
+
+    /** {@code also}: more copies of the same entries (each keeps what it reads, e.g. {@code FederationMembers}). */
+    public EtcdView(EtcdStore store, String prefix, RecordTable table, List<EtcdMirror> also, Runnable onChange, Runnable onError) {
         this.store = store;
         this.prefix = prefix;
         this.table = table;
+        List<EtcdMirror> all = new ArrayList<>();
+        all.add(table);
+        all.addAll(also);
+        this.mirrors = List.copyOf(all);
         this.onChange = onChange;
         this.onError = onError;
         this.thread = new Thread(this::run, "etcd-view");
@@ -71,7 +84,7 @@ public final class EtcdView implements AutoCloseable {
             AutoCloseable watch = null;
             try {
                 EtcdStore.Listing listing = store.list(prefix);
-                table.reset(listing.entries());
+                mirrors.forEach(m -> m.reset(listing.entries()));
                 revision.set(listing.revision());
                 synced = true;
                 backoff = 200;
@@ -81,7 +94,9 @@ public final class EtcdView implements AutoCloseable {
                 watch = store.watch(prefix, listing.revision() + 1, changes -> {
                     boolean changed = false;
                     for (EtcdStore.Change c : changes) {
-                        changed |= table.apply(c.key(), c.value());
+                        for (EtcdMirror m : mirrors) {
+                            changed |= m.apply(c.key(), c.value());
+                        }
                         revision.accumulateAndGet(c.revision(), Math::max);
                     }
                     if (changed) {

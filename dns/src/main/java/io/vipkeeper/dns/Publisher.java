@@ -1,7 +1,9 @@
 package io.vipkeeper.dns;
 
 import io.vipkeeper.core.dns.ClusterId;
+import io.vipkeeper.core.dns.FederationMembers;
 import io.vipkeeper.core.dns.FederationPlanner;
+import io.vipkeeper.core.dns.Location;
 import io.vipkeeper.core.dns.OwnedRecord;
 import io.vipkeeper.core.dns.RecordDiff;
 import io.vipkeeper.core.dns.RecordTable;
@@ -11,6 +13,7 @@ import io.vipkeeper.core.dns.StoredRecord;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,6 +51,9 @@ public final class Publisher implements AutoCloseable {
     private final EtcdStore store;
     private final DnsMetrics metrics;
     private final EtcdView view;
+    private final FederationMembers members;
+    /** Member keys this publisher wrote that the view has not shown back yet (so one change is written once). */
+    private final Map<ClusterId, Location> registering = new HashMap<>();
     private final Object lock = new Object();
     private boolean dirty;
     private long dirtySince;
@@ -70,7 +76,9 @@ public final class Publisher implements AutoCloseable {
         this.store = store;
         this.metrics = metrics;
         String subtree = settings.layout().subtree(settings.planner().names().domain());
-        this.view = new EtcdView(store, subtree, new RecordTable(settings.layout()), this::signal, metrics.etcdErrors::inc);
+        this.members = new FederationMembers(settings.layout(), settings.planner().names());
+        this.view = new EtcdView(store, subtree, new RecordTable(settings.layout()), List.of(members), this::signal,
+                metrics.etcdErrors::inc);
         this.loop = new Thread(this::run, "dns-publisher");
         this.keepAlive = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "etcd-lease-keepalive");
@@ -205,6 +213,7 @@ public final class Publisher implements AutoCloseable {
         lastEtcdProblem = null;
         List<Shard> shards = new ArrayList<>();
         Set<ClusterId> decided = new HashSet<>();
+        Map<ClusterId, Location> placed = new TreeMap<>();
         int connected = 0;
         int skipped = 0;
         for (ClusterSource c : clusters) {
@@ -214,11 +223,12 @@ public final class Publisher implements AutoCloseable {
             connected++;
             decided.add(c.id());
             ClusterSource.Placement p = c.placement();
-            if (p instanceof ClusterSource.Placed placed) {
+            if (p instanceof ClusterSource.Placed at) {
                 if (unplaced.remove(c.id()) != null) {
-                    LOG.info("cluster {}: location {} from {}", c.id(), placed.location(), placed.source());
+                    LOG.info("cluster {}: location {} from {}", c.id(), at.location(), at.source());
                 }
-                shards.addAll(c.shards(placed.location(), this::refuse));
+                placed.put(c.id(), at.location());
+                shards.addAll(c.shards(at.location(), this::refuse));
             } else if (p instanceof ClusterSource.Unplaced u) {
                 skipped++;
                 if (!u.reason().equals(unplaced.put(c.id(), u.reason()))) {
@@ -228,8 +238,13 @@ public final class Publisher implements AutoCloseable {
         }
         metrics.clustersConnected.set(connected);
         metrics.clustersSkipped.set(skipped);
+        // the federation's member locations: our placed clusters', and every other member registered in etcd (whether
+        // its publisher runs or not). Our own clusters' registrations are left out: one not synced yet still has an
+        // earlier run's records there, which the plan does not see as someone else's
+        Set<Location> memberLocations = new LinkedHashSet<>(placed.values());
+        members.all().stream().filter(m -> !owners.contains(m.cluster())).forEach(m -> memberLocations.add(m.location()));
         RecordTable table = view.table();
-        List<OwnedRecord> plan = settings.planner().plan(shards, name -> table.othersAt(name, owners));
+        List<OwnedRecord> plan = settings.planner().plan(shards, name -> table.othersAt(name, owners), memberLocations);
         List<OwnedRecord> collisions = new ArrayList<>();
         Map<String, String> desired = settings.layout().toKeyValues(plan, collisions);
         collisions.forEach(r -> refuse(new ClusterSource.Refusal(r.owner(), r.name().toString(), "key-collision: " + r.target().host())));
@@ -250,13 +265,40 @@ public final class Publisher implements AutoCloseable {
         // keys of clusters not synced yet are neither written nor deleted: they are not in desired nor adopted
         RecordDiff diff = RecordDiff.between(current, desired);
         adopted.addAll(adopting);
-        if (diff.isEmpty()) {
-            return;
+        if (!diff.isEmpty()) {
+            write(diff);
+            double seconds = (System.nanoTime() - since) / 1e9;
+            metrics.publishLatency.observe(seconds);
+            LOG.debug("wrote {} puts, {} deletes in {} ms", diff.puts().size(), diff.deletes().size(), Math.round(seconds * 1000));
         }
-        write(diff);
-        double seconds = (System.nanoTime() - since) / 1e9;
-        metrics.publishLatency.observe(seconds);
-        LOG.debug("wrote {} puts, {} deletes in {} ms", diff.puts().size(), diff.deletes().size(), Math.round(seconds * 1000));
+        // after the records: the others see a new member only once its records are there (the watch keeps etcd's
+        // order), so they do not write fallbacks at its names for the moment in between
+        register(placed);
+    }
+
+    /**
+     * Registers each placed cluster as a federation member at its location: a key without lease, so that when this
+     * publisher stops for good the others still know which names to make fall back (see {@link FederationMembers}).
+     * Written when etcd holds another location or none (also after a hand deletion while this publisher runs).
+     */
+    private void register(Map<ClusterId, Location> placed) {
+        Map<String, String> puts = new TreeMap<>();
+        Map<ClusterId, Location> writing = new HashMap<>();
+        placed.forEach((id, location) -> {
+            Optional<Location> stored = members.locationOf(id);
+            if (stored.isPresent() && stored.get().equals(location)) {
+                registering.remove(id);
+            } else if (!location.equals(registering.get(id))) {
+                puts.put(members.key(id), FederationMembers.value(location, settings.planner().ttl()));
+                writing.put(id, location);
+            }
+        });
+        if (!puts.isEmpty()) {
+            store.apply(new RecordDiff(puts, Set.of()), 0); // lease 0: none
+            registering.putAll(writing);
+            metrics.etcdWrites.inc(puts.size());
+            writing.forEach((id, location) -> LOG.info("cluster {} registered as a federation member at {}", id, location));
+        }
     }
 
     private void write(RecordDiff diff) {

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.vipkeeper.core.dns.DnsName;
 import io.vipkeeper.core.dns.Target;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
@@ -38,6 +39,31 @@ class ClusterSourceViewsTest {
         assertThat(bad.ref()).isNull();
         assertThat(bad.refused()).singleElement().asString().startsWith("invalid-label: ");
         assertThat(bad.object()).isEqualTo("Service \"default\"/\"Web_1\"");
+    }
+
+    @Test
+    void addressesNoServiceMayHoldAreRefusedWithTheReason() {
+        ClusterSource.ServiceView v = ClusterSource.serviceView(lb("default", "web", "127.0.0.1", "0.0.0.0", "169.254.1.1", "224.0.0.5",
+                "255.255.255.255", "::1", "fe80::1", "::ffff:192.0.2.1", "192.0.2.1").build(), ClusterSource.Filter.NONE);
+        assertThat(v.ingress()).containsExactly(new Target.Address(IpAddress.parse("192.0.2.1")));
+        assertThat(v.refused()).containsExactly("special-address: 127.0.0.1 is a loopback address",
+                "special-address: 0.0.0.0 is the unspecified address", "special-address: 169.254.1.1 is a link-local address",
+                "special-address: 224.0.0.5 is a multicast address", "special-address: 255.255.255.255 is the broadcast address",
+                "special-address: ::1 is a loopback address", "special-address: fe80::1 is a link-local address",
+                "special-address: ::ffff:c000:201 is an IPv4-mapped IPv6 address (use the IPv4 address itself)");
+    }
+
+    @Test
+    void anIngressEntryIsItsIpElseItsHostname() {
+        Service s = new ServiceBuilder(lb("default", "web").build()).editStatus().editLoadBalancer()
+                .addNewIngress().withIp("192.0.2.1").withHostname("ignored.example.net").endIngress()
+                .addNewIngress().withIp("").withHostname("lb.example.net").endIngress()
+                .addNewIngress().withHostname("bad_name.example.net").endIngress()
+                .endLoadBalancer().endStatus().build();
+        ClusterSource.ServiceView v = ClusterSource.serviceView(s, ClusterSource.Filter.NONE);
+        assertThat(v.ingress()).containsExactly(new Target.Address(IpAddress.parse("192.0.2.1")),
+                new Target.Alias(DnsName.parse("lb.example.net")));
+        assertThat(v.refused()).containsExactly("invalid-ingress-hostname: \"bad_name.example.net\"");
     }
 
     @Test

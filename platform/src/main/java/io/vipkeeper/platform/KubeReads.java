@@ -26,6 +26,23 @@ public final class KubeReads {
         return out;
     }
 
+    /**
+     * The {@code hostname} of each entry of {@code status.loadBalancer.ingress} that has no {@code ip} (an entry's ip
+     * wins: the two are alternatives), as written.
+     */
+    public static List<String> ingressHostnames(Service s) {
+        if (s.getStatus() == null || s.getStatus().getLoadBalancer() == null || s.getStatus().getLoadBalancer().getIngress() == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (LoadBalancerIngress i : s.getStatus().getLoadBalancer().getIngress()) {
+            if (i != null && (i.getIp() == null || i.getIp().isEmpty()) && i.getHostname() != null) {
+                out.add(i.getHostname());
+            }
+        }
+        return out;
+    }
+
     /** The number of entries in {@code status.loadBalancer.ingress}, whatever they hold. */
     public static int ingressCount(Service s) {
         return s.getStatus() == null || s.getStatus().getLoadBalancer() == null || s.getStatus().getLoadBalancer().getIngress() == null

@@ -3,13 +3,13 @@ package io.vipkeeper.core.dns;
 import java.util.Optional;
 
 /**
- * Just enough JSON to read a CoreDNS etcd value: the top-level {@code host} string and {@code ttl} number;
+ * Just enough JSON to read a CoreDNS etcd value: the top-level {@code host} and {@code text} strings and {@code ttl} number;
  * other fields (any JSON type) are skipped. Values come from etcd, written by anyone, so anything that is
  * not well-formed is rejected rather than guessed at. Depth and length are bounded.
  */
 final class Json {
 
-    record Value(String host, Integer ttl) {
+    record Value(String host, Integer ttl, String text) {
     }
 
     private static final int MAX_LENGTH = 64 * 1024;
@@ -41,10 +41,11 @@ final class Json {
         expect('{');
         String host = null;
         Integer ttl = null;
+        String text = null;
         ws();
         if (peek() == '}') {
             i++;
-            return new Value(null, null);
+            return new Value(null, null, null);
         }
         while (true) {
             ws();
@@ -54,6 +55,8 @@ final class Json {
             ws();
             if (field.equals("host") && peek() == '"') {
                 host = string();
+            } else if (field.equals("text") && peek() == '"') {
+                text = string();
             } else if (field.equals("ttl") && (peek() == '-' || Character.isDigit(peek()))) {
                 double d = number();
                 if (d < 0 || d > Integer.MAX_VALUE || d != Math.floor(d)) {
@@ -66,7 +69,7 @@ final class Json {
             ws();
             char c = next();
             if (c == '}') {
-                return new Value(host, ttl);
+                return new Value(host, ttl, text);
             }
             if (c != ',') {
                 throw new IllegalStateException("expected , or }");

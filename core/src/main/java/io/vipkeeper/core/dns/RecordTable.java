@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * list of records. It also counts records below each name, to tell an empty non-terminal (NODATA) from a
  * name that does not exist (NXDOMAIN).
  */
-public final class RecordTable {
+public final class RecordTable implements EtcdMirror {
 
     private record Entry(String key, StoredRecord record) {
     }
@@ -34,6 +34,7 @@ public final class RecordTable {
     }
 
     /** Applies one etcd event: a put ({@code value} not null) or a delete. Returns whether the records changed. */
+    @Override
     public synchronized boolean apply(String key, String value) {
         return apply(state, key, value);
     }
@@ -52,6 +53,7 @@ public final class RecordTable {
     }
 
     /** Replaces everything with {@code entries} (a fresh listing after the watch was lost), in one swap. */
+    @Override
     public synchronized void reset(Map<String, String> entries) {
         State fresh = new State();
         entries.forEach((k, v) -> apply(fresh, k, v));

@@ -113,6 +113,40 @@ class FederationPlannerTest {
     }
 
     @Test
+    void aMembersNamesWithoutRecordsFallBackWrittenByEveryHolderOfTheService() {
+        // fcp (fr/europe) is a member whose publisher is gone: nobody has records at its names
+        List<Location> members = List.of(FR, US, CN);
+        List<Shard> ours = List.of(shard(USA, US, true, ip("198.51.100.10")), shard(CHN, CN, true, ip("203.0.113.10")));
+        Map<String, List<String>> m = byName(planner.plan(ours, FederationPlanner.OthersView.NONE, members));
+        assertThat(m.get("hello-world.default.federation.svc.fr.europe.example.com")).containsExactly(
+                "chn=hello-world.default.federation.svc.europe.example.com", "usa=hello-world.default.federation.svc.europe.example.com");
+        assertThat(m.get("hello-world.default.federation.svc.europe.example.com")).containsExactly(
+                "chn=hello-world.default.federation.svc.example.com", "usa=hello-world.default.federation.svc.example.com");
+        assertThat(m.get("hello-world.default.federation.svc.us.america.example.com")).containsExactly("usa=198.51.100.10");
+        assertThat(m.get("hello-world.default.federation.svc.example.com")).containsExactly("chn=203.0.113.10", "usa=198.51.100.10");
+        // without the members, as before: nothing at fcp's names
+        assertThat(byName(planner.plan(ours, FederationPlanner.OthersView.NONE))).doesNotContainKey(
+                "hello-world.default.federation.svc.fr.europe.example.com");
+        // while fcp publishes (addresses, or its own hostname CNAME), nothing of ours at its names
+        DnsName fr = DnsName.parse("hello-world.default.federation.svc.fr.europe.example.com");
+        DnsName europe = DnsName.parse("hello-world.default.federation.svc.europe.example.com");
+        for (Target theirs : List.of(ip("192.0.2.10"), cname("lb.fcp.example.net"))) {
+            FederationPlanner.OthersView fcpAlive = name -> name.equals(fr) || name.equals(europe) ? List.of(theirs) : List.of();
+            assertThat(byName(planner.plan(ours, fcpAlive, members))).doesNotContainKeys(fr.toString(), europe.toString());
+        }
+        // fcp alive but its shard unhealthy: it writes the fallback, and ours is the same CNAME beside it
+        FederationPlanner.OthersView fcpFallback = name -> name.equals(fr) ? List.of(new Target.Alias(europe)) : List.of();
+        assertThat(byName(planner.plan(ours, fcpFallback, members)).get(fr.toString())).containsExactly(
+                "chn=" + europe, "usa=" + europe);
+        // a member in a region of ours: its zone falls back to the region, which holds our addresses
+        Location de = new Location("de", "america");
+        Map<String, List<String>> m2 = byName(planner.plan(ours, FederationPlanner.OthersView.NONE, List.of(de)));
+        assertThat(m2.get("hello-world.default.federation.svc.de.america.example.com")).containsExactly(
+                "chn=hello-world.default.federation.svc.america.example.com", "usa=hello-world.default.federation.svc.america.example.com");
+        assertThat(m2.get("hello-world.default.federation.svc.america.example.com")).containsExactly("usa=198.51.100.10");
+    }
+
+    @Test
     void hostnameIngressIsACnameOnlyWhereNoAddress() {
         var m = byName(planner.plan(List.of(shard(FCP, FR, true, cname("lb.fcp.example.net")), shard(USA, US, true, ip("198.51.100.10"))),
                 FederationPlanner.OthersView.NONE));
