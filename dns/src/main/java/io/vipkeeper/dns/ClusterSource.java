@@ -1,6 +1,7 @@
 package io.vipkeeper.dns;
 
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -21,6 +22,7 @@ import io.vipkeeper.platform.Informers;
 import io.vipkeeper.platform.KubeReads;
 import io.vipkeeper.platform.TranslatingStore;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -85,13 +87,17 @@ public final class ClusterSource implements AutoCloseable {
     record SliceView(String service, boolean ready) {
     }
 
+    /** What is kept of a Node: its name, topology labels and addresses ({@code status.addresses} that parse). */
+    record NodeView(String name, Map<String, String> topology, Set<IpAddress> addresses) {
+    }
+
     private final ClusterId id;
     private final String context;
     private final KubernetesClient client;
     private final Location configured;
     private final TranslatingStore<Service, ServiceView> serviceViews;
     private final TranslatingStore<EndpointSlice, SliceView> sliceViews;
-    private final TranslatingStore<Node, Map<String, String>> nodeLabels;
+    private final TranslatingStore<Node, NodeView> nodeViews;
     private final List<SharedIndexInformer<?>> informers;
     private final Runnable onChange;
 
@@ -103,7 +109,7 @@ public final class ClusterSource implements AutoCloseable {
         this.onChange = onChange;
         serviceViews = new TranslatingStore<>(s -> serviceView(s, filter), Service::new, onChange);
         sliceViews = new TranslatingStore<>(ClusterSource::sliceView, EndpointSlice::new, onChange);
-        nodeLabels = new TranslatingStore<>(ClusterSource::topologyLabels, Node::new, onChange);
+        nodeViews = new TranslatingStore<>(ClusterSource::nodeView, Node::new, onChange);
         // an informer whose list or watch fails (API down, cluster not reachable yet) keeps retrying with
         // fabric8's backoff instead of stopping for good; the cluster counts as not connected meanwhile
         String what = "cluster " + id + " (context " + context + ")";
@@ -111,7 +117,7 @@ public final class ClusterSource implements AutoCloseable {
                 Informers.keeping(client.services().inAnyNamespace().withLimit(Informers.PAGE).runnableInformer(0), serviceViews, what),
                 Informers.keeping(client.discovery().v1().endpointSlices().inAnyNamespace().withLimit(Informers.PAGE).runnableInformer(0),
                         sliceViews, what),
-                Informers.keeping(client.nodes().withLimit(Informers.PAGE).runnableInformer(0), nodeLabels, what));
+                Informers.keeping(client.nodes().withLimit(Informers.PAGE).runnableInformer(0), nodeViews, what));
     }
 
     /**
@@ -158,7 +164,7 @@ public final class ClusterSource implements AutoCloseable {
         if (configured != null) {
             return new Placed(configured, "--location");
         }
-        List<Map<String, String>> all = nodeLabels.snapshot().values(); // one per Node: topologyLabels never returns null
+        List<Map<String, String>> all = nodeViews.snapshot().values().stream().map(NodeView::topology).toList(); // one per Node
         if (all.isEmpty()) {
             return new Unplaced("no Nodes to read topology labels from (use --location " + context + "=ZONE/REGION)");
         }
@@ -210,12 +216,27 @@ public final class ClusterSource implements AutoCloseable {
                 ready.add(v.service());
             }
         }
+        // a Service's address that is a Node's would send the name's clients to that node
+        Map<IpAddress, String> nodeAddresses = new HashMap<>();
+        for (NodeView n : nodeViews.snapshot().values()) {
+            n.addresses().forEach(a -> nodeAddresses.putIfAbsent(a, n.name()));
+        }
         List<Shard> out = new ArrayList<>();
         for (ServiceView v : serviceViews.snapshot().values()) {
             v.refused().forEach(reason -> refusals.accept(new Refusal(id, v.object(), reason)));
-            if (v.ref() != null) {
-                out.add(new Shard(id, location, v.ref(), v.ingress(), ready.contains(v.ref().toString())));
+            if (v.ref() == null) {
+                continue;
             }
+            List<Target> ingress = new ArrayList<>(v.ingress().size());
+            for (Target t : v.ingress()) {
+                Optional<String> node = t instanceof Target.Address a ? SpecialAddress.refusal(a.ip(), nodeAddresses) : Optional.empty();
+                if (node.isPresent()) {
+                    refusals.accept(new Refusal(id, v.object(), "node-address: " + node.get()));
+                } else {
+                    ingress.add(t);
+                }
+            }
+            out.add(new Shard(id, location, v.ref(), ingress, ready.contains(v.ref().toString())));
         }
         return out;
     }
@@ -286,6 +307,20 @@ public final class ClusterSource implements AutoCloseable {
             ready |= hasAddress && KubeReads.ready(e);
         }
         return new SliceView(es.getMetadata().getNamespace() + "/" + svc, ready);
+    }
+
+    /** A Node as the publisher sees it: name, topology labels, and the addresses in its status that parse. */
+    static NodeView nodeView(Node n) {
+        Set<IpAddress> addresses = new HashSet<>();
+        if (n.getStatus() != null && n.getStatus().getAddresses() != null) {
+            for (NodeAddress a : n.getStatus().getAddresses()) {
+                IpAddress ip = a == null ? null : IpAddress.tryParse(a.getAddress());
+                if (ip != null) {
+                    addresses.add(ip);
+                }
+            }
+        }
+        return new NodeView(n.getMetadata().getName(), topologyLabels(n), Set.copyOf(addresses));
     }
 
     /** A Node's topology labels, only those (every Node is kept: a Node without them still counts as one). */

@@ -12,6 +12,7 @@ import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** What the publisher keeps of each object: only what publishing reads, every untrusted value parsed or refused. */
@@ -92,8 +93,23 @@ class ClusterSourceViewsTest {
                 .addToLabels("topology.kubernetes.io/region", "r1").addToLabels("kubernetes.io/hostname", "n1").endMetadata().build();
         var heartbeat = new NodeBuilder(node).editMetadata().withResourceVersion("7").addToLabels("other", "x").endMetadata()
                 .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build();
+        assertThat(ClusterSource.nodeView(heartbeat)).isEqualTo(ClusterSource.nodeView(node));
         assertThat(ClusterSource.topologyLabels(heartbeat)).isEqualTo(ClusterSource.topologyLabels(node))
                 .isEqualTo(Map.of("topology.kubernetes.io/zone", "z1", "topology.kubernetes.io/region", "r1"));
+    }
+
+    @Test
+    void aNodeIsItsNameTopologyAndTheAddressesThatParse() {
+        var node = new NodeBuilder().withNewMetadata().withName("n1").addToLabels("topology.kubernetes.io/zone", "z1")
+                .addToLabels("topology.kubernetes.io/region", "r1").endMetadata().withNewStatus()
+                .addNewAddress().withType("InternalIP").withAddress("192.0.2.50").endAddress()
+                .addNewAddress().withType("Hostname").withAddress("n1").endAddress()
+                .addNewAddress().withType("ExternalIP").withAddress("2001:db8::50").endAddress().endStatus().build();
+        assertThat(ClusterSource.nodeView(node)).isEqualTo(new ClusterSource.NodeView("n1",
+                Map.of("topology.kubernetes.io/zone", "z1", "topology.kubernetes.io/region", "r1"),
+                Set.of(IpAddress.parse("192.0.2.50"), IpAddress.parse("2001:db8::50"))));
+        var bare = new NodeBuilder().withNewMetadata().withName("n2").endMetadata().build();
+        assertThat(ClusterSource.nodeView(bare)).isEqualTo(new ClusterSource.NodeView("n2", Map.of(), Set.of()));
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.vipkeeper.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vipkeeper.core.dns.ClusterId;
@@ -316,6 +317,17 @@ class FederationDnsTest {
         assertThat(special.reply().values("A")).containsExactly("198.51.100.30");
         assertThat(usaPublisher.metrics().refused.labelValues("special-address").get()).isEqualTo(1.0);
         assertThat(etcdKeys().values()).noneMatch(v -> v.contains("127.0.0.1"));
+        // nor a Node's address (a Node without topology labels: usa's location stays as it is)
+        usa.client.nodes().resource(new NodeBuilder().withNewMetadata().withName("usa-2").endMetadata().withNewStatus()
+                .addNewAddress().withType("InternalIP").withAddress("198.51.100.40").endAddress().endStatus().build()).create();
+        usa.loadBalancer("default", "on-node", Map.of(), "198.51.100.40", "198.51.100.41");
+        usa.endpoints("default", "on-node", true);
+        // (the Node and the Service come through different watches: wait for the Node's view too)
+        Dig.Waited onNode = dig.until("on-node.default.federation.svc.example.com", "A",
+                r -> r.values("A").equals(List.of("198.51.100.41")), 10_000);
+        assertThat(onNode.ok()).as(String.valueOf(onNode.reply())).isTrue();
+        assertThat(usaPublisher.metrics().refused.labelValues("node-address").get()).isEqualTo(1.0);
+        assertThat(etcdKeys().values()).noneMatch(v -> v.contains("198.51.100.40"));
         // out of zone, and a name that does not exist
         assertThat(dig.query("www.example.org", "A").status()).isEqualTo("REFUSED");
         assertThat(dig.query("nothing.default.federation.svc.example.com", "A").status()).isEqualTo("NXDOMAIN");
