@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
 final class LabPods implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LabPods.class);
-    static final String MANAGED_BY = "lab.vipkeeper.io";
+    private static final String MANAGED_BY = "lab.vipkeeper.io";
     private static final String NAMESPACE = "default";
     private static final Duration SYNC_EVERY = Duration.ofMillis(200);
 
@@ -168,7 +168,7 @@ final class LabPods implements AutoCloseable {
     }
 
     /** One round: readiness from the processes, then Pods, then EndpointSlices, writing only what changed. */
-    synchronized void syncOnce() {
+    private synchronized void syncOnce() {
         AddressPlan now = plan.get();
         for (PodSlot p : pods.values()) {
             p.ready = !p.markedNotReady && p.backend.alive() && answers(now.podIp(p.slot), AddressPlan.BACKEND_PORT);
