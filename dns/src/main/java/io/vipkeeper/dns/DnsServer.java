@@ -13,8 +13,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.StandardSocketOptions;
+import java.net.UnknownHostException;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -123,7 +125,7 @@ public final class DnsServer implements AutoCloseable {
             DatagramPacket p = new DatagramPacket(buf, buf.length);
             try {
                 udp.receive(p);
-                byte[] query = java.util.Arrays.copyOf(p.getData(), p.getLength());
+                byte[] query = Arrays.copyOf(p.getData(), p.getLength());
                 byte[] answer = answer(query, true);
                 if (answer != null) {
                     udp.send(new DatagramPacket(answer, answer.length, p.getSocketAddress()));
@@ -148,7 +150,7 @@ public final class DnsServer implements AutoCloseable {
                 return null;
             }
             try {
-                Message err = new Message(new Header(java.util.Arrays.copyOf(wire, Header.LENGTH)).getID());
+                Message err = new Message(new Header(Arrays.copyOf(wire, Header.LENGTH)).getID());
                 err.getHeader().setFlag(Flags.QR);
                 err.getHeader().setRcode(Rcode.FORMERR);
                 count(Rcode.FORMERR);
@@ -320,7 +322,7 @@ public final class DnsServer implements AutoCloseable {
     static InetAddress inet(IpAddress ip) {
         try {
             return ip.isIpv4() ? Inet4Address.getByAddress(ip.toBytes()) : Inet6Address.getByAddress(null, ip.toBytes(), -1);
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
     }

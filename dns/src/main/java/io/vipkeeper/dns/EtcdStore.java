@@ -16,6 +16,7 @@ import io.etcd.jetcd.watch.WatchResponse;
 import io.vipkeeper.core.dns.RecordDiff;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -165,7 +166,7 @@ public final class EtcdStore implements AutoCloseable {
         for (int i = b.length - 1; i >= 0; i--) {
             if (b[i] != (byte) 0xff) {
                 b[i]++;
-                return new String(java.util.Arrays.copyOf(b, i + 1), StandardCharsets.UTF_8);
+                return new String(Arrays.copyOf(b, i + 1), StandardCharsets.UTF_8);
             }
         }
         return "\0";

@@ -10,6 +10,7 @@ import io.vipkeeper.core.dns.RecordTable;
 import io.vipkeeper.core.dns.Shard;
 import io.vipkeeper.core.dns.SkyDns;
 import io.vipkeeper.core.dns.StoredRecord;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -303,7 +304,7 @@ public final class Publisher implements AutoCloseable {
 
     private void write(RecordDiff diff) {
         List<Map.Entry<String, String>> ops = new ArrayList<>(diff.puts().entrySet());
-        diff.deletes().forEach(k -> ops.add(new java.util.AbstractMap.SimpleEntry<>(k, null)));
+        diff.deletes().forEach(k -> ops.add(new AbstractMap.SimpleEntry<>(k, null)));
         for (int i = 0; i < ops.size(); i += EtcdStore.MAX_TXN_OPS) {
             Map<String, String> puts = new TreeMap<>();
             Set<String> deletes = new HashSet<>();

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,7 +41,7 @@ final class LabStatus {
         for (int i : Lan.nodes()) {
             for (String a : Lan.addresses(i)) {
                 if (!a.equals(plan.nodeIp(i))) {
-                    out.computeIfAbsent(a, k -> new java.util.ArrayList<>()).add(i);
+                    out.computeIfAbsent(a, k -> new ArrayList<>()).add(i);
                 }
             }
         }

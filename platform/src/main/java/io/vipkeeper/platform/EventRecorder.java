@@ -10,6 +10,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +33,8 @@ public final class EventRecorder implements AutoCloseable {
 
     private static final int QUEUE = 10_000;
 
-    private final java.util.concurrent.ThreadPoolExecutor sender = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0L,
-            java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(QUEUE), r -> {
+    private final ThreadPoolExecutor sender = new ThreadPoolExecutor(1, 1, 0L,
+            TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(QUEUE), r -> {
                 Thread t = new Thread(r, "events");
                 t.setDaemon(true);
                 return t;
@@ -125,7 +128,7 @@ public final class EventRecorder implements AutoCloseable {
     public void close() {
         sender.shutdown();
         try {
-            sender.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+            sender.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -1,5 +1,6 @@
 package io.vipkeeper.core.dns;
 
+import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.names.ServiceRef;
 
 /**
@@ -15,7 +16,7 @@ public record FederationNames(String federation, DnsName domain) {
     public FederationNames {
         federation = DnsLabel.parse(federation);
         if (domain.isRoot()) {
-            throw new io.vipkeeper.core.InvalidInputException("the federation domain cannot be the root");
+            throw new InvalidInputException("the federation domain cannot be the root");
         }
     }
 

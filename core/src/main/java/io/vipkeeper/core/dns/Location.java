@@ -1,5 +1,7 @@
 package io.vipkeeper.core.dns;
 
+import io.vipkeeper.core.InvalidInputException;
+
 /** Where a cluster is: its zone inside its region, both DNS labels (Federation v1's Cluster.Status.Zones[0]/Region). */
 public record Location(String zone, String region) {
 
@@ -12,8 +14,8 @@ public record Location(String zone, String region) {
     public static Location parse(String text) {
         int slash = text == null ? -1 : text.indexOf('/');
         if (slash < 0) {
-            throw new io.vipkeeper.core.InvalidInputException("location must be ZONE/REGION: "
-                    + io.vipkeeper.core.InvalidInputException.quote(text));
+            throw new InvalidInputException("location must be ZONE/REGION: "
+                    + InvalidInputException.quote(text));
         }
         return new Location(text.substring(0, slash), text.substring(slash + 1));
     }

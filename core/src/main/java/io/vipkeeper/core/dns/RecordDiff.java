@@ -1,5 +1,6 @@
 package io.vipkeeper.core.dns;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -13,8 +14,8 @@ import java.util.TreeSet;
 public record RecordDiff(Map<String, String> puts, Set<String> deletes) {
 
     public RecordDiff {
-        puts = java.util.Collections.unmodifiableMap(new TreeMap<>(puts));
-        deletes = java.util.Collections.unmodifiableSet(new TreeSet<>(deletes));
+        puts = Collections.unmodifiableMap(new TreeMap<>(puts));
+        deletes = Collections.unmodifiableSet(new TreeSet<>(deletes));
     }
 
     public static RecordDiff between(Map<String, String> current, Map<String, String> desired) {

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -111,7 +112,7 @@ public final class RecordTable implements EtcdMirror {
     }
 
     /** The targets at {@code name} whose owner is not in {@code owners} (the planner's view of other publishers). */
-    public Collection<Target> othersAt(DnsName name, java.util.Set<ClusterId> owners) {
+    public Collection<Target> othersAt(DnsName name, Set<ClusterId> owners) {
         List<Target> out = new ArrayList<>();
         for (StoredRecord r : at(name)) {
             if (!r.ownedBy(owners)) {

@@ -1,5 +1,6 @@
 package io.vipkeeper.core.dns;
 
+import io.vipkeeper.core.InvalidInputException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -32,8 +33,8 @@ public final class SkyDns {
     public SkyDns(String prefix) {
         if (prefix == null || !prefix.startsWith("/") || prefix.endsWith("/") || prefix.length() < 2
                 || prefix.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
-            throw new io.vipkeeper.core.InvalidInputException("etcd prefix must look like /skydns: "
-                    + io.vipkeeper.core.InvalidInputException.quote(prefix));
+            throw new InvalidInputException("etcd prefix must look like /skydns: "
+                    + InvalidInputException.quote(prefix));
         }
         this.prefix = prefix;
     }
@@ -128,7 +129,7 @@ public final class SkyDns {
         Collections.reverse(labels);
         try {
             return Optional.of(new DnsName(labels));
-        } catch (io.vipkeeper.core.InvalidInputException e) {
+        } catch (InvalidInputException e) {
             return Optional.empty();
         }
     }

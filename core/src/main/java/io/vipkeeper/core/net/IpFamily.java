@@ -1,5 +1,7 @@
 package io.vipkeeper.core.net;
 
+import io.vipkeeper.core.InvalidInputException;
+
 /** The two address families, in the order Kubernetes names them ({@code IPv4}, {@code IPv6}). */
 public enum IpFamily {
     IPv4(32),
@@ -22,7 +24,7 @@ public enum IpFamily {
                 return f;
             }
         }
-        throw new io.vipkeeper.core.InvalidInputException(
-                "unknown IP family " + io.vipkeeper.core.InvalidInputException.quote(text) + " (expected IPv4 or IPv6)");
+        throw new InvalidInputException(
+                "unknown IP family " + InvalidInputException.quote(text) + " (expected IPv4 or IPv6)");
     }
 }

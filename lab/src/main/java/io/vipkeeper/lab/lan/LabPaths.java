@@ -3,6 +3,7 @@ package io.vipkeeper.lab.lan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.Properties;
 
@@ -50,7 +51,7 @@ public record LabPaths(Path root) {
         try (var out = Files.newBufferedWriter(tmp)) {
             p.store(out, "vipkeeper lab");
         }
-        Files.move(tmp, planFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, planFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The plan of the running lab, or null when none was written. */

@@ -4,8 +4,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -93,12 +95,12 @@ public final class ProbeStream implements AutoCloseable {
 
     /** Waits until the probe has ended by itself (its count or duration). */
     public void awaitEnd(long timeoutMs) throws InterruptedException {
-        process.waitFor(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        process.waitFor(timeoutMs, TimeUnit.MILLISECONDS);
         reader.join(2000);
     }
 
     public static long nowMicros() {
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
     }
 
@@ -106,7 +108,7 @@ public final class ProbeStream implements AutoCloseable {
     public void close() {
         try {
             process.getOutputStream().close(); // the probe halts when its stdin closes
-            if (!process.waitFor(3, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!process.waitFor(3, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
             reader.join(2000); // every answer printed is in answers() once this returns
