@@ -1,11 +1,10 @@
 package io.vipkeeper.controller;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.RequestConfig;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -35,6 +34,8 @@ final class Leadership implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Leadership.class);
 
     private final KubernetesClient client;
+    /** The controller's client as it is, for the release at shutdown (no renew deadline to keep then). */
+    private final KubernetesClient plainClient;
     private final ControllerSettings settings;
     private final Consumer<Boolean> onChange;
     private final AtomicBoolean running = new AtomicBoolean(true);
@@ -42,9 +43,10 @@ final class Leadership implements AutoCloseable {
     private final AtomicReference<CompletableFuture<?>> current = new AtomicReference<>();
     private Thread thread;
 
-    /** {@code client}: the controller's; the election uses a client of its own, with the same credentials, bounded. */
+    /** {@code client}: the controller's; the election uses it with every request bounded (see {@link #callBound}). */
     Leadership(KubernetesClient client, ControllerSettings settings, Consumer<Boolean> onChange) {
         this.client = boundedClient(client, callBound(settings));
+        this.plainClient = client;
         this.settings = settings;
         this.onChange = onChange;
     }
@@ -58,11 +60,11 @@ final class Leadership implements AutoCloseable {
         return quarter.compareTo(Duration.ofMillis(200)) < 0 ? Duration.ofMillis(200) : quarter;
     }
 
+    /** The same client (connection, credentials, interceptors), each request bounded and not retried. */
     private static KubernetesClient boundedClient(KubernetesClient client, Duration bound) {
-        int ms = (int) bound.toMillis();
-        Config config = new ConfigBuilder(client.getConfiguration()).withRequestTimeout(ms).withConnectionTimeout(ms)
-                .withRequestRetryBackoffLimit(0).build();
-        return new KubernetesClientBuilder().withConfig(config).build();
+        RequestConfig rc = new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+                .withRequestTimeout((int) bound.toMillis()).withRequestRetryBackoffLimit(0).build();
+        return client.newClient(rc).adapt(KubernetesClient.class);
     }
 
     void start() {
@@ -121,13 +123,13 @@ final class Leadership implements AutoCloseable {
     private void release() {
         for (int attempt = 1; attempt <= 3; attempt++) {
             try {
-                Lease lease = client.leases().inNamespace(settings.leaseNamespace()).withName(ControllerSettings.LEASE_NAME).get();
+                Lease lease = plainClient.leases().inNamespace(settings.leaseNamespace()).withName(ControllerSettings.LEASE_NAME).get();
                 if (lease == null || lease.getSpec() == null || !settings.identity().equals(lease.getSpec().getHolderIdentity())) {
                     return;
                 }
                 String patch = "{\"metadata\":{\"resourceVersion\":\"" + lease.getMetadata().getResourceVersion()
                         + "\"},\"spec\":{\"holderIdentity\":\"\",\"leaseDurationSeconds\":1}}";
-                client.leases().inNamespace(settings.leaseNamespace()).withName(ControllerSettings.LEASE_NAME)
+                plainClient.leases().inNamespace(settings.leaseNamespace()).withName(ControllerSettings.LEASE_NAME)
                         .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
                 LOG.info("released the Lease {}/{}", settings.leaseNamespace(), ControllerSettings.LEASE_NAME);
                 return;
@@ -135,11 +137,11 @@ final class Leadership implements AutoCloseable {
                 // 409: fabric8's own release (or a last renew) wrote it meanwhile: read it again
                 if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == 3) {
                     LOG.warn("could not release the Lease {}/{} (another replica takes over once it runs out): {}",
-                            settings.leaseNamespace(), ControllerSettings.LEASE_NAME, e.getMessage());
+                            settings.leaseNamespace(), ControllerSettings.LEASE_NAME, e.getMessage(), e);
                     return;
                 }
             } catch (RuntimeException e) {
-                LOG.warn("could not release the Lease {}/{}: {}", settings.leaseNamespace(), ControllerSettings.LEASE_NAME, e.getMessage());
+                LOG.warn("could not release the Lease {}/{}: {}", settings.leaseNamespace(), ControllerSettings.LEASE_NAME, e.getMessage(), e);
                 return;
             }
         }
@@ -158,7 +160,6 @@ final class Leadership implements AutoCloseable {
         if (thread != null) {
             thread.interrupt();
         }
-        release();
-        client.close();
+        release(); // the election client shares the controller's connection: its owner closes it
     }
 }

@@ -211,21 +211,22 @@ class ControllerIntegrationTest {
     @Test
     void sharedAddressWhosePortsClashAfterAnEditLeavesTheNewerService() {
         h.start("192.0.2.200/29");
-        h.create(lb("default", "web").editMetadata().addToAnnotations(Annotations.ALLOW_SHARED_IP, "k").endMetadata()
+        // creation timestamps have whole seconds: a tie goes to the name, so the names sort as the creations do
+        h.create(lb("default", "a-web").editMetadata().addToAnnotations(Annotations.ALLOW_SHARED_IP, "k").endMetadata()
                 .editSpec().withLoadBalancerIP("192.0.2.205").endSpec().build());
-        assertThat(h.awaitIngress("default", "web")).containsExactly("192.0.2.205");
-        h.create(lb("default", "dns").editMetadata().addToAnnotations(Annotations.ALLOW_SHARED_IP, "k").endMetadata()
+        assertThat(h.awaitIngress("default", "a-web")).containsExactly("192.0.2.205");
+        h.create(lb("default", "b-dns").editMetadata().addToAnnotations(Annotations.ALLOW_SHARED_IP, "k").endMetadata()
                 .editSpec().withPorts().addNewPort().withProtocol("UDP").withPort(53).withNewTargetPort(53).endPort()
                 .withLoadBalancerIP("192.0.2.205").endSpec().build());
-        assertThat(h.awaitIngress("default", "dns")).containsExactly("192.0.2.205");
-        await(() -> "default/dns,default/web".equals(h.vipData().get("192.0.2.205")), "shared entry");
+        assertThat(h.awaitIngress("default", "b-dns")).containsExactly("192.0.2.205");
+        await(() -> "default/a-web,default/b-dns".equals(h.vipData().get("192.0.2.205")), "shared entry");
         // the newer Service is edited to use port 80/TCP as well
-        h.client.services().inNamespace("default").withName("dns").edit(x -> new ServiceBuilder(x).editSpec().withPorts()
+        h.client.services().inNamespace("default").withName("b-dns").edit(x -> new ServiceBuilder(x).editSpec().withPorts()
                 .addNewPort().withProtocol("TCP").withPort(80).withNewTargetPort(8080).endPort().endSpec().build());
-        h.awaitEvent("default", "dns", "AllocationFailed", "already uses port 80/TCP");
-        await(() -> h.ingress("default", "dns").isEmpty(), "the newer Service's status no longer names the address");
-        await(() -> "default/web".equals(h.vipData().get("192.0.2.205")), "the entry lists only the older Service");
-        assertThat(h.ingress("default", "web")).containsExactly("192.0.2.205");
+        h.awaitEvent("default", "b-dns", "AllocationFailed", "already uses port 80/TCP");
+        await(() -> h.ingress("default", "b-dns").isEmpty(), "the newer Service's status no longer names the address");
+        await(() -> "default/a-web".equals(h.vipData().get("192.0.2.205")), "the entry lists only the older Service");
+        assertThat(h.ingress("default", "a-web")).containsExactly("192.0.2.205");
     }
 
     @Test

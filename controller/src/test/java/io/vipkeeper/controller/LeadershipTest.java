@@ -57,7 +57,8 @@ class LeadershipTest {
         ControllerCommand.Running b = h.start(elected("replica-b", Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofMillis(500)));
         await(() -> "replica-a".equals(b.readiness().isEmpty() ? holder() : null), "b ready, a holds the Lease");
         a.close();
-        assertThat(holder()).as("holder right after the leader stopped").isNullOrEmpty();
+        // released (empty), or already taken by b
+        assertThat(holder()).as("holder right after the leader stopped").isNotEqualTo("replica-a");
         long start = System.nanoTime();
         await(b.controller()::isLeading, "b leads", Duration.ofSeconds(10));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThanOrEqualTo(Duration.ofSeconds(2));
