@@ -1,5 +1,6 @@
 package io.vipkeeper.lab;
 
+import io.vipkeeper.platform.Flags;
 import io.vipkeeper.platform.LoggingOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -53,6 +54,11 @@ public final class LabApiCommand implements Callable<Integer> {
             if (port < 0 || port > 65535 || host.isEmpty()) {
                 throw new IllegalArgumentException("'" + value + "' is not HOST:PORT with a port from 0 to 65535");
             }
+            try {
+                new Flags.Host().convert(host);
+            } catch (CommandLine.TypeConversionException e) {
+                throw new IllegalArgumentException("'" + value + "': " + e.getMessage());
+            }
             return new Listen(host, port);
         }
     }
@@ -75,7 +81,7 @@ public final class LabApiCommand implements Callable<Integer> {
             description = "Where to listen (default: ${DEFAULT-VALUE}; port 0 picks a free port).")
     Listen listen;
 
-    @Option(names = "--kubeconfig-out", paramLabel = "FILE", defaultValue = "vipkeeper-lab.kubeconfig",
+    @Option(names = "--kubeconfig-out", paramLabel = "FILE", defaultValue = "vipkeeper-lab.kubeconfig", converter = Flags.WritableFile.class,
             description = "Where to write the kubeconfig (default: ${DEFAULT-VALUE} in the current directory).")
     Path kubeconfigOut;
 

@@ -12,9 +12,11 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import io.vipkeeper.platform.Flags;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,15 +31,21 @@ public final class LabFailoverCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--rounds", defaultValue = "10", description = "Rounds (default: ${DEFAULT-VALUE}, at most 200).")
+    @Option(names = "--rounds", defaultValue = "10", converter = Rounds.class, description = "Rounds (default: ${DEFAULT-VALUE}, at most 200).")
     int rounds;
 
-    @Option(names = "--csv", paramLabel = "FILE", description = "Write one row per round: " + Failover.CSV_HEADER)
-    File csv;
+    @Option(names = "--csv", paramLabel = "FILE", converter = Flags.WritableFile.class, description = "Write one row per round: " + Failover.CSV_HEADER)
+    Path csv;
 
-    @Option(names = "--settle-ms", defaultValue = "1000", description = "After restoring the link, one node must hold the VIP this long "
+    @Option(names = "--settle-ms", defaultValue = "1000", converter = LabFlags.Millis.class, description = "After restoring the link, one node must hold the VIP this long "
             + "before the next round (default: ${DEFAULT-VALUE}; with --vrrp-instances per-vip use 7000: preempt_delay is 5 s).")
     long settleMs;
+
+    static final class Rounds extends Flags.IntRange {
+        Rounds() {
+            super(1, 200, "a number of rounds");
+        }
+    }
 
     @Option(names = "--state-dir", hidden = true, defaultValue = "/run/vipkeeper-lab")
     File stateDir;
@@ -49,9 +57,6 @@ public final class LabFailoverCommand implements Callable<Integer> {
         int pre = LabHost.preflight(out, err, "failover", false);
         if (pre != 0) {
             return pre;
-        }
-        if (rounds < 1 || rounds > 200) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--rounds: from 1 to 200, not " + rounds);
         }
         LabPaths paths = new LabPaths(stateDir.toPath());
         int up = LabUpCommand.up(out, err, paths, 3, null, "single");
@@ -84,7 +89,7 @@ public final class LabFailoverCommand implements Callable<Integer> {
         if (csv != null) {
             List<String> lines = new ArrayList<>(List.of(Failover.CSV_HEADER));
             done.forEach(d -> lines.add(d.csv()));
-            Files.write(csv.toPath(), lines);
+            Files.write(csv, lines);
             out.println("CSV: " + csv);
         }
         if (ok.isEmpty()) {

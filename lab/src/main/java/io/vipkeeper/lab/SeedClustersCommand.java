@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vipkeeper.platform.Flags;
 import io.vipkeeper.platform.LoggingOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,10 +33,10 @@ public final class SeedClustersCommand implements Callable<Integer> {
     @Mixin
     LoggingOptions logging = new LoggingOptions();
 
-    @Option(names = "--kubeconfig-out", defaultValue = "clusters.kubeconfig", description = "Where to write the kubeconfig (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kubeconfig-out", defaultValue = "clusters.kubeconfig", paramLabel = "FILE", converter = Flags.WritableFile.class, description = "Where to write the kubeconfig (default: ${DEFAULT-VALUE}).")
     Path kubeconfigOut;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address the API servers listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", defaultValue = "127.0.0.1", converter = Flags.Host.class, description = "Address the API servers listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
     @Override
