@@ -30,7 +30,7 @@ public final class RenderCommand implements Callable<Integer>, OptionChecks {
 
     public enum What { keepalived, nftables, haproxy }
 
-    @Option(names = "--objects", required = true, paramLabel = "FILE", converter = Flags.ReadableFile.class,
+    @Option(names = "--objects", required = true, paramLabel = "FILE",
             description = "YAML/JSON with the VIP ConfigMap, Services, EndpointSlices or Endpoints, Nodes (repeatable).")
     List<Path> objects;
 
@@ -48,6 +48,7 @@ public final class RenderCommand implements Callable<Integer>, OptionChecks {
 
     @Override
     public void checkOptions() {
+        objects.forEach(f -> Flags.readable("--objects", f));
         agent.settings();
         agent.configMap();
         agent.nodeIp();

@@ -57,7 +57,7 @@ public final class ControllerCommand implements Callable<Integer>, OptionChecks 
         "name=N,addresses=CIDR|RANGE[;...],namespaces=a;b,avoid-buggy-ips=true|false,auto-assign=true|false"})
     List<String> poolFlags = new ArrayList<>();
 
-    @Option(names = "--pools-file", paramLabel = "FILE", converter = Flags.ReadableFile.class, description = "YAML file with a 'pools:' list (same keys as --pool).")
+    @Option(names = "--pools-file", paramLabel = "FILE", description = "YAML file with a 'pools:' list (same keys as --pool).")
     Path poolsFile;
 
     @Option(names = "--load-balancer-class", paramLabel = "CLASS", defaultValue = ControllerSettings.DEFAULT_CLASS,
@@ -123,6 +123,7 @@ public final class ControllerCommand implements Callable<Integer>, OptionChecks 
             pools.add(usage("--pool " + poolFlags.get(i), v -> PoolSpecs.parseFlag(v, index), poolFlags.get(i)));
         }
         if (poolsFile != null) {
+            CliErrors.checked(spec, () -> Flags.readable("--pools-file", poolsFile));
             pools.addAll(usage("--pools-file " + poolsFile, PoolsFile::read, poolsFile));
         }
         usage("pools", p -> {

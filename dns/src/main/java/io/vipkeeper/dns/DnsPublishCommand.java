@@ -46,7 +46,7 @@ public final class DnsPublishCommand implements Callable<Integer>, OptionChecks 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--kubeconfig", paramLabel = "FILE", converter = Flags.Kubeconfig.class, description = "kubeconfig holding the clusters' contexts (default: in-cluster, else $KUBECONFIG or ~/.kube/config).")
+    @Option(names = "--kubeconfig", paramLabel = "FILE", description = "kubeconfig holding the clusters' contexts (default: in-cluster, else $KUBECONFIG or ~/.kube/config).")
     Path kubeconfig;
 
     @Option(names = "--context", paramLabel = "NAME", description = "a cluster to publish; repeat for several (default: the current context).")
@@ -131,6 +131,9 @@ public final class DnsPublishCommand implements Callable<Integer>, OptionChecks 
 
     /** The clusters to publish, from the kubeconfig (nothing is contacted). */
     private List<Cluster> clusters(Parsed parsed) {
+        if (kubeconfig != null) {
+            CliErrors.checked(spec, () -> Flags.kubeconfig("--kubeconfig", kubeconfig));
+        }
         List<String> wanted = contexts.isEmpty() ? java.util.Collections.singletonList(null) : contexts;
         Map<ClusterId, String> ids = new HashMap<>();
         List<Cluster> out = new ArrayList<>();

@@ -11,6 +11,7 @@ import io.vipkeeper.platform.Flags;
 import io.vipkeeper.platform.LoggingOptions;
 import io.vipkeeper.platform.OpsServer;
 import io.vipkeeper.platform.OptionChecks;
+import io.vipkeeper.platform.StartupException;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -131,7 +132,14 @@ public final class DnsServeCommand implements Callable<Integer>, OptionChecks {
         }
         RecordTable table = new RecordTable(layout);
         EtcdView view = new EtcdView(store, layout.subtree(zoneName), table, () -> { }, metrics.etcdErrors::inc).start();
-        DnsServer dns = new DnsServer(addr, new ZoneResolver(zoneName, table), info, view::revision, metrics, udpThreads);
+        DnsServer dns;
+        try {
+            dns = new DnsServer(addr, new ZoneResolver(zoneName, table), info, view::revision, metrics, udpThreads);
+        } catch (java.net.BindException e) {
+            view.close();
+            store.close();
+            throw new StartupException("cannot listen on " + listen + " (udp and tcp): " + e.getMessage() + " (choose another with --listen)", e);
+        }
         OpsServer ops = null;
         if (httpPort >= 0) {
             ops = new OpsServer(httpHost, httpPort, registry, Optional::empty,

@@ -29,16 +29,16 @@ public final class EtcdOptions {
     @Option(names = "--etcd-user", paramLabel = "NAME", description = "etcd user (with --etcd-password-file).")
     String user;
 
-    @Option(names = "--etcd-password-file", paramLabel = "FILE", converter = Flags.ReadableFile.class, description = "file holding the etcd password (kept off the command line).")
+    @Option(names = "--etcd-password-file", paramLabel = "FILE", description = "file holding the etcd password (kept off the command line).")
     Path passwordFile;
 
-    @Option(names = "--etcd-ca", paramLabel = "FILE", converter = Flags.ReadableFile.class, description = "CA bundle (PEM) to verify etcd's certificate; enables TLS.")
+    @Option(names = "--etcd-ca", paramLabel = "FILE", description = "CA bundle (PEM) to verify etcd's certificate; enables TLS.")
     Path ca;
 
-    @Option(names = "--etcd-cert", paramLabel = "FILE", converter = Flags.ReadableFile.class, description = "client certificate (PEM) for etcd (with --etcd-key).")
+    @Option(names = "--etcd-cert", paramLabel = "FILE", description = "client certificate (PEM) for etcd (with --etcd-key).")
     Path cert;
 
-    @Option(names = "--etcd-key", paramLabel = "FILE", converter = Flags.ReadableFile.class, description = "client key (PKCS#8 PEM) for etcd.")
+    @Option(names = "--etcd-key", paramLabel = "FILE", description = "client key (PKCS#8 PEM) for etcd.")
     Path key;
 
     /** An etcd endpoint: http(s)://HOST:PORT. */
@@ -71,9 +71,14 @@ public final class EtcdOptions {
         return prefix;
     }
 
-    /** Checks the options that go together (nothing is read or contacted); throws {@link IllegalArgumentException}. */
+    /** Checks the options, and that the files they name can be read (nothing is contacted); throws {@link IllegalArgumentException}. */
     public void check() {
         endpoints.forEach(EtcdOptions::uri);
+        for (var f : new Object[][] {{"--etcd-password-file", passwordFile}, {"--etcd-ca", ca}, {"--etcd-cert", cert}, {"--etcd-key", key}}) {
+            if (f[1] != null) {
+                Flags.readable((String) f[0], (Path) f[1]);
+            }
+        }
         if (user != null && passwordFile == null) {
             throw new IllegalArgumentException("--etcd-user needs --etcd-password-file");
         }

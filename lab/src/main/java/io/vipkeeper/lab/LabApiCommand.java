@@ -2,6 +2,7 @@ package io.vipkeeper.lab;
 
 import io.vipkeeper.platform.Flags;
 import io.vipkeeper.platform.LoggingOptions;
+import io.vipkeeper.platform.OptionChecks;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Option;
                     + "only); kubectl explain (no schemas); label selectors with 'in'/'notin' match everything.",
             ""
         })
-public final class LabApiCommand implements Callable<Integer> {
+public final class LabApiCommand implements Callable<Integer>, OptionChecks {
 
     private static final Logger LOG = LoggerFactory.getLogger(LabApiCommand.class);
 
@@ -81,12 +82,17 @@ public final class LabApiCommand implements Callable<Integer> {
             description = "Where to listen (default: ${DEFAULT-VALUE}; port 0 picks a free port).")
     Listen listen;
 
-    @Option(names = "--kubeconfig-out", paramLabel = "FILE", defaultValue = "vipkeeper-lab.kubeconfig", converter = Flags.WritableFile.class,
+    @Option(names = "--kubeconfig-out", paramLabel = "FILE", defaultValue = "vipkeeper-lab.kubeconfig",
             description = "Where to write the kubeconfig (default: ${DEFAULT-VALUE} in the current directory).")
     Path kubeconfigOut;
 
     @Mixin
     LoggingOptions logging;
+
+    @Override
+    public void checkOptions() {
+        Flags.writable("--kubeconfig-out", kubeconfigOut);
+    }
 
     @Override
     public Integer call() throws InterruptedException {

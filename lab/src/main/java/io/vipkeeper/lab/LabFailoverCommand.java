@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import io.vipkeeper.platform.Flags;
+import io.vipkeeper.platform.OptionChecks;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Option;
         description = {"The failover benchmark: a probe in vk-client sends a request to the VIP of Service 'hello' every 10 ms; each round cuts "
                 + "the MASTER's eth0 and measures the time from the cut to the first answer served through another node, then restores the "
                 + "link and waits until one node holds the VIP steadily. Prints min / median / p95 / max. Starts the lab when it is not up."})
-public final class LabFailoverCommand implements Callable<Integer> {
+public final class LabFailoverCommand implements Callable<Integer>, OptionChecks {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -34,7 +35,7 @@ public final class LabFailoverCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "10", converter = Rounds.class, description = "Rounds (default: ${DEFAULT-VALUE}, at most 200).")
     int rounds;
 
-    @Option(names = "--csv", paramLabel = "FILE", converter = Flags.WritableFile.class, description = "Write one row per round: " + Failover.CSV_HEADER)
+    @Option(names = "--csv", paramLabel = "FILE", description = "Write one row per round: " + Failover.CSV_HEADER)
     Path csv;
 
     @Option(names = "--settle-ms", defaultValue = "1000", converter = LabFlags.Millis.class, description = "After restoring the link, one node must hold the VIP this long "
@@ -49,6 +50,13 @@ public final class LabFailoverCommand implements Callable<Integer> {
 
     @Option(names = "--state-dir", hidden = true, defaultValue = "/run/vipkeeper-lab")
     File stateDir;
+
+    @Override
+    public void checkOptions() {
+        if (csv != null) {
+            Flags.writable("--csv", csv);
+        }
+    }
 
     @Override
     public Integer call() throws Exception {

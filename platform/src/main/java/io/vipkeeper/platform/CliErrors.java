@@ -38,6 +38,15 @@ public final class CliErrors implements CommandLine.IParameterExceptionHandler {
         }
     }
 
+    /** {@code check}'s value, or a usage error with its message (which names the flag, as {@link Flags}' checks do). */
+    public static <T> T checked(CommandLine.Model.CommandSpec spec, Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (InvalidInputException e) {
+            throw usage(spec, e.getMessage());
+        }
+    }
+
     /** Sets the handlers of a command tree: parse errors, {@link OptionChecks}, start errors (see the class comment). */
     public static CommandLine install(CommandLine cmd) {
         CliErrors errors = new CliErrors();

@@ -16,7 +16,8 @@ import picocli.CommandLine.TypeConversionException;
  * The typed flag values every command shares, as picocli converters: a value that does not fit is refused while the
  * command line is parsed, before anything runs. picocli prefixes the message with the flag ("Invalid value for option
  * '--health-port': ..."), {@link CliErrors} prints it on one line, exit 2. Commands use these by type (ports,
- * addresses, durations, files, names) and subclass {@link IntRange} / {@link LongRange} for their own bounds.
+ * addresses, durations, names) and subclass {@link IntRange} / {@link LongRange} for their own bounds. Files named
+ * by flags are checked by {@link #readable}, {@link #writable} and {@link #kubeconfig} from {@link OptionChecks}.
  */
 public final class Flags {
 
@@ -94,20 +95,6 @@ public final class Flags {
         }
     }
 
-    /** At least one. */
-    public static final class Positive extends IntRange {
-        public Positive() {
-            super(1, Integer.MAX_VALUE, "a count");
-        }
-    }
-
-    /** Zero or more. */
-    public static final class NonNegative extends IntRange {
-        public NonNegative() {
-            super(0, Integer.MAX_VALUE, "a count");
-        }
-    }
-
     /** An IP address literal (no name lookup: a typo must not bind to whatever a resolver answers). */
     public static final class IpLiteral implements ITypeConverter<String> {
         @Override
@@ -162,44 +149,6 @@ public final class Flags {
         }
     }
 
-    /** A file that exists and can be read. */
-    public static final class ReadableFile implements ITypeConverter<Path> {
-        @Override
-        public Path convert(String value) {
-            return readable(value);
-        }
-    }
-
-    /** A file to write: its directory must exist (the file itself is created or replaced). */
-    public static final class WritableFile implements ITypeConverter<Path> {
-        @Override
-        public Path convert(String value) {
-            Path p = path(value);
-            Path dir = p.toAbsolutePath().getParent();
-            if (Files.isDirectory(p) || dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
-                throw new TypeConversionException(quote(value) + ": cannot write a file there (is its directory missing?)");
-            }
-            return p;
-        }
-    }
-
-    /** A kubeconfig file: readable, and it parses (a mistyped path or a truncated file is refused at start). */
-    public static final class Kubeconfig implements ITypeConverter<Path> {
-        @Override
-        public Path convert(String value) {
-            Path p = readable(value);
-            try {
-                Config.fromKubeconfig(null, Files.readString(p), p.toAbsolutePath().toString());
-            } catch (IOException | RuntimeException e) {
-                // the YAML parser's first line says what and where; the mapper's names Java classes, which help no one
-                String reason = firstLine(e);
-                throw new TypeConversionException(quote(value) + " is not a kubeconfig"
-                        + (reason.contains("`") || reason.contains("io.fabric8") ? "" : ": " + reason));
-            }
-            return p;
-        }
-    }
-
     /** A Kubernetes namespace name. */
     public static final class Namespace implements ITypeConverter<String> {
         @Override
@@ -211,26 +160,41 @@ public final class Flags {
         }
     }
 
-    private static Path readable(String value) {
-        Path p = path(value);
-        if (!Files.exists(p)) {
-            throw new TypeConversionException(quote(value) + ": no such file");
+    // Files are checked by the command's OptionChecks, not while parsing: parsing must not depend on this machine
+    // (the chart's arguments name files that exist only in the pod, and tests parse them here).
+
+    /** {@code file} exists and can be read; else an {@link InvalidInputException} naming {@code flag}. */
+    public static Path readable(String flag, Path file) {
+        if (!Files.exists(file)) {
+            throw new InvalidInputException(flag + " " + quote(file.toString()) + ": no such file");
         }
-        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-            throw new TypeConversionException(quote(value) + ": not a readable file");
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new InvalidInputException(flag + " " + quote(file.toString()) + ": not a readable file");
         }
-        return p;
+        return file;
     }
 
-    private static Path path(String value) {
-        try {
-            if (value.isEmpty()) {
-                throw new IllegalArgumentException();
-            }
-            return Path.of(value);
-        } catch (IllegalArgumentException e) {
-            throw new TypeConversionException(quote(value) + " is not a file name");
+    /** {@code file} can be written: its directory exists (the file itself is created or replaced). */
+    public static Path writable(String flag, Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        if (Files.isDirectory(file) || dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
+            throw new InvalidInputException(flag + " " + quote(file.toString()) + ": cannot write a file there (is its directory missing?)");
         }
+        return file;
+    }
+
+    /** {@code file} is a readable kubeconfig that parses (a mistyped path or a truncated file is refused at start). */
+    public static Path kubeconfig(String flag, Path file) {
+        readable(flag, file);
+        try {
+            Config.fromKubeconfig(null, Files.readString(file), file.toAbsolutePath().toString());
+        } catch (IOException | RuntimeException e) {
+            // the YAML parser's first line says what and where; the mapper's names Java classes, which help no one
+            String reason = firstLine(e);
+            throw new InvalidInputException(flag + " " + quote(file.toString()) + " is not a kubeconfig"
+                    + (reason.contains("`") || reason.contains("io.fabric8") ? "" : ": " + reason));
+        }
+        return file;
     }
 
     /** The first line of an exception's message (library messages often run over several lines). */

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vipkeeper.core.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,15 +15,16 @@ import picocli.CommandLine.Option;
 /**
  * How a command reaches the API server (a picocli mixin): {@code --kubeconfig} / {@code --context}, else the
  * in-cluster service account, else the default kubeconfig ({@code $KUBECONFIG} or {@code ~/.kube/config}).
- * A kubeconfig that is missing, unreadable or does not parse is refused while parsing; a {@code --context} it does not
- * hold when the client is made: both exit 2 (fabric8 would fall back to the current context without a word).
+ * A kubeconfig that is missing, unreadable or does not parse, or a {@code --context} it does not hold, is refused when
+ * the configuration is made (commands do so in their {@link OptionChecks}): exit 2. fabric8 would fall back to the
+ * current context without a word.
  */
 public final class KubeOptions {
 
     @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
     CommandLine.Model.CommandSpec mixee;
 
-    @Option(names = "--kubeconfig", paramLabel = "FILE", converter = Flags.Kubeconfig.class,
+    @Option(names = "--kubeconfig", paramLabel = "FILE",
             description = "kubeconfig file (default: in-cluster, else $KUBECONFIG or ~/.kube/config).")
     Path kubeconfig;
 
@@ -40,6 +42,11 @@ public final class KubeOptions {
     public Config config() {
         Config config;
         if (kubeconfig != null) {
+            try {
+                Flags.kubeconfig("--kubeconfig", kubeconfig);
+            } catch (InvalidInputException e) {
+                throw usage(e.getMessage());
+            }
             try {
                 String text = Files.readString(kubeconfig);
                 config = Config.fromKubeconfig(context, text, kubeconfig.toAbsolutePath().toString());
