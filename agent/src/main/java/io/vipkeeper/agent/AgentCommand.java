@@ -3,14 +3,15 @@ package io.vipkeeper.agent;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.Dataplane;
-import io.vipkeeper.core.names.KubeNames;
 import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.platform.CliErrors;
+import io.vipkeeper.platform.Flags;
 import io.vipkeeper.platform.KubeOptions;
 import io.vipkeeper.platform.LoggingOptions;
 import io.vipkeeper.platform.OpsServer;
+import io.vipkeeper.platform.OptionChecks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Option;
             "",
             "Environment: NODE_NAME (else the node of POD_NAMESPACE/POD_NAME), KEEPALIVED_NOTIFY (a script keepalived",
             "runs on every state change)."})
-public final class AgentCommand implements Callable<Integer> {
+public final class AgentCommand implements Callable<Integer>, OptionChecks {
 
     private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
 
@@ -48,17 +49,17 @@ public final class AgentCommand implements Callable<Integer> {
     @Mixin
     AgentOptions agent = new AgentOptions();
 
-    @Option(names = "--http-port", defaultValue = "8080", description = "Port of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--http-port", defaultValue = "8080", paramLabel = "PORT", converter = Flags.ListenPort.class, description = "Port of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}).")
     int httpPort;
 
-    @Option(names = "--http-address", defaultValue = "0.0.0.0", description = "Address the HTTP port binds (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--http-address", defaultValue = "0.0.0.0", paramLabel = "ADDR", converter = Flags.IpLiteral.class, description = "Address the HTTP port binds (default: ${DEFAULT-VALUE}).")
     String httpAddress;
 
     @Option(names = "--release-vips", defaultValue = "true", arity = "0..1", fallbackValue = "true",
             description = "Remove the VIPs from the interface when the agent stops (default: ${DEFAULT-VALUE}).")
     boolean releaseVips;
 
-    @Option(names = "--watch-namespace", paramLabel = "NS", description = "Watch Services and endpoints of this namespace only (default: all).")
+    @Option(names = "--watch-namespace", paramLabel = "NS", converter = Flags.Namespace.class, description = "Watch Services and endpoints of this namespace only (default: all).")
     String watchNamespace;
 
     @Option(names = "--watch-all-namespaces", description = "Watch every namespace (the default; kept for kube-keepalived-vip's manifests).")
@@ -67,11 +68,20 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--keepalived-bin", defaultValue = "keepalived", description = "The keepalived binary (default: ${DEFAULT-VALUE}).")
     String keepalivedBin;
 
-    @Option(names = "--debounce", defaultValue = "100", description = "Milliseconds of quiet before a change is applied (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--debounce", defaultValue = "100", paramLabel = "MS", converter = Millis.class,
+            description = "Milliseconds of quiet before a change is applied (default: ${DEFAULT-VALUE}).")
     long debounceMs;
 
-    @Option(names = "--max-delay", defaultValue = "1000", description = "At most this many milliseconds from a change to its reload (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-delay", defaultValue = "1000", paramLabel = "MS", converter = Millis.class,
+            description = "At most this many milliseconds from a change to its reload (default: ${DEFAULT-VALUE}).")
     long maxDelayMs;
+
+    /** --debounce and --max-delay: up to a minute. */
+    static final class Millis extends Flags.LongRange {
+        Millis() {
+            super(0, 60_000, "milliseconds");
+        }
+    }
 
     private final Map<String, String> env;
 
@@ -88,23 +98,43 @@ public final class AgentCommand implements Callable<Integer> {
         return Files.exists(Path.of("/proc/net/ip_vs")) ? Dataplane.IPVS : Dataplane.NFTABLES;
     }
 
+    /** Everything {@link #call()} refuses before it connects: the flags together, the kubeconfig context, the node's name. */
+    @Override
+    public void checkOptions() {
+        configMap();
+        settings();
+        agent.nodeIp();
+        if (debounceMs > maxDelayMs) {
+            throw CliErrors.usage(spec, "--debounce " + debounceMs + " is longer than --max-delay " + maxDelayMs);
+        }
+        kube.config();
+        String node = env.get("NODE_NAME");
+        if ((node == null || node.isEmpty()) && (env.get("POD_NAME") == null || env.get("POD_NAMESPACE") == null)) {
+            throw CliErrors.usage(spec, NO_NODE_NAME);
+        }
+    }
+
+    private static final String NO_NODE_NAME =
+            "cannot tell this node's name: set NODE_NAME (downward API spec.nodeName), or POD_NAME and POD_NAMESPACE";
+
+    private ServiceRef configMap() {
+        ServiceRef configMap = agent.configMap();
+        if (configMap == null) {
+            throw CliErrors.usage(spec, "--services-configmap NS/NAME is required");
+        }
+        return configMap;
+    }
+
+    private AgentSettings settings() {
+        return agent.settings(autoDataplane(), env.get("KEEPALIVED_NOTIFY"));
+    }
+
     @Override
     public Integer call() throws Exception {
         logging.apply();
-        ServiceRef configMap = agent.configMap();
-        if (configMap == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--services-configmap NS/NAME is required");
-        }
-        if (watchNamespace != null && !KubeNames.isNamespace(watchNamespace)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--watch-namespace: not a namespace name: '" + watchNamespace + "'");
-        }
-        Dataplane auto = autoDataplane();
-        AgentSettings settings;
-        try {
-            settings = agent.settings(auto, env.get("KEEPALIVED_NOTIFY"));
-        } catch (InvalidInputException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
+        checkOptions();
+        ServiceRef configMap = configMap();
+        AgentSettings settings = settings();
         PrometheusRegistry registry = new PrometheusRegistry();
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -144,8 +174,7 @@ public final class AgentCommand implements Callable<Integer> {
             node = pod == null || pod.getSpec() == null ? null : pod.getSpec().getNodeName();
         }
         if (node == null || node.isEmpty() || !node.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "cannot tell this node's name: set NODE_NAME (downward API spec.nodeName), or POD_NAME and POD_NAMESPACE");
+            throw CliErrors.usage(spec, NO_NODE_NAME);
         }
         return node;
     }

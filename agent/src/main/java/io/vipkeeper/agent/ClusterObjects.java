@@ -1,5 +1,7 @@
 package io.vipkeeper.agent;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -42,11 +44,36 @@ public record ClusterObjects(List<ConfigMap> configMaps, List<Service> services,
             } catch (IOException e) {
                 throw new InvalidInputException("cannot read " + f + ": " + e.getMessage());
             } catch (RuntimeException e) {
-                throw new InvalidInputException(f + ": not Kubernetes objects in YAML or JSON: " + e.getMessage());
+                throw new InvalidInputException(f + ": not Kubernetes objects in YAML or JSON: " + reason(e));
             }
             flatten(parsed, all);
         }
         return of(all);
+    }
+
+    /**
+     * What the parser found, and in which field: fabric8 wraps it as "An error has occurred." (e.g. a port of
+     * 99999999999), and Jackson names Java types, which are shortened here.
+     */
+    static String reason(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        String where = "";
+        if (t instanceof JsonMappingException j) {
+            m = j.getOriginalMessage();
+            StringBuilder path = new StringBuilder();
+            for (JsonMappingException.Reference r : j.getPath()) {
+                path.append(r.getFieldName() != null ? (path.length() == 0 ? "" : ".") + r.getFieldName() : "[" + r.getIndex() + "]");
+            }
+            where = path.length() == 0 ? "" : path + ": ";
+        } else if (t instanceof JsonProcessingException j) {
+            m = j.getOriginalMessage();
+        }
+        String line = m.lines().findFirst().orElse(m);
+        return where + line.replaceAll("`(?:[a-z0-9_]+\\.)*([A-Za-z0-9_$]+)`", "$1");
     }
 
     public static ClusterObjects of(Collection<?> objects) {

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.Dataplane;
 import io.vipkeeper.core.agent.EndpointGroup;
@@ -33,6 +34,7 @@ import io.vipkeeper.core.viptable.VipTarget;
 import io.vipkeeper.platform.AnnotationPatch;
 import io.vipkeeper.platform.EventRecorder;
 import io.vipkeeper.platform.Informers;
+import io.vipkeeper.platform.RepeatedWarning;
 import io.vipkeeper.platform.TranslatingStore;
 import io.vipkeeper.platform.process.Exec;
 import io.vipkeeper.platform.process.Sleep;
@@ -82,6 +84,7 @@ public final class NodeAgent implements AutoCloseable {
     private final InterfaceAddresses iface;
     private final VrrpStates vrrp;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private final RepeatedWarning inputProblem = new RepeatedWarning(LOG::warn, Duration.ofSeconds(30));
     private SharedIndexInformer<ConfigMap> configMapInformer;
     // the agent keeps typed records, not the API's objects: see TranslatingStore
     // and syncs only when a translation changed: the controller's status writes, this agent's own announcing-node
@@ -249,10 +252,16 @@ public final class NodeAgent implements AutoCloseable {
                 if (running) {
                     lastSync = System.nanoTime();
                     sync();
+                    inputProblem.clear();
                     compactDue = true;
                 }
             } catch (InterruptedException e) {
                 return;
+            } catch (InvalidInputException e) {
+                // input this node cannot act on yet (its Node not listed, no address): one line, at most every 30 s
+                inputProblem.warn("sync failed, retrying every second: " + String.join("; ", e.getMessage().lines().toList()));
+                Sleep.millis(1000);
+                requestSync();
             } catch (RuntimeException | IOException e) {
                 LOG.error("sync failed; retrying in a second", e);
                 Sleep.millis(1000);

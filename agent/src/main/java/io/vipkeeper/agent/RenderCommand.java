@@ -1,11 +1,15 @@
 package io.vipkeeper.agent;
 
 import io.vipkeeper.core.InvalidInputException;
+import io.vipkeeper.core.agent.AgentChecks;
 import io.vipkeeper.core.agent.Report;
 import io.vipkeeper.core.render.AgentPlan;
 import io.vipkeeper.core.render.HaproxyConfig;
 import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.core.render.NftablesRuleset;
+import io.vipkeeper.platform.CliErrors;
+import io.vipkeeper.platform.Flags;
+import io.vipkeeper.platform.OptionChecks;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,12 +21,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code vipkeeper render}: prints what the agent would apply on a node, from Kubernetes objects in files. No
- * cluster needed. What was not served goes to stderr as {@code # <report>} lines; exit 0. Invalid objects or flags:
- * a message naming the object and field (or flag) on stderr, exit 1.
+ * cluster needed. What was not served goes to stderr as {@code # <report>} lines; exit 0. Invalid objects: a message
+ * naming the object and field on stderr, exit 1. Invalid flags: one line naming the flag, exit 2 (as every command).
  */
 @Command(name = "render", mixinStandardHelpOptions = true,
         description = "Print the keepalived.conf, nft script or haproxy.cfg the node agent would apply on a node.")
-public final class RenderCommand implements Callable<Integer> {
+public final class RenderCommand implements Callable<Integer>, OptionChecks {
 
     public enum What { keepalived, nftables, haproxy }
 
@@ -43,9 +47,25 @@ public final class RenderCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
+    public void checkOptions() {
+        objects.forEach(f -> Flags.readable("--objects", f));
+        agent.settings();
+        agent.configMap();
+        agent.nodeIp();
+        if (!AgentChecks.isNodeName(node)) {
+            throw CliErrors.usage(spec, "--node: not a Node name: " + InvalidInputException.quote(node));
+        }
+    }
+
+    @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        try {
+            checkOptions();
+        } catch (InvalidInputException e) {
+            throw CliErrors.usage(spec, e.getMessage());
+        }
         String text;
         AgentPlan plan;
         try {

@@ -24,20 +24,9 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
+    /** The command tree with vipkeeper's error handling: a bad input exits 2 with one line (see {@link CliErrors}). */
     public static CommandLine commandLine() {
-        CommandLine cmd = new CommandLine(new Main());
-        cmd.setParameterExceptionHandler(new CliErrors());
-        cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (ex instanceof CommandLine.ParameterException pe) {
-                return new CliErrors().handleParseException(pe, parseResult.originalArgs().toArray(String[]::new));
-            }
-            if (ex instanceof io.vipkeeper.platform.StartupException se) {
-                commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + se.getMessage());
-                return 1;
-            }
-            throw ex;
-        });
-        return cmd;
+        return CliErrors.install(new CommandLine(new Main()));
     }
 
     @Override

@@ -7,9 +7,12 @@ import io.vipkeeper.core.names.KubeNames;
 import io.vipkeeper.core.pool.AddressPool;
 import io.vipkeeper.core.pool.PoolSpecs;
 import io.vipkeeper.core.viptable.ForwardMethod;
+import io.vipkeeper.platform.CliErrors;
+import io.vipkeeper.platform.Flags;
 import io.vipkeeper.platform.KubeOptions;
 import io.vipkeeper.platform.LoggingOptions;
 import io.vipkeeper.platform.OpsServer;
+import io.vipkeeper.platform.OptionChecks;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -36,7 +40,7 @@ import picocli.CommandLine.Option;
             "Environment (keepalived-cloud-provider's, still honoured): KEEPALIVED_SERVICE_CIDR (one pool),",
             "KEEPALIVED_NAMESPACE + KEEPALIVED_CONFIG_MAP (the ConfigMap), KEEPALIVED_DEFAULT_FORWARD_METHOD,",
             "POD_NAMESPACE (where the Lease lives), POD_NAME (this replica's identity)."})
-public final class ControllerCommand implements java.util.concurrent.Callable<Integer> {
+public final class ControllerCommand implements Callable<Integer>, OptionChecks {
 
     private static final Logger LOG = LoggerFactory.getLogger(ControllerCommand.class);
     /** How long SIGTERM waits for the controller to stop (Kubernetes' grace period is 30 s by default). */
@@ -83,23 +87,26 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
             description = "Elect one writer among replicas with the Lease vipkeeper-controller (default: ${DEFAULT-VALUE}).")
     boolean leaderElect;
 
-    @Option(names = "--lease-namespace", paramLabel = "NS", description = "Namespace of the Lease (default: $POD_NAMESPACE, else kube-system).")
+    @Option(names = "--lease-namespace", paramLabel = "NS", converter = Flags.Namespace.class, description = "Namespace of the Lease (default: $POD_NAMESPACE, else kube-system).")
     String leaseNamespace;
 
-    @Option(names = "--lease-duration", defaultValue = "15s", paramLabel = "DURATION", description = "Lease duration (default: ${DEFAULT-VALUE}).")
-    String leaseDuration;
+    @Option(names = "--lease-duration", defaultValue = "15s", paramLabel = "DURATION", converter = Flags.Duration.class,
+            description = "Lease duration (default: ${DEFAULT-VALUE}).")
+    Duration leaseDuration;
 
-    @Option(names = "--renew-deadline", defaultValue = "10s", paramLabel = "DURATION", description = "Leader renew deadline (default: ${DEFAULT-VALUE}).")
-    String renewDeadline;
+    @Option(names = "--renew-deadline", defaultValue = "10s", paramLabel = "DURATION", converter = Flags.Duration.class,
+            description = "Leader renew deadline, shorter than the lease duration (default: ${DEFAULT-VALUE}).")
+    Duration renewDeadline;
 
-    @Option(names = "--retry-period", defaultValue = "2s", paramLabel = "DURATION", description = "Leader election retry period (default: ${DEFAULT-VALUE}).")
-    String retryPeriod;
+    @Option(names = "--retry-period", defaultValue = "2s", paramLabel = "DURATION", converter = Flags.Duration.class,
+            description = "Leader election retry period, shorter than the renew deadline (default: ${DEFAULT-VALUE}).")
+    Duration retryPeriod;
 
-    @Option(names = "--health-port", defaultValue = "10252", paramLabel = "PORT",
+    @Option(names = "--health-port", defaultValue = "10252", paramLabel = "PORT", converter = Flags.ListenPort.class,
             description = "Port of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}, the port the seed's manifests probe; 0 = any).")
     int healthPort;
 
-    @Option(names = "--health-address", defaultValue = "0.0.0.0", paramLabel = "ADDR", description = "Address the health port binds (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--health-address", defaultValue = "0.0.0.0", paramLabel = "ADDR", converter = Flags.IpLiteral.class, description = "Address the health port binds (default: ${DEFAULT-VALUE}).")
     String healthAddress;
 
     private final Map<String, String> env;
@@ -124,10 +131,8 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
             pools.add(usage("--pool " + poolFlags.get(i), v -> PoolSpecs.parseFlag(v, index), poolFlags.get(i)));
         }
         if (poolsFile != null) {
+            CliErrors.checked(spec, () -> Flags.readable("--pools-file", poolsFile));
             pools.addAll(usage("--pools-file " + poolsFile, PoolsFile::read, poolsFile));
-        }
-        if (pools.isEmpty()) {
-            LOG.warn("no address pool: Services will only get addresses they request (give --pool, --pools-file or KEEPALIVED_SERVICE_CIDR)");
         }
         usage("pools", p -> {
             AddressPool.requireDisjoint(p);
@@ -142,18 +147,18 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
         }
         int slash = cm.indexOf('/');
         if (slash <= 0 || !KubeNames.isNamespace(cm.substring(0, slash)) || !ControllerSettings.validConfigMapName(cm.substring(slash + 1))) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--configmap: expected NAMESPACE/NAME, got '" + cm + "'");
+            throw CliErrors.usage(spec, "--configmap: expected NAMESPACE/NAME, got '" + cm + "'");
         }
         String leaseNs = leaseNamespace != null ? leaseNamespace : env.getOrDefault("POD_NAMESPACE", "kube-system");
         if (!KubeNames.isNamespace(leaseNs)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--lease-namespace: not a namespace name: '" + leaseNs + "'");
+            throw CliErrors.usage(spec, "--lease-namespace: not a namespace name: '" + leaseNs + "'");
         }
         String identity = env.getOrDefault("POD_NAME", hostName() + "-" + ProcessHandle.current().pid());
         ControllerSettings.Builder b = ControllerSettings.builder().pools(pools).loadBalancerClass(loadBalancerClass)
                 .ignoreUnclassed(ignoreUnclassed).defaultForwardMethod(fm).configMap(cm.substring(0, slash), cm.substring(slash + 1))
                 .leaderElect(leaderElect).leaseNamespace(leaseNs).identity(identity)
-                .leaseDuration(duration("--lease-duration", leaseDuration)).renewDeadline(duration("--renew-deadline", renewDeadline))
-                .retryPeriod(duration("--retry-period", retryPeriod)).allowRequestedOutsidePools(allowRequestedOutsidePools);
+                .leaseDuration(leaseDuration).renewDeadline(renewDeadline)
+                .retryPeriod(retryPeriod).allowRequestedOutsidePools(allowRequestedOutsidePools);
         return usage("settings", ControllerSettings.Builder::build, b);
     }
 
@@ -162,21 +167,8 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
             return parse.apply(value);
         } catch (InvalidInputException e) {
             // the settings' own checks name the flag themselves
-            throw new CommandLine.ParameterException(spec.commandLine(), (what.equals("settings") ? "" : what + ": ") + e.getMessage());
+            throw CliErrors.usage(spec, (what.equals("settings") ? "" : what + ": ") + e.getMessage());
         }
-    }
-
-    private Duration duration(String flag, String text) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,6})(ms|s|m)").matcher(text);
-        if (!m.matches()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), flag + ": expected a duration like 500ms, 15s or 1m, got '" + text + "'");
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            default -> Duration.ofMinutes(n);
-        };
     }
 
     private static String hostName() {
@@ -187,10 +179,20 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
         }
     }
 
+    /** Everything {@link #call()} refuses, refused before it runs: the options together, the environment, the kubeconfig context. */
+    @Override
+    public void checkOptions() {
+        settings();
+        kube.config();
+    }
+
     @Override
     public Integer call() throws Exception {
         logging.apply();
         ControllerSettings settings = settings();
+        if (settings.pools().isEmpty()) {
+            LOG.warn("no address pool: Services will only get addresses they request (give --pool, --pools-file or KEEPALIVED_SERVICE_CIDR)");
+        }
         PrometheusRegistry registry = new PrometheusRegistry();
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);

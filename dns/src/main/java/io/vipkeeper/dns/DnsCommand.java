@@ -20,8 +20,6 @@ public final class DnsCommand implements Runnable {
 
     /** Runs {@code dns ...} alone (tests start a publisher as its own process with this). */
     public static void main(String[] args) {
-        CommandLine cmd = new CommandLine(new DnsCommand());
-        cmd.setParameterExceptionHandler(new CliErrors());
-        System.exit(cmd.execute(args));
+        System.exit(CliErrors.install(new CommandLine(new DnsCommand())).execute(args));
     }
 }

@@ -8,8 +8,11 @@ import io.vipkeeper.core.dns.SkyDns;
 import io.vipkeeper.core.dns.ZoneResolver;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.platform.CliErrors;
+import io.vipkeeper.platform.Flags;
 import io.vipkeeper.platform.LoggingOptions;
 import io.vipkeeper.platform.OpsServer;
+import io.vipkeeper.platform.OptionChecks;
+import io.vipkeeper.platform.StartupException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -27,7 +30,7 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Authoritative DNS server (UDP and TCP) for --zone, answering from the etcd records",
             "(CoreDNS etcd layout) through an in-memory copy kept current by an etcd watch."})
-public final class DnsServeCommand implements Callable<Integer> {
+public final class DnsServeCommand implements Callable<Integer>, OptionChecks {
 
     private static final Logger LOG = LoggerFactory.getLogger(DnsServeCommand.class);
 
@@ -46,10 +49,11 @@ public final class DnsServeCommand implements Callable<Integer> {
     @Option(names = "--nameserver-address", paramLabel = "IP", description = "address of --nameserver, served as its A/AAAA record and glue.")
     String nameserverAddress;
 
-    @Option(names = "--negative-ttl", paramLabel = "SECONDS", defaultValue = "30", description = "SOA minimum: how long NXDOMAIN/NODATA may be cached (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--negative-ttl", paramLabel = "SECONDS", defaultValue = "30", converter = NegativeTtl.class, description = "SOA minimum: how long NXDOMAIN/NODATA may be cached (default: ${DEFAULT-VALUE}).")
     int negativeTtl;
 
-    @Option(names = "--udp-threads", paramLabel = "N", defaultValue = "2", description = "UDP worker threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--udp-threads", paramLabel = "N", defaultValue = "2", converter = UdpThreads.class,
+            description = "UDP worker threads, 1 to 64 (default: ${DEFAULT-VALUE}).")
     int udpThreads;
 
     @Option(names = "--tcp-idle-timeout", paramLabel = "SECONDS", defaultValue = "5",
@@ -68,10 +72,22 @@ public final class DnsServeCommand implements Callable<Integer> {
             description = "TCP connections in all; at this many the oldest is closed for a new one (default: ${DEFAULT-VALUE}).")
     int tcpMaxConnections;
 
-    @Option(names = "--http-host", paramLabel = "IP", defaultValue = "0.0.0.0", description = "address of /healthz, /readyz, /metrics (default: ${DEFAULT-VALUE}).")
+    static final class NegativeTtl extends Flags.IntRange {
+        NegativeTtl() {
+            super(0, 86400, "a TTL in seconds");
+        }
+    }
+
+    static final class UdpThreads extends Flags.IntRange {
+        UdpThreads() {
+            super(1, 64, "a thread count");
+        }
+    }
+
+    @Option(names = "--http-host", paramLabel = "IP", defaultValue = "0.0.0.0", converter = Flags.IpLiteral.class, description = "address of /healthz, /readyz, /metrics (default: ${DEFAULT-VALUE}).")
     String httpHost;
 
-    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "9473", description = "port of /healthz, /readyz, /metrics; 0 picks one, -1 disables (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "9473", converter = Flags.ListenPortOrOff.class, description = "port of /healthz, /readyz, /metrics; 0 picks one, -1 disables (default: ${DEFAULT-VALUE}).")
     int httpPort;
 
     @Mixin
@@ -93,26 +109,38 @@ public final class DnsServeCommand implements Callable<Integer> {
         }
     }
 
-    public Running start() throws java.io.IOException {
-        DnsName zoneName;
-        InetSocketAddress addr;
-        DnsServer.ZoneInfo info;
-        DnsTcpServer.Limits tcpLimits;
-        SkyDns layout;
+    /** The flags, parsed. */
+    private record Parsed(DnsName zoneName, InetSocketAddress addr, DnsServer.ZoneInfo info, SkyDns layout, DnsTcpServer.Limits tcpLimits) {
+    }
+
+    private Parsed parsed() {
+        DnsName zoneName = CliErrors.flag(spec, "--zone", () -> DnsName.parse(zone));
+        InetSocketAddress addr = CliErrors.flag(spec, "--listen", () -> Listen.parse(listen));
+        DnsName ns = nameserver == null ? zoneName.child("ns1") : CliErrors.flag(spec, "--nameserver", () -> DnsName.parse(nameserver));
+        IpAddress nsAddr = nameserverAddress == null ? null
+                : CliErrors.flag(spec, "--nameserver-address", () -> IpAddress.parse(nameserverAddress));
+        SkyDns layout = CliErrors.flag(spec, "--etcd-prefix", () -> new SkyDns(etcd.prefix()));
+        DnsTcpServer.Limits tcp = CliErrors.checked(spec, this::tcpLimits);
+        return new Parsed(zoneName, addr, new DnsServer.ZoneInfo(zoneName, ns, nsAddr, negativeTtl, 300), layout, tcp);
+    }
+
+    /** Everything {@link #start()} refuses before it listens or connects. */
+    @Override
+    public void checkOptions() {
+        parsed();
         try {
-            zoneName = DnsName.parse(zone);
-            addr = Listen.parse(listen);
-            DnsName ns = nameserver == null ? zoneName.child("ns1") : DnsName.parse(nameserver);
-            IpAddress nsAddr = nameserverAddress == null ? null : IpAddress.parse(nameserverAddress);
-            if (negativeTtl < 0 || negativeTtl > 86400) {
-                throw new InvalidInputException("--negative-ttl must be 0..86400");
-            }
-            info = new DnsServer.ZoneInfo(zoneName, ns, nsAddr, negativeTtl, 300);
-            tcpLimits = tcpLimits();
-            layout = new SkyDns(etcd.prefix());
-        } catch (InvalidInputException e) {
+            etcd.check();
+        } catch (IllegalArgumentException e) {
             throw CliErrors.usage(spec, e.getMessage());
         }
+    }
+
+    public Running start() throws java.io.IOException {
+        Parsed parsed = parsed();
+        DnsName zoneName = parsed.zoneName();
+        InetSocketAddress addr = parsed.addr();
+        DnsServer.ZoneInfo info = parsed.info();
+        SkyDns layout = parsed.layout();
         PrometheusRegistry registry = new PrometheusRegistry();
         DnsMetrics metrics = new DnsMetrics(registry);
         EtcdStore store;
@@ -123,8 +151,15 @@ public final class DnsServeCommand implements Callable<Integer> {
         }
         RecordTable table = new RecordTable(layout);
         EtcdView view = new EtcdView(store, layout.subtree(zoneName), table, () -> { }, metrics.etcdErrors::inc).start();
-        DnsServer dns = new DnsServer(addr, new ZoneResolver(zoneName, table), info, view::revision, metrics, udpThreads,
-                tcpLimits);
+        DnsServer dns;
+        try {
+            dns = new DnsServer(addr, new ZoneResolver(zoneName, table), info, view::revision, metrics, udpThreads,
+                    parsed.tcpLimits());
+        } catch (java.net.BindException e) {
+            view.close();
+            store.close();
+            throw new StartupException("cannot listen on " + listen + " (udp and tcp): " + e.getMessage() + " (choose another with --listen)", e);
+        }
         OpsServer ops = null;
         if (httpPort >= 0) {
             ops = new OpsServer(httpHost, httpPort, registry, Optional::empty,

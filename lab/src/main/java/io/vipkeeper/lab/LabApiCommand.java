@@ -1,6 +1,8 @@
 package io.vipkeeper.lab;
 
+import io.vipkeeper.platform.Flags;
 import io.vipkeeper.platform.LoggingOptions;
+import io.vipkeeper.platform.OptionChecks;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -27,7 +29,7 @@ import picocli.CommandLine.Option;
                     + "only); kubectl explain (no schemas); label selectors with 'in'/'notin' match everything.",
             ""
         })
-public final class LabApiCommand implements Callable<Integer> {
+public final class LabApiCommand implements Callable<Integer>, OptionChecks {
 
     private static final Logger LOG = LoggerFactory.getLogger(LabApiCommand.class);
 
@@ -52,6 +54,11 @@ public final class LabApiCommand implements Callable<Integer> {
             }
             if (port < 0 || port > 65535 || host.isEmpty()) {
                 throw new IllegalArgumentException("'" + value + "' is not HOST:PORT with a port from 0 to 65535");
+            }
+            try {
+                new Flags.Host().convert(host);
+            } catch (CommandLine.TypeConversionException e) {
+                throw new IllegalArgumentException("'" + value + "': " + e.getMessage());
             }
             return new Listen(host, port);
         }
@@ -81,6 +88,11 @@ public final class LabApiCommand implements Callable<Integer> {
 
     @Mixin
     LoggingOptions logging;
+
+    @Override
+    public void checkOptions() {
+        Flags.writable("--kubeconfig-out", kubeconfigOut);
+    }
 
     @Override
     public Integer call() throws InterruptedException {

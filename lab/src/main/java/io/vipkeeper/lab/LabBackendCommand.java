@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Callable;
+import io.vipkeeper.platform.Flags;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,7 +23,7 @@ public final class LabBackendCommand implements Callable<Integer> {
     @Option(names = "--name", required = true, description = "Pod name to answer with.")
     String name;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "8080", converter = Flags.ListenPort.class, description = "Port (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Override

@@ -1,6 +1,7 @@
 package io.vipkeeper.lab;
 
 import io.vipkeeper.agent.AgentCommand;
+import io.vipkeeper.platform.CliErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
 public final class LabChildMain implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new LabChildMain()).execute(args));
+        System.exit(CliErrors.install(new CommandLine(new LabChildMain())).execute(args));
     }
 
     @Override

@@ -13,9 +13,12 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import io.vipkeeper.platform.Flags;
+import io.vipkeeper.platform.OptionChecks;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,23 +28,36 @@ import picocli.CommandLine.Option;
         description = {"The failover benchmark: a probe in vk-client sends a request to the VIP of Service 'hello' every 10 ms; each round cuts "
                 + "the MASTER's eth0 and measures the time from the cut to the first answer served through another node, then restores the "
                 + "link and waits until one node holds the VIP steadily. Prints min / median / p95 / max. Starts the lab when it is not up."})
-public final class LabFailoverCommand implements Callable<Integer> {
+public final class LabFailoverCommand implements Callable<Integer>, OptionChecks {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--rounds", defaultValue = "10", description = "Rounds (default: ${DEFAULT-VALUE}, at most 200).")
+    @Option(names = "--rounds", defaultValue = "10", converter = Rounds.class, description = "Rounds (default: ${DEFAULT-VALUE}, at most 200).")
     int rounds;
 
     @Option(names = "--csv", paramLabel = "FILE", description = "Write one row per round: " + Failover.CSV_HEADER)
-    File csv;
+    Path csv;
 
-    @Option(names = "--settle-ms", defaultValue = "1000", description = "After restoring the link, one node must hold the VIP this long "
+    @Option(names = "--settle-ms", defaultValue = "1000", converter = LabFlags.Millis.class, description = "After restoring the link, one node must hold the VIP this long "
             + "before the next round (default: ${DEFAULT-VALUE}; with --vrrp-instances per-vip use 7000: preempt_delay is 5 s).")
     long settleMs;
 
+    static final class Rounds extends Flags.IntRange {
+        Rounds() {
+            super(1, 200, "a number of rounds");
+        }
+    }
+
     @Option(names = "--state-dir", hidden = true, defaultValue = "/run/vipkeeper-lab")
     File stateDir;
+
+    @Override
+    public void checkOptions() {
+        if (csv != null) {
+            Flags.writable("--csv", csv);
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -50,9 +66,6 @@ public final class LabFailoverCommand implements Callable<Integer> {
         int pre = LabHost.preflight(out, err, "failover", false);
         if (pre != 0) {
             return pre;
-        }
-        if (rounds < 1 || rounds > 200) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--rounds: from 1 to 200, not " + rounds);
         }
         LabPaths paths = new LabPaths(stateDir.toPath());
         int up = LabUpCommand.up(out, err, paths, 3, null, "single");
@@ -85,7 +98,7 @@ public final class LabFailoverCommand implements Callable<Integer> {
         if (csv != null) {
             List<String> lines = new ArrayList<>(List.of(Failover.CSV_HEADER));
             done.forEach(d -> lines.add(d.csv()));
-            Files.write(csv.toPath(), lines);
+            Files.write(csv, lines);
             out.println("CSV: " + csv);
         }
         if (ok.isEmpty()) {

@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import io.vipkeeper.platform.Flags;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,26 +25,44 @@ import picocli.CommandLine.Option;
 @Command(name = "probe", hidden = true, mixinStandardHelpOptions = true, description = "Sends bounded HTTP requests to a URL and prints each answer (started by the lab).")
 public final class LabProbeCommand implements Callable<Integer> {
 
-    @Option(names = "--host", required = true)
+    @Option(names = "--host", required = true, converter = Flags.Host.class)
     String host;
 
-    @Option(names = "--port", defaultValue = "80")
+    @Option(names = "--port", defaultValue = "80", converter = Flags.Port.class)
     int port;
 
-    @Option(names = "--interval-ms", defaultValue = "10")
+    @Option(names = "--interval-ms", defaultValue = "10", converter = Positive.class)
     int intervalMs;
 
-    @Option(names = "--timeout-ms", defaultValue = "1000")
+    @Option(names = "--timeout-ms", defaultValue = "1000", converter = Positive.class)
     int timeoutMs;
 
-    @Option(names = "--count", defaultValue = "100000", description = "At most this many requests.")
+    @Option(names = "--count", defaultValue = "100000", converter = Positive.class, description = "At most this many requests.")
     int count;
 
-    @Option(names = "--duration-s", defaultValue = "600", description = "At most this long (hard limit 3600).")
+    @Option(names = "--duration-s", defaultValue = "600", converter = Seconds.class, description = "At most this long (1 to 3600).")
     int durationS;
 
-    @Option(names = "--parallel", defaultValue = "100")
+    @Option(names = "--parallel", defaultValue = "100", converter = Parallel.class)
     int parallel;
+
+    static final class Positive extends Flags.IntRange {
+        Positive() {
+            super(1, 10_000_000, "a positive number");
+        }
+    }
+
+    static final class Seconds extends Flags.IntRange {
+        Seconds() {
+            super(1, 3600, "seconds");
+        }
+    }
+
+    static final class Parallel extends Flags.IntRange {
+        Parallel() {
+            super(1, 1000, "a number of requests in flight");
+        }
+    }
 
     @Option(names = "--until-stdin-closes", description = "Also stop when stdin closes (the parent went away).")
     boolean untilStdinCloses;

@@ -19,13 +19,13 @@ public final class LabRunCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(LabRunCommand.class);
 
-    @Option(names = "--prefix", required = true)
+    @Option(names = "--prefix", required = true, converter = LabFlags.Subnet.class)
     String prefix;
 
-    @Option(names = "--nodes", defaultValue = "3")
+    @Option(names = "--nodes", defaultValue = "3", converter = LabFlags.Nodes.class)
     int nodes;
 
-    @Option(names = "--vrrp-instances", defaultValue = "single")
+    @Option(names = "--vrrp-instances", defaultValue = "single", converter = LabFlags.VrrpInstances.class)
     String vrrpInstances;
 
     @Option(names = "--state-dir", defaultValue = "/run/vipkeeper-lab")

@@ -25,14 +25,14 @@ public final class LabUpCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--nodes", defaultValue = "3", description = "Number of nodes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--nodes", defaultValue = "3", converter = LabFlags.Nodes.class, description = "Number of nodes (default: ${DEFAULT-VALUE}).")
     int nodes;
 
-    @Option(names = "--subnet", paramLabel = "PREFIX", description = "The /24 to use, e.g. 192.0.2 (default: the first documentation "
+    @Option(names = "--subnet", paramLabel = "PREFIX", converter = LabFlags.Subnet.class, description = "The /24 to use, e.g. 192.0.2 (default: the first documentation "
             + "/24 of 192.0.2, 198.51.100, 203.0.113 that this machine does not use already).")
     String subnet;
 
-    @Option(names = "--vrrp-instances", defaultValue = "single", paramLabel = "single|per-vip", description = "Passed to every agent.")
+    @Option(names = "--vrrp-instances", defaultValue = "single", paramLabel = "single|per-vip", converter = LabFlags.VrrpInstances.class, description = "Passed to every agent.")
     String vrrpInstances;
 
     @Option(names = "--install-deps", description = "Install missing system packages (keepalived, nftables, iproute2) with apt-get.")
@@ -48,12 +48,6 @@ public final class LabUpCommand implements Callable<Integer> {
         int pre = LabHost.preflight(out, err, "up", installDeps);
         if (pre != 0) {
             return pre;
-        }
-        if (nodes < 1 || nodes > AddressPlan.MAX_NODES) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--nodes: from 1 to " + AddressPlan.MAX_NODES + ", not " + nodes);
-        }
-        if (!vrrpInstances.equals("single") && !vrrpInstances.equals("per-vip")) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--vrrp-instances: single or per-vip, not " + vrrpInstances);
         }
         return up(out, err, new LabPaths(stateDir.toPath()), nodes, subnet, vrrpInstances);
     }

@@ -7,9 +7,13 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.vipkeeper.core.InvalidInputException;
+import io.vipkeeper.platform.Flags;
 import io.vipkeeper.platform.KubeOptions;
 import io.vipkeeper.platform.KubeReads;
+import io.vipkeeper.platform.OptionChecks;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,6 +23,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,32 +35,90 @@ import picocli.CommandLine.Option;
 @Command(name = "load-services", mixinStandardHelpOptions = true,
         description = {"Benchmark: create N LoadBalancer Services (in namespace vk-load) and report the time until every one has an",
             "EXTERNAL-IP and the API writes the controller made per allocation. Needs a running controller."})
-public final class LoadServicesCommand implements Callable<Integer> {
+public final class LoadServicesCommand implements Callable<Integer>, OptionChecks {
 
     @Mixin
     KubeOptions kube = new KubeOptions();
 
-    @Option(names = "--count", defaultValue = "2000", description = "Services to create (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--count", defaultValue = "2000", converter = Count.class, description = "Services to create (default: ${DEFAULT-VALUE}).")
     int count;
 
-    @Option(names = "--ip-family", defaultValue = "IPv4", description = "IPv4 or IPv6 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ip-family", defaultValue = "IPv4", converter = Family.class, description = "IPv4 or IPv6 (default: ${DEFAULT-VALUE}).")
     String family;
 
-    @Option(names = "--metrics", defaultValue = "http://127.0.0.1:10252/metrics", description = "The controller's /metrics URL (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--metrics", defaultValue = "http://127.0.0.1:10252/metrics", converter = Url.class, description = "The controller's /metrics URL (default: ${DEFAULT-VALUE}).")
     String metricsUrl;
 
-    @Option(names = "--timeout", defaultValue = "300", description = "Seconds to wait after the last create at most (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", defaultValue = "300", converter = Seconds.class, description = "Seconds to wait after the last create at most (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
     @Option(names = "--keep", description = "Leave the Services in place (default: delete them at the end).")
     boolean keep;
 
-    @Option(names = "--ports", defaultValue = "1", description = "Ports per Service (80, 81, ...; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ports", defaultValue = "1", converter = Ports.class, description = "Ports per Service (80, 81, ...; default: ${DEFAULT-VALUE}).")
     int ports;
 
-    @Option(names = "--endpoints", defaultValue = "0",
+    @Option(names = "--endpoints", defaultValue = "0", converter = Endpoints.class,
             description = "Also create an EndpointSlice per Service with this many ready endpoints (for agent benchmarks; default: ${DEFAULT-VALUE}).")
     int endpoints;
+
+    static final class Count extends Flags.IntRange {
+        Count() {
+            super(1, 100_000, "a number of Services");
+        }
+    }
+
+    static final class Seconds extends Flags.IntRange {
+        Seconds() {
+            super(1, 86_400, "seconds");
+        }
+    }
+
+    static final class Ports extends Flags.IntRange {
+        Ports() {
+            super(1, 100, "a number of ports");
+        }
+    }
+
+    static final class Endpoints extends Flags.IntRange {
+        Endpoints() {
+            super(0, 1000, "a number of endpoints");
+        }
+    }
+
+    /** IPv4 or IPv6, as spec.ipFamilies spells them. */
+    static final class Family implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (!value.equals("IPv4") && !value.equals("IPv6")) {
+                throw new CommandLine.TypeConversionException("IPv4 or IPv6, not " + InvalidInputException.quote(value));
+            }
+            return value;
+        }
+    }
+
+    /** An http(s) URL. */
+    static final class Url implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            URI u;
+            try {
+                u = new URI(value);
+            } catch (URISyntaxException e) {
+                u = null;
+            }
+            if (u == null || u.getHost() == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))) {
+                throw new CommandLine.TypeConversionException("not an http(s) URL: " + InvalidInputException.quote(value));
+            }
+            return value;
+        }
+    }
+
+    /** The kubeconfig's context, before any Service is created. */
+    @Override
+    public void checkOptions() {
+        kube.config();
+    }
 
     @Override
     public Integer call() throws Exception {

@@ -4,7 +4,9 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vipkeeper.platform.Flags;
 import io.vipkeeper.platform.LoggingOptions;
+import io.vipkeeper.platform.OptionChecks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +25,7 @@ import picocli.CommandLine.Option;
 @Command(name = "clusters", mixinStandardHelpOptions = true,
         description = {"Runs the seed's three clusters fcp (fr/europe), usa (us/america) and chn (cn/asia) as in-memory API",
             "servers (stand-ins: no validation, nothing persisted) and writes one kubeconfig with a context per cluster."})
-public final class SeedClustersCommand implements Callable<Integer> {
+public final class SeedClustersCommand implements Callable<Integer>, OptionChecks {
 
     /** name, zone, region, the hello-world Service's address (documentation ranges). */
     static final String[][] SEED = {{"fcp", "fr", "europe", "192.0.2.10"}, {"usa", "us", "america", "198.51.100.10"},
@@ -32,11 +34,16 @@ public final class SeedClustersCommand implements Callable<Integer> {
     @Mixin
     LoggingOptions logging = new LoggingOptions();
 
-    @Option(names = "--kubeconfig-out", defaultValue = "clusters.kubeconfig", description = "Where to write the kubeconfig (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kubeconfig-out", defaultValue = "clusters.kubeconfig", paramLabel = "FILE", description = "Where to write the kubeconfig (default: ${DEFAULT-VALUE}).")
     Path kubeconfigOut;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address the API servers listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", defaultValue = "127.0.0.1", converter = Flags.Host.class, description = "Address the API servers listen on (default: ${DEFAULT-VALUE}).")
     String host;
+
+    @Override
+    public void checkOptions() {
+        Flags.writable("--kubeconfig-out", kubeconfigOut);
+    }
 
     @Override
     public Integer call() throws Exception {

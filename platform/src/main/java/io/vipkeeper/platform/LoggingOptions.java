@@ -8,7 +8,9 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
+import io.vipkeeper.core.InvalidInputException;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** {@code --log-format} and {@code --log-level}, shared by every long-running command (a picocli mixin). */
@@ -19,8 +21,25 @@ public final class LoggingOptions {
     @Option(names = "--log-format", defaultValue = "text", description = "text (default) or json (one JSON object per line).")
     Format format = Format.text;
 
-    @Option(names = "--log-level", defaultValue = "info", description = "error, warn, info (default), debug or trace.")
+    @Option(names = "--log-level", defaultValue = "info", converter = LevelName.class, paramLabel = "LEVEL",
+            description = "error, warn, info (default), debug or trace.")
     String level = "info";
+
+    /** A logback level name, refused while parsing (before anything runs) when it is none. */
+    static final class LevelName implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (parse(value) == null) {
+                throw new CommandLine.TypeConversionException("unknown level " + InvalidInputException.quote(value)
+                        + " (error, warn, info, debug or trace)");
+            }
+            return value;
+        }
+    }
+
+    private static Level parse(String level) {
+        return level != null && level.matches("(?i)error|warn|info|debug|trace|off|all") ? Level.toLevel(level) : null;
+    }
 
     /** Configures logback from these options; call once at the start of a command. */
     public void apply() {
@@ -28,10 +47,10 @@ public final class LoggingOptions {
     }
 
     public static void configure(Format format, String level) {
-        Level parsed = Level.toLevel(level, null);
+        Level parsed = parse(level);
         if (parsed == null) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new Object()),
-                    "--log-level: unknown level '" + level + "' (use error, warn, info, debug or trace)");
+            throw new InvalidInputException("--log-level: unknown level " + InvalidInputException.quote(level)
+                    + " (error, warn, info, debug or trace)");
         }
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         ctx.reset();

@@ -22,8 +22,12 @@ public final class OpsServer implements AutoCloseable {
 
     public OpsServer(String host, int port, PrometheusRegistry registry,
                      Supplier<Optional<String>> health, Supplier<Optional<String>> ready) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new StartupException("cannot listen on " + host + ":" + port + " for /healthz and /metrics: not an address of this machine", null);
+        }
         try {
-            server = HttpServer.create(new InetSocketAddress(host, port), 16);
+            server = HttpServer.create(address, 16);
         } catch (java.net.BindException e) {
             throw new StartupException("cannot listen on " + host + ":" + port + " for /healthz and /metrics: " + e.getMessage()
                     + " (choose another port with the command's port flag)", e);

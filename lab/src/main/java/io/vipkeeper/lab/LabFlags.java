@@ -1,0 +1,50 @@
+package io.vipkeeper.lab;
+
+import io.vipkeeper.core.InvalidInputException;
+import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.platform.Flags;
+import picocli.CommandLine;
+
+/** The lab's typed flags (picocli converters): refused while parsing, before anything touches the machine. */
+final class LabFlags {
+
+    private LabFlags() {
+    }
+
+    /** {@code --nodes}. */
+    static final class Nodes extends Flags.IntRange {
+        Nodes() {
+            super(1, AddressPlan.MAX_NODES, "a node count");
+        }
+    }
+
+    /** {@code --vrrp-instances}: single or per-vip (passed on to every agent). */
+    static final class VrrpInstances implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (!value.equals("single") && !value.equals("per-vip")) {
+                throw new CommandLine.TypeConversionException("single or per-vip, not " + InvalidInputException.quote(value));
+            }
+            return value;
+        }
+    }
+
+    /** {@code --subnet} / {@code --prefix}: one of the documentation /24s, written as its first three octets. */
+    static final class Subnet implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (!AddressPlan.DOCUMENTATION_PREFIXES.contains(value)) {
+                throw new CommandLine.TypeConversionException(InvalidInputException.quote(value) + " is not one of the documentation /24s "
+                        + String.join(", ", AddressPlan.DOCUMENTATION_PREFIXES) + " (the lab uses no other addresses)");
+            }
+            return value;
+        }
+    }
+
+    /** A period in milliseconds, up to ten minutes. */
+    static final class Millis extends Flags.IntRange {
+        Millis() {
+            super(0, 600_000, "milliseconds");
+        }
+    }
+}
