@@ -165,6 +165,10 @@ class BadFlagsTest {
         c.add(bad("dns serve", "--nameserver-address", "999.1.1.1"));
         c.add(bad("dns serve", "--negative-ttl", "-1"));
         c.add(bad("dns serve", "--udp-threads", "0"));
+        c.add(bad("dns serve", "--tcp-idle-timeout", "0"));
+        c.add(bad("dns serve", "--tcp-max-time", "1")); // shorter than the idle timeout (5 s)
+        c.add(bad("dns serve", "--tcp-max-per-client", "0"));
+        c.add(bad("dns serve", "--tcp-max-connections", "70000"));
         // lab
         c.add(bad("lab api", "--listen", "999.0.0.1:1"));
         c.add(bad("lab api", "--listen", "127.0.0.1:65536"));
