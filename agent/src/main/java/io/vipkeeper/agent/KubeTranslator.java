@@ -25,6 +25,8 @@ import io.vipkeeper.core.agent.TrafficPolicy;
 import io.vipkeeper.core.alloc.PortKey;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.viptable.VipConfigMapCodec;
+import io.vipkeeper.platform.KubeReads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -113,9 +115,7 @@ public final class KubeTranslator {
         for (int i = 0; i < rawEps.size(); i++) {
             Endpoint e = rawEps.get(i);
             String field = "endpoints[" + i + "]";
-            // EndpointSlice: a missing ready condition means ready; terminating endpoints report ready=false
-            boolean ready = e.getConditions() == null || e.getConditions().getReady() == null
-                    || e.getConditions().getReady();
+            boolean ready = KubeReads.ready(e);
             // one String per node name, not one per endpoint (the agent keeps these for every endpoint in the cluster)
             String node = e.getNodeName() == null ? null : e.getNodeName().intern();
             List<String> addrs = e.getAddresses() == null ? List.of() : e.getAddresses();
@@ -188,9 +188,9 @@ public final class KubeTranslator {
         return new NodeInfo(name, external, internal);
     }
 
-    /** A ConfigMap's data (the VIP table's raw form); the codec then parses it entry by entry. */
-    public static Map<String, String> configMapData(ConfigMap cm) {
-        return cm.getData() == null ? Map.of() : cm.getData();
+    /** The VIP ConfigMap, its entries parsed one by one (an entry that does not parse is kept as refused, not thrown). */
+    static VipConfigMap vipConfigMap(ConfigMap cm) {
+        return new VipConfigMap(cm.getMetadata() == null ? null : cm.getMetadata().getUid(), VipConfigMapCodec.decode(cm.getData()));
     }
 
     private static ServiceRef ref(HasMetadata o, String obj) {

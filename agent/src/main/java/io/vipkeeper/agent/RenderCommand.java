@@ -2,7 +2,7 @@ package io.vipkeeper.agent;
 
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.agent.Report;
-import io.vipkeeper.core.render.AgentPlan;
+import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.render.HaproxyConfig;
 import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.core.render.NftablesRuleset;

@@ -25,7 +25,7 @@ import io.vipkeeper.core.agent.InstanceMode;
 import io.vipkeeper.core.agent.InterfaceName;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
-import io.vipkeeper.core.render.AgentPlan;
+import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.render.HaproxyConfig;
 import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.core.render.NftablesRuleset;

@@ -227,16 +227,16 @@ class NodeAgentIntegrationTest {
         try (CheckedDaemon k = CheckedDaemon.keepalived(HostCommands.inNetns(ns.ns), "keepalived", runDir, true, true)) {
             String good = "global_defs {\n  vrrp_version 3\n}\nvrrp_instance vips {\n  state BACKUP\n  interface eth0\n"
                     + "  virtual_router_id 50\n  priority 100\n  nopreempt\n  advert_int 0.1\n  virtual_ipaddress {\n    192.0.2.250\n  }\n}\n";
-            assertThat(k.apply(good).outcome()).isEqualTo(CheckedDaemon.Outcome.STARTED);
+            assertThat(k.apply(good).outcome()).isEqualTo(ApplyResult.Outcome.STARTED);
             await(() -> holds("192.0.2.250"), "VIP of the good configuration", Duration.ofSeconds(10));
             long pid = k.process().pid();
-            CheckedDaemon.Applied bad = k.apply(good.replace("interface eth0", "interface eth7"));
-            assertThat(bad.outcome()).isEqualTo(CheckedDaemon.Outcome.REJECTED);
+            ApplyResult bad = k.apply(good.replace("interface eth0", "interface eth7"));
+            assertThat(bad.outcome()).isEqualTo(ApplyResult.Outcome.REJECTED);
             assertThat(bad.error()).isNotBlank();
             assertThat(Files.readString(runDir.resolve("keepalived.conf"))).isEqualTo(good);
             assertThat(k.process().pid()).isEqualTo(pid);
             assertThat(holds("192.0.2.250")).isTrue();
-            assertThat(k.apply(good).outcome()).isEqualTo(CheckedDaemon.Outcome.UNCHANGED);
+            assertThat(k.apply(good).outcome()).isEqualTo(ApplyResult.Outcome.UNCHANGED);
         }
     }
 

@@ -1,8 +1,9 @@
-package io.vipkeeper.core.render;
+package io.vipkeeper.core.plan;
 
 import static io.vipkeeper.core.agent.Fixtures.ip;
 import static io.vipkeeper.core.agent.Fixtures.settings;
 import static org.assertj.core.api.Assertions.assertThat;
+import io.vipkeeper.core.render.KeepalivedConfig;
 
 import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.InstanceMode;
