@@ -7,7 +7,7 @@ import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.Dataplane;
 import io.vipkeeper.core.names.KubeNames;
-import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.names.ConfigMapRef;
 import io.vipkeeper.platform.KubeOptions;
 import io.vipkeeper.platform.LoggingOptions;
 import io.vipkeeper.platform.OpsServer;
@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -91,7 +92,7 @@ public final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         logging.apply();
-        ServiceRef configMap = agent.configMap();
+        ConfigMapRef configMap = agent.configMap();
         if (configMap == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--services-configmap NS/NAME is required");
         }
@@ -119,7 +120,7 @@ public final class AgentCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
                 try {
-                    stopped.await(15, java.util.concurrent.TimeUnit.SECONDS);
+                    stopped.await(15, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

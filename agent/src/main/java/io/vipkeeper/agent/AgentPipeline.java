@@ -8,6 +8,7 @@ import io.vipkeeper.core.agent.ClusterSnapshot;
 import io.vipkeeper.core.agent.EndpointGroup;
 import io.vipkeeper.core.agent.NodeInfo;
 import io.vipkeeper.core.agent.ServiceSpec;
+import io.vipkeeper.core.names.ConfigMapRef;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.plan.AgentPlan;
@@ -32,7 +33,7 @@ public final class AgentPipeline {
      * @param configMap which ConfigMap is the VIP table; null when the objects hold exactly one ConfigMap
      * @param nodeIp    {@code --node-ip}, or null
      */
-    public static AgentPlan plan(ClusterObjects objects, ServiceRef configMap, String nodeName, IpAddress nodeIp,
+    public static AgentPlan plan(ClusterObjects objects, ConfigMapRef configMap, String nodeName, IpAddress nodeIp,
                                  AgentSettings settings) {
         ClusterSnapshot observed = translate(objects, configMap);
         if (!observed.objectErrors().isEmpty()) {
@@ -42,7 +43,7 @@ public final class AgentPipeline {
     }
 
     /** Translates objects read from files; {@code configMap} names the VIP table (null: the only ConfigMap). */
-    static ClusterSnapshot translate(ClusterObjects objects, ServiceRef configMap) {
+    static ClusterSnapshot translate(ClusterObjects objects, ConfigMapRef configMap) {
         List<String> errors = new ArrayList<>();
         VipConfigMapCodec.Decoded table = KubeTranslator.vipConfigMap(vipConfigMap(objects, configMap)).table();
         List<ServiceSpec> services = new ArrayList<>();
@@ -74,10 +75,12 @@ public final class AgentPipeline {
         for (var n : objects.nodes()) {
             collect(errors, () -> nodes.add(KubeTranslator.node(n)));
         }
+        groups.forEach(g -> errors.addAll(g.refused()));
+        nodes.forEach(n -> errors.addAll(n.refused()));
         return new ClusterSnapshot(table, services, groups, nodes, errors);
     }
 
-    private static ConfigMap vipConfigMap(ClusterObjects objects, ServiceRef ref) {
+    private static ConfigMap vipConfigMap(ClusterObjects objects, ConfigMapRef ref) {
         List<ConfigMap> cms = objects.configMaps();
         if (ref == null) {
             if (cms.size() != 1) {

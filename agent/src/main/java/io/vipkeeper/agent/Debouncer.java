@@ -30,6 +30,7 @@ final class Debouncer {
     private boolean ran;
     private long lastRun;
     private boolean closed;
+    private boolean running;
 
     Debouncer(Duration quiet, Duration maxDelay, LongSupplier nanoClock) {
         this.quiet = quiet.toNanos();
@@ -67,8 +68,19 @@ final class Debouncer {
         }
         pending = false;
         ran = true;
+        running = true;
         lastRun = now;
         return true;
+    }
+
+    /** The run that {@link #takeIfDue} or {@link #await} started is over. */
+    synchronized void done() {
+        running = false;
+    }
+
+    /** Nothing requested and no run in progress: everything requested so far has run. */
+    synchronized boolean idle() {
+        return !pending && !running;
     }
 
     /**

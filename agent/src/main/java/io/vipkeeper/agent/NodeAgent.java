@@ -2,6 +2,7 @@ package io.vipkeeper.agent;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -15,7 +16,7 @@ import io.vipkeeper.core.agent.Dataplane;
 import io.vipkeeper.core.agent.EndpointGroup;
 import io.vipkeeper.core.agent.NodeInfo;
 import io.vipkeeper.core.agent.ServiceSpec;
-import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.names.ConfigMapRef;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.plan.VrrpInstance;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
@@ -28,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,7 +53,7 @@ public final class NodeAgent implements AutoCloseable {
     private static final Duration IDLE_BEFORE_COMPACT = Duration.ofSeconds(20);
 
     /** How this agent runs. {@code nodeIp} and {@code watchNamespace} may be null. */
-    public record Options(ServiceRef configMap, String nodeName, IpAddress nodeIp, String watchNamespace, AgentSettings settings,
+    public record Options(ConfigMapRef configMap, String nodeName, IpAddress nodeIp, String watchNamespace, AgentSettings settings,
                           String keepalivedBin, boolean releaseVips, Duration debounce, Duration maxDelay) {
     }
 
@@ -70,7 +72,8 @@ public final class NodeAgent implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    /** By what they watch ("Services"...). */
+    private final Map<String, SharedIndexInformer<?>> informers = new LinkedHashMap<>();
     // the agent keeps typed records, not the API's objects (see TranslatingStore), and syncs only when a translation
     // changed: the controller's status writes, this agent's own announcing-node annotations and Node heartbeats do
     // not make a sync
@@ -107,7 +110,7 @@ public final class NodeAgent implements AutoCloseable {
             dataPlane.add(haproxy);
         }
         dataPlane.add(new TrackFiles());
-        this.reconciler = new Reconciler(options.nodeName(), options.nodeIp(), settings, dataPlane, keepalived,
+        this.reconciler = new Reconciler(options.nodeName(), options.nodeIp(), settings, dataPlane, keepalived, iface::subnets,
                 (reason, message) -> events.warning(configMapReference(), reason, message), registry, keepalived::restarts,
                 new Announcer(new KubeAnnouncements(client, events, options.nodeName()), announcements),
                 Path.of(settings.notifyFifo()), System::currentTimeMillis);
@@ -117,19 +120,22 @@ public final class NodeAgent implements AutoCloseable {
         Files.createDirectories(runDir.resolve("local"));
         releaseStaleVips();
         reconciler.vrrp().start();
-        ServiceRef cm = options.configMap();
-        informers.add(Informers.start(client.configMaps().inNamespace(cm.namespace()).withName(cm.name()).runnableInformer(0),
-                configMap, "VIP ConfigMap"));
+        ConfigMapRef cm = options.configMap();
+        watch("VIP ConfigMap", client.configMaps().inNamespace(cm.namespace()).withName(cm.name()).runnableInformer(0), configMap);
         String ns = options.watchNamespace();
         var svcs = ns == null ? client.services().inAnyNamespace() : client.services().inNamespace(ns);
         var slices = ns == null ? client.discovery().v1().endpointSlices().inAnyNamespace()
                 : client.discovery().v1().endpointSlices().inNamespace(ns);
-        informers.add(Informers.start(svcs.withLimit(Informers.PAGE).runnableInformer(0), services, "Services"));
-        informers.add(Informers.start(slices.withLimit(Informers.PAGE).runnableInformer(0), endpointSlices, "EndpointSlices"));
-        informers.add(Informers.start(client.nodes().withLimit(Informers.PAGE).runnableInformer(0), nodes, "Nodes"));
+        watch("Services", svcs.withLimit(Informers.PAGE).runnableInformer(0), services);
+        watch("EndpointSlices", slices.withLimit(Informers.PAGE).runnableInformer(0), endpointSlices);
+        watch("Nodes", client.nodes().withLimit(Informers.PAGE).runnableInformer(0), nodes);
         syncer = new Thread(this::syncLoop, "agent-sync");
         syncer.start();
         debouncer.request();
+    }
+
+    private <T extends HasMetadata, R> void watch(String what, SharedIndexInformer<T> informer, TranslatingStore<T, R> store) {
+        informers.put(what, Informers.start(informer, store, what));
     }
 
     /** At start this node holds nothing: addresses of the VIP table left on the interface by a crashed run go (aledbf #65). */
@@ -176,7 +182,11 @@ public final class NodeAgent implements AutoCloseable {
                     System.gc();
                 }
                 case RUN -> {
-                    sync();
+                    try {
+                        sync();
+                    } finally {
+                        debouncer.done();
+                    }
                     compactDue = true;
                 }
             }
@@ -184,7 +194,7 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private void sync() {
-        if (!informers.stream().allMatch(SharedIndexInformer::hasSynced)) {
+        if (!synced()) {
             Sleep.millis(100);
             debouncer.request();
             return;
@@ -208,7 +218,9 @@ public final class NodeAgent implements AutoCloseable {
         var nodeInfos = nodes.snapshot();
         List<String> errors = new ArrayList<>(svcs.errors());
         errors.addAll(slices.errors());
+        slices.values().forEach(g -> errors.addAll(g.refused()));
         errors.addAll(nodeInfos.errors());
+        nodeInfos.values().forEach(n -> errors.addAll(n.refused()));
         return new ClusterSnapshot(cm.table(), svcs.values(), slices.values(), nodeInfos.values(), errors);
     }
 
@@ -252,7 +264,7 @@ public final class NodeAgent implements AutoCloseable {
 
     /** Ready once the caches are synced and a configuration is applied. */
     public Optional<String> readiness() {
-        if (!informers.stream().allMatch(SharedIndexInformer::hasSynced)) {
+        if (!synced()) {
             return Optional.of("caches are not synced yet");
         }
         return reconciler.instances() == null ? Optional.of("no configuration applied yet") : health();
@@ -261,6 +273,20 @@ public final class NodeAgent implements AutoCloseable {
     /** The VRRP state of each instance (for status output and tests). */
     public Map<String, VrrpStates.State> states() {
         return reconciler.vrrp().snapshot();
+    }
+
+    private boolean synced() {
+        return informers.values().stream().allMatch(SharedIndexInformer::hasSynced);
+    }
+
+    /** Every change seen so far is applied: no sync pending or running (for tests). */
+    boolean idle() {
+        return debouncer.idle();
+    }
+
+    /** The resourceVersion of the last event the informer of {@code what} ("Services"...) handled (for tests). */
+    String lastResourceVersion(String what) {
+        return informers.get(what).lastSyncResourceVersion();
     }
 
     CheckedDaemon keepalived() {
@@ -279,7 +305,7 @@ public final class NodeAgent implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        informers.forEach(SharedIndexInformer::close);
+        informers.values().forEach(SharedIndexInformer::close);
         announcements.shutdownNow();
         reconciler.close();
         if (options.releaseVips()) {

@@ -4,6 +4,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.ClusterSnapshot;
 import io.vipkeeper.core.agent.Report;
+import io.vipkeeper.core.net.Cidr;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.plan.AgentPlanner;
@@ -19,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,7 @@ final class Reconciler implements AutoCloseable {
     private final AgentSettings settings;
     private final List<Applier> dataPlane;
     private final Applier keepalived;
+    private final Supplier<List<Cidr>> interfaceSubnets;
     private final Events events;
     private final AgentMetrics metrics;
     private final Announcer announcer;
@@ -56,17 +59,19 @@ final class Reconciler implements AutoCloseable {
     /**
      * @param nodeIp    {@code --node-ip}, or null
      * @param dataPlane the appliers run before keepalived, in order
+     * @param interfaceSubnets the VRRP interface's IPv4 subnets now (their network and broadcast addresses are no VIPs)
      * @param registry  where the agent's metrics are registered
      * @param fifo      where keepalived reports VRRP states (read once {@link #vrrp()} is started)
      */
     Reconciler(String nodeName, IpAddress nodeIp, AgentSettings settings, List<Applier> dataPlane, Applier keepalived,
-               Events events, PrometheusRegistry registry, DoubleSupplier keepalivedRestarts, Announcer announcer, Path fifo,
+               Supplier<List<Cidr>> interfaceSubnets, Events events, PrometheusRegistry registry, DoubleSupplier keepalivedRestarts, Announcer announcer, Path fifo,
                LongSupplier wallClockMillis) {
         this.nodeName = nodeName;
         this.nodeIp = nodeIp;
         this.settings = settings;
         this.dataPlane = List.copyOf(dataPlane);
         this.keepalived = keepalived;
+        this.interfaceSubnets = interfaceSubnets;
         this.events = events;
         this.metrics = new AgentMetrics(registry, keepalivedRestarts, this::configAgeSeconds);
         this.announcer = announcer;
@@ -81,7 +86,7 @@ final class Reconciler implements AutoCloseable {
     /** Plans from {@code observed} and puts the plan in force. */
     void sync(ClusterSnapshot observed) throws IOException {
         long start = System.nanoTime();
-        AgentPlan next = AgentPlanner.plan(observed, nodeName, nodeIp, settings);
+        AgentPlan next = AgentPlanner.plan(observed, nodeName, nodeIp, interfaceSubnets.get(), settings);
         metrics.renderSeconds.observe((System.nanoTime() - start) / 1e9);
         report(observed, next);
         table.set(observed.vipTable().table());

@@ -20,11 +20,6 @@ final class NetnsTools implements AutoCloseable {
 
     final String ns = "vkt-" + Integer.toHexString(new Random().nextInt(0x1000000));
 
-    static boolean usable() {
-        return "root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/sbin/ip"))
-                || Files.isExecutable(Path.of("/sbin/ip")) && "root".equals(System.getProperty("user.name"));
-    }
-
     NetnsTools() throws IOException {
         check(run(List.of("ip", "netns", "add", ns)));
         for (String ifname : List.of("eth0", "eth1")) {

@@ -11,6 +11,7 @@ import io.vipkeeper.core.agent.InstanceMode;
 import io.vipkeeper.core.agent.InterfaceName;
 import io.vipkeeper.core.agent.TrafficPolicy;
 import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.net.Cidr;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.core.render.NftablesRuleset;
@@ -40,7 +41,8 @@ class ReconcilerTest {
     Reconciler reconciler(InstanceMode mode) {
         AgentSettings settings = AgentSettings.builder(InterfaceName.parse("eth0")).dataplane(Dataplane.NFTABLES)
                 .instanceMode(mode).runDir(runDir.toString()).build();
-        return new Reconciler("node-a", null, settings, List.of(nft, new TrackFiles()), keepalived, events, registry, () -> 0,
+        return new Reconciler("node-a", null, settings, List.of(nft, new TrackFiles()), keepalived,
+                () -> List.of(Cidr.parse("192.0.2.0/24")), events, registry, () -> 0,
                 announcements.announcer(), runDir.resolve("notify.fifo"), wallClock::get);
     }
 

@@ -2,6 +2,9 @@ package io.vipkeeper.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +36,60 @@ class RenderCommandTest {
         assertThat(r[0]).isEqualTo("0");
         assertThat(r[2]).contains("# ENTRY_REFUSED \"not-an-ip\"", "# SERVICE_MISSING 192.0.2.13");
         assertThat(r[1]).contains("    192.0.2.13\n"); // a VIP whose Service is missing is still held
+    }
+
+    /** A ConfigMap's name is a DNS subdomain: the agent takes a dotted one, as the controller does. */
+    @Test
+    void aDottedConfigMapNameIsAccepted() throws IOException {
+        Path objects = Files.createTempFile("vk-render-", ".yaml");
+        try {
+            Files.writeString(objects, Files.readString(GoldenTest.RESOURCES.resolve("objects/seed000.yaml"))
+                    .replace("name: vip-configmap", "name: vip.configmap-v2"));
+            String[] r = GoldenTest.render(List.of("--objects", objects.toString(), "--node", "node2",
+                    "--services-configmap", "kube-system/vip.configmap-v2"));
+            assertThat(r[0]).as(r[2]).isEqualTo("0");
+            assertThat(r[1]).contains("105.156.51.70");
+        } finally {
+            Files.deleteIfExists(objects);
+        }
+    }
+
+    /** A hand-written entry is not trusted: special addresses and Node addresses are refused, the rest rendered. */
+    @Test
+    void entriesNamingSpecialOrNodeAddressesAreRefusedAndNotRendered() throws IOException {
+        Path objects = Files.createTempFile("vk-render-", ".yaml");
+        try {
+            Files.writeString(objects, """
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata: {namespace: kube-system, name: vip-configmap}
+                    data: {"127.0.0.1": "", "0.0.0.0": "", "224.0.0.18": "", "192.0.2.12": "", "192.0.2.240": ""}
+                    ---
+                    apiVersion: v1
+                    kind: Node
+                    metadata: {name: node-a}
+                    status: {addresses: [{type: InternalIP, address: 192.0.2.11}]}
+                    ---
+                    apiVersion: v1
+                    kind: Node
+                    metadata: {name: node-b}
+                    status: {addresses: [{type: InternalIP, address: 192.0.2.12}]}
+                    """);
+            for (String what : List.of("keepalived", "nftables")) {
+                String[] r = GoldenTest.render(List.of("--objects", objects.toString(), "--node", "node-a", "--dataplane", "nftables",
+                        "--what", what));
+                assertThat(r[0]).as(r[2]).isEqualTo("0");
+                assertThat(r[1]).doesNotContain("127.0.0.1", "0.0.0.0", "224.0.0.18", "192.0.2.12");
+                assertThat(r[2]).contains("# ENTRY_REFUSED 127.0.0.1: 127.0.0.1 is a loopback address: not held",
+                        "# ENTRY_REFUSED 0.0.0.0: 0.0.0.0 is the unspecified address: not held",
+                        "# ENTRY_REFUSED 224.0.0.18: 224.0.0.18 is a multicast address: not held",
+                        "# ENTRY_REFUSED 192.0.2.12: 192.0.2.12 is the address of Node node-b: not held");
+            }
+            String[] r = GoldenTest.render(List.of("--objects", objects.toString(), "--node", "node-a"));
+            assertThat(r[1]).contains("    192.0.2.240\n");
+        } finally {
+            Files.deleteIfExists(objects);
+        }
     }
 
     @Test

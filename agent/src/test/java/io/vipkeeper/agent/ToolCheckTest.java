@@ -1,7 +1,6 @@
 package io.vipkeeper.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +20,7 @@ class ToolCheckTest {
 
     @Test
     void keepalivedAcceptsEveryGoldenConfig() throws IOException {
-        assumeTrue(NetnsTools.usable() && Files.isExecutable(Path.of("/usr/sbin/keepalived")), "needs root and keepalived");
+        RootTools.require("keepalived -t on the golden files", "ip", "keepalived");
         List<Path> files = golden("keepalived.conf");
         assertThat(files).hasSizeGreaterThan(5);
         try (NetnsTools ns = new NetnsTools()) {
@@ -34,7 +33,7 @@ class ToolCheckTest {
 
     @Test
     void nftAcceptsEveryGoldenScript() throws IOException {
-        assumeTrue(NetnsTools.usable() && Files.isExecutable(Path.of("/usr/sbin/nft")), "needs root and nft");
+        RootTools.require("nft -c on the golden scripts", "ip", "nft");
         List<Path> files = golden(".nft");
         assertThat(files).isNotEmpty();
         try (NetnsTools ns = new NetnsTools()) {
@@ -47,7 +46,7 @@ class ToolCheckTest {
 
     @Test
     void haproxyAcceptsEveryGoldenConfig() throws IOException {
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/haproxy")), "needs haproxy");
+        RootTools.require("haproxy -c on the golden files", "haproxy");
         List<Path> files = golden("haproxy.cfg");
         assertThat(files).isNotEmpty();
         for (Path f : files) {
@@ -59,7 +58,7 @@ class ToolCheckTest {
     /** Thousands of VIPs in one instance: more than one advert can carry, so the rest are held unadvertised. */
     @Test
     void keepalivedAcceptsAnInstanceWithThousandsOfVips() throws IOException {
-        assumeTrue(NetnsTools.usable() && Files.isExecutable(Path.of("/usr/sbin/keepalived")), "needs root and keepalived");
+        RootTools.require("keepalived -t on an instance with thousands of VIPs", "ip", "keepalived");
         var data = new java.util.TreeMap<String, String>();
         for (int i = 1; i <= 254; i++) {
             data.put("203.0.113." + i, "");

@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -23,7 +24,9 @@ import java.util.TreeSet;
  * <li>Every parsed entry is a VIP and is held, whatever happens to its Services: a missing Service or one without
  * ready endpoints is reported, and the address stays up, so a rollout or a briefly deleted Service does not make
  * the VIP flap (the seed dropped it from {@code virtual_ipaddress}).</li>
- * <li>An entry that does not parse is reported and skipped; every other entry is served.</li>
+ * <li>An entry that does not parse, or names an address no Service may hold ({@link VipChecks}: special addresses,
+ * Node addresses, the VRRP interface's network and broadcast addresses), is reported and skipped; every other entry
+ * is served.</li>
  * <li>A Service port is matched to EndpointSlice ports by the Service port's name and protocol (as kube-proxy
  * does); the backend port is the slice port's number, i.e. the resolved targetPort. Only ready endpoints of the
  * VIP's family count.</li>
@@ -38,6 +41,13 @@ public final class VipResolver {
     public static Resolution resolve(VipConfigMapCodec.Decoded table, Map<ServiceRef, ServiceSpec> services,
                                      Map<ServiceRef, List<EndpointGroup>> endpoints, String nodeName,
                                      AgentSettings settings) {
+        return resolve(table, services, endpoints, nodeName, settings, VipChecks.SPECIAL_ONLY);
+    }
+
+    /** As above; entries naming an address {@code checks} refuses are reported {@code ENTRY_REFUSED} and not held. */
+    public static Resolution resolve(VipConfigMapCodec.Decoded table, Map<ServiceRef, ServiceSpec> services,
+                                     Map<ServiceRef, List<EndpointGroup>> endpoints, String nodeName,
+                                     AgentSettings settings, VipChecks checks) {
         List<ResolvedVip> vips = new ArrayList<>();
         List<Report> reports = new ArrayList<>();
         for (VipConfigMapCodec.Rejected r : table.rejected()) {
@@ -46,6 +56,11 @@ public final class VipResolver {
                     : new Report.Subject.Entry(r.key()), r.reason()));
         }
         for (VipEntry e : table.table().entries().values()) {
+            Optional<String> refusal = checks.refusal(e.vip());
+            if (refusal.isPresent()) {
+                reports.add(new Report(Report.Kind.ENTRY_REFUSED, e.vip(), refusal.get() + ": not held"));
+                continue;
+            }
             vips.add(resolveVip(e, services, endpoints, nodeName, settings, reports));
         }
         return new Resolution(vips, reports);

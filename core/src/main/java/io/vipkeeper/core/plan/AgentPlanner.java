@@ -9,8 +9,10 @@ import io.vipkeeper.core.agent.Report;
 import io.vipkeeper.core.agent.Resolution;
 import io.vipkeeper.core.agent.ResolvedVip;
 import io.vipkeeper.core.agent.ServiceSpec;
+import io.vipkeeper.core.agent.VipChecks;
 import io.vipkeeper.core.agent.VipResolver;
 import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.net.Cidr;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.net.IpFamily;
 import java.util.ArrayList;
@@ -32,11 +34,17 @@ public final class AgentPlanner {
      * @param nodeIp {@code --node-ip}, or null
      */
     public static AgentPlan plan(ClusterSnapshot observed, String nodeName, IpAddress nodeIp, AgentSettings settings) {
+        return plan(observed, nodeName, nodeIp, List.of(), settings);
+    }
+
+    /** As above, also refusing VIPs on the network or broadcast address of {@code interfaceSubnets} (the VRRP interface's). */
+    public static AgentPlan plan(ClusterSnapshot observed, String nodeName, IpAddress nodeIp, List<Cidr> interfaceSubnets,
+                                 AgentSettings settings) {
         Map<ServiceRef, ServiceSpec> services = new TreeMap<>();
         observed.services().forEach(svc -> services.put(svc.ref(), svc));
         NodeIdentity identity = NodeIdentity.resolve(nodeName, observed.nodes(), nodeIp);
         Resolution r = VipResolver.resolve(observed.vipTable(), services, VipResolver.byService(observed.endpoints()),
-                nodeName, settings);
+                nodeName, settings, VipChecks.of(observed.nodes(), nodeName, nodeIp, interfaceSubnets));
         return plan(r, identity, settings);
     }
 
