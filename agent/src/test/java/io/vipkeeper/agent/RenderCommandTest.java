@@ -10,12 +10,46 @@ import org.junit.jupiter.api.Test;
 
 class RenderCommandTest {
 
+    /** As the running agent: an invalid object is left out and reported, the rest rendered; exit 0 (--strict: 1). */
     @Test
-    void invalidObjectExitsNonZeroNamingObjectAndField() {
+    void anInvalidObjectIsLeftOutAndReportedAndTheRestRendered() {
         String[] r = GoldenTest.render(GoldenTest.args("--objects bad-service.yaml --node node-a"));
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[2]).contains("# Service web/front: spec.ports[0].protocol: unknown protocol \"TCPX\"",
+                "# SERVICE_MISSING 192.0.2.10: Service web/front not found");
+        assertThat(r[1]).contains("    192.0.2.10\n"); // the VIP is held, as the agent would
+
+        r = GoldenTest.render(GoldenTest.args("--objects bad-service.yaml --node node-a --strict"));
         assertThat(r[0]).isEqualTo("1");
         assertThat(r[1]).isEmpty();
-        assertThat(r[2]).contains("Service web/front: spec.ports[0].protocol: unknown protocol \"TCPX\"");
+        assertThat(r[2]).contains("# Service web/front: spec.ports[0].protocol: unknown protocol \"TCPX\"", "(--strict)");
+    }
+
+    @Test
+    void strictRefusesARefusedEntryAndAcceptsWhatIsOnlyReported() {
+        String[] r = GoldenTest.render(GoldenTest.args("--objects mixed.yaml --services-configmap vipkeeper/vips --node node-a --strict"));
+        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[2]).contains("# ENTRY_REFUSED \"not-an-ip\"");
+        r = GoldenTest.render(GoldenTest.args("--objects seed000.yaml --node node2 --strict"));
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1]).contains("105.156.51.70");
+    }
+
+    /** A value fabric8 cannot even read (an int field of 99999999999) names the object and the field. */
+    @Test
+    void anUnreadableObjectNamesItsField() throws IOException {
+        Path objects = Files.createTempFile("vk-render-", ".yaml");
+        try {
+            Files.writeString(objects, Files.readString(GoldenTest.RESOURCES.resolve("objects/seed000.yaml"))
+                    .replaceFirst("- port: 80", "- port: 99999999999"));
+            String[] r = GoldenTest.render(List.of("--objects", objects.toString(), "--node", "node2"));
+            assertThat(r[0]).as(r[2]).isEqualTo("0");
+            assertThat(r[2]).doesNotContain("An error has occurred")
+                    .containsPattern("# Service default/my-service: spec.ports\\[0]\\.port: .*99999999999.*out of range");
+            assertThat(r[1]).contains("105.156.51.71 80"); // the other Service is still served
+        } finally {
+            Files.deleteIfExists(objects);
+        }
     }
 
     @Test
