@@ -38,7 +38,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /**
  * Thousands of cluster states in which any field may be hostile (newlines, braces, quotes, semicolons, unicode,
@@ -235,7 +237,7 @@ class InjectionFuzzTest {
             for (String flag : List.of("--iface", "--advert-interval", "--vrid-range", "--dataplane", "--node-ip",
                     "--run-dir", "--lvs-sched", "--services-configmap", "--vrrp-instances", "--track-interface")) {
                 AgentOptions o = new AgentOptions();
-                picocli.CommandLine cl = new picocli.CommandLine(o);
+                CommandLine cl = new CommandLine(o);
                 try {
                     cl.parseArgs(flag, h);
                     o.settings();
@@ -244,7 +246,7 @@ class InjectionFuzzTest {
                 } catch (InvalidInputException e) {
                     assertThat(e.getMessage()).startsWith(flag);
                     continue;
-                } catch (picocli.CommandLine.ParameterException e) {
+                } catch (CommandLine.ParameterException e) {
                     continue; // picocli refused it already
                 }
                 // accepted: then it was a valid value after all (e.g. "web" is a fine interface name)
@@ -258,7 +260,7 @@ class InjectionFuzzTest {
         RootTools.require(samples.size() + " fuzzed samples through keepalived -t, nft -c and haproxy -c", "ip", "keepalived", "nft", "haproxy");
         Path dir = Files.createTempDirectory("vkt-fuzz");
         try (NetnsTools ns = new NetnsTools()) {
-            for (var e : new java.util.TreeMap<>(samples).entrySet()) {
+            for (var e : new TreeMap<>(samples).entrySet()) {
                 Path f = dir.resolve(e.getKey());
                 Files.writeString(f, e.getValue());
                 NetnsTools.Result r = e.getKey().endsWith(".nft") ? ns.inNs("nft", "-c", "-f", f.toString())

@@ -3,8 +3,10 @@ package io.vipkeeper.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -15,6 +17,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.Dataplane;
+import io.vipkeeper.core.agent.InstanceMode;
 import io.vipkeeper.core.agent.InterfaceName;
 import io.vipkeeper.core.names.ConfigMapRef;
 import java.io.IOException;
@@ -22,8 +25,13 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -77,12 +85,12 @@ class NodeAgentIntegrationTest {
         }
         if (runDir != null) {
             try (var files = Files.walk(runDir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }
 
-    static io.fabric8.kubernetes.api.model.Node node(String name, String ip) {
+    static Node node(String name, String ip) {
         return new NodeBuilder().withNewMetadata().withName(name).endMetadata()
                 .withNewStatus().addNewAddress().withType("InternalIP").withAddress(ip).endAddress().endStatus().build();
     }
@@ -291,7 +299,7 @@ class NodeAgentIntegrationTest {
         client.configMaps().inNamespace("kube-system").withName("vip-configmap")
                 .edit(cm -> new ConfigMapBuilder(cm).addToData("192.0.2.241", "default/web").build());
         AgentSettings settings = AgentSettings.builder(InterfaceName.parse("eth0")).dataplane(Dataplane.NFTABLES)
-                .instanceMode(io.vipkeeper.core.agent.InstanceMode.PER_VIP).runDir(runDir.toString()).build();
+                .instanceMode(InstanceMode.PER_VIP).runDir(runDir.toString()).build();
         registry = new PrometheusRegistry();
         agent = new NodeAgent(client, new NodeAgent.Options(new ConfigMapRef("kube-system", "vip-configmap"), "node-a", null, null,
                 settings, "keepalived", true, Duration.ofMillis(100), Duration.ofMillis(1000)), HostCommands.inNetns(ns.ns), registry);
@@ -317,7 +325,7 @@ class NodeAgentIntegrationTest {
         assertThat(reloads() - before).as("keepalived reloads").isZero();
     }
 
-    static io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice localSlice(String node) {
+    static EndpointSlice localSlice(String node) {
         return new EndpointSliceBuilder().withNewMetadata().withNamespace("default").withName("web-local")
                 .addToLabels("kubernetes.io/service-name", "web").endMetadata().withAddressType("IPv4")
                 .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
@@ -343,8 +351,8 @@ class NodeAgentIntegrationTest {
         int updates = 1000;
         long t0 = System.nanoTime();
         // four slices, each updated in order by its own thread (one writer per object, as the endpoint controller)
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
-        java.util.List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> fs = new ArrayList<>();
         for (int k = 0; k < 4; k++) {
             int slice = k;
             fs.add(pool.submit(() -> {
@@ -377,7 +385,7 @@ class NodeAgentIntegrationTest {
         return "198.51.100." + (1 + slice * 60 + n % 60);
     }
 
-    static io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice(int slice, int n) {
+    static EndpointSlice slice(int slice, int n) {
         return new EndpointSliceBuilder().withNewMetadata().withNamespace("default").withName("web-" + slice)
                 .addToLabels("kubernetes.io/service-name", "web").endMetadata().withAddressType("IPv4")
                 .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
