@@ -25,6 +25,13 @@ final class RootTools {
         if (!"root".equals(System.getProperty("user.name"))) {
             out.add("root");
         }
+        out.addAll(missingTools(tools));
+        return out;
+    }
+
+    /** The {@code tools} not installed. */
+    static List<String> missingTools(String... tools) {
+        List<String> out = new ArrayList<>();
         for (String t : tools) {
             if (List.of("/usr/sbin/", "/sbin/", "/usr/bin/").stream().noneMatch(d -> Files.isExecutable(Path.of(d + t)))) {
                 out.add(t);
@@ -36,6 +43,11 @@ final class RootTools {
     /** Goes on when root and {@code tools} are there; else skips (fails with CI=true), naming what is not checked. */
     static void require(String notChecked, String... tools) {
         require(System.getenv(), notChecked, missing(tools));
+    }
+
+    /** As {@link #require(String, String...)} for tools that need no root. */
+    static void requireTools(String notChecked, String... tools) {
+        require(System.getenv(), notChecked, missingTools(tools));
     }
 
     static void require(Map<String, String> env, String notChecked, List<String> missing) {

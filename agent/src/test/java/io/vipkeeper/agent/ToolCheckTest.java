@@ -55,7 +55,7 @@ class ToolCheckTest {
 
     @Test
     void haproxyAcceptsEveryGoldenConfig() throws IOException {
-        RootTools.require("haproxy -c on the golden files", "haproxy");
+        RootTools.requireTools("haproxy -c on the golden files", "haproxy");
         List<Path> files = golden("haproxy.cfg");
         assertThat(files).isNotEmpty();
         for (Path f : files) {
