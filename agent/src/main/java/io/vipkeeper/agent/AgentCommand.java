@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.Dataplane;
-import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.names.ConfigMapRef;
 import io.vipkeeper.platform.CliErrors;
 import io.vipkeeper.platform.Flags;
 import io.vipkeeper.platform.KubeOptions;
@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -117,8 +118,8 @@ public final class AgentCommand implements Callable<Integer>, OptionChecks {
     private static final String NO_NODE_NAME =
             "cannot tell this node's name: set NODE_NAME (downward API spec.nodeName), or POD_NAME and POD_NAMESPACE";
 
-    private ServiceRef configMap() {
-        ServiceRef configMap = agent.configMap();
+    private ConfigMapRef configMap() {
+        ConfigMapRef configMap = agent.configMap();
         if (configMap == null) {
             throw CliErrors.usage(spec, "--services-configmap NS/NAME is required");
         }
@@ -133,7 +134,7 @@ public final class AgentCommand implements Callable<Integer>, OptionChecks {
     public Integer call() throws Exception {
         logging.apply();
         checkOptions();
-        ServiceRef configMap = configMap();
+        ConfigMapRef configMap = configMap();
         AgentSettings settings = settings();
         PrometheusRegistry registry = new PrometheusRegistry();
         CountDownLatch stop = new CountDownLatch(1);
@@ -149,7 +150,7 @@ public final class AgentCommand implements Callable<Integer>, OptionChecks {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
                 try {
-                    stopped.await(15, java.util.concurrent.TimeUnit.SECONDS);
+                    stopped.await(15, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

@@ -34,7 +34,7 @@ final class AgentMetrics {
                 .help("VIP ConfigMap entries and objects refused because a value did not parse").register(registry);
         rejectedEntriesNow = Gauge.builder().name("vipkeeper_entries_refused_in_force")
                 .help("VIP ConfigMap entries and objects refused in the configuration now applied").register(registry);
-        renderSeconds = Histogram.builder().name("vipkeeper_render_duration_seconds").help("Time to plan and render the configuration")
+        renderSeconds = Histogram.builder().name("vipkeeper_render_duration_seconds").help("Time to plan the configuration (each applier renders its own part)")
                 .classicUpperBounds(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1).register(registry);
         CounterWithCallback.builder().name("vipkeeper_keepalived_restarts_total").help("Times keepalived was started again after it died")
                 .callback(cb -> cb.call(keepalivedRestarts.getAsDouble())).register(registry);

@@ -8,7 +8,7 @@ import io.vipkeeper.core.agent.InstanceMode;
 import io.vipkeeper.core.agent.InterfaceName;
 import io.vipkeeper.core.agent.LvsScheduler;
 import io.vipkeeper.core.agent.VridRange;
-import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.names.ConfigMapRef;
 import io.vipkeeper.core.net.IpAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,8 +105,8 @@ public final class AgentOptions {
     }
 
     /** The VIP ConfigMap, or null when not given. */
-    public ServiceRef configMap() {
-        return servicesConfigMap == null ? null : flag("--services-configmap", () -> ServiceRef.parse(servicesConfigMap));
+    public ConfigMapRef configMap() {
+        return servicesConfigMap == null ? null : flag("--services-configmap", () -> ConfigMapRef.parse(servicesConfigMap));
     }
 
     /** {@code --node-ip}, or null. */

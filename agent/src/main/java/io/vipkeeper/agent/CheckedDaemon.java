@@ -1,5 +1,8 @@
 package io.vipkeeper.agent;
 
+import io.vipkeeper.core.plan.AgentPlan;
+import io.vipkeeper.core.render.HaproxyConfig;
+import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.platform.process.Exec;
 import io.vipkeeper.platform.process.Sleep;
 import io.vipkeeper.platform.process.Supervisor;
@@ -11,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,17 +26,11 @@ import org.slf4j.LoggerFactory;
  * into place, signal a reload. A configuration that fails the check is never applied; the last good one keeps
  * running.
  */
-final class CheckedDaemon implements AutoCloseable {
+final class CheckedDaemon implements Applier {
 
     private static final Logger LOG = LoggerFactory.getLogger(CheckedDaemon.class);
     private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration PID_WAIT = Duration.ofSeconds(10);
-
-    /** What one apply did. */
-    enum Outcome { UNCHANGED, STARTED, RELOADED, REJECTED }
-
-    record Applied(Outcome outcome, String error) {
-    }
 
     /**
      * @param check        the check command for a candidate file
@@ -40,8 +38,9 @@ final class CheckedDaemon implements AutoCloseable {
      * @param reloadSignal the signal that makes it re-read its configuration
      * @param pidFile      written by the daemon once its signal handlers are installed
      * @param leftovers    pid files of processes a killed daemon may leave behind (cleared before each start)
+     * @param render       the daemon's configuration for a plan
      */
-    record Spec(String name, Path config, Function<Path, List<String>> check, List<String> run, String reloadSignal,
+    record Spec(Kind kind, String name, Function<AgentPlan, String> render, Path config, Function<Path, List<String>> check, List<String> run, String reloadSignal,
                 Path pidFile, List<Path> leftovers) {
     }
 
@@ -69,7 +68,7 @@ final class CheckedDaemon implements AutoCloseable {
         if (releaseVips) {
             run.add("--release-vips");
         }
-        return new CheckedDaemon(host, new Spec("keepalived", config, f -> List.of(binary, "-t", "-f", f.toString()), run, "HUP", pid,
+        return new CheckedDaemon(host, new Spec(Kind.KEEPALIVED, "keepalived", KeepalivedConfig::render, config, f -> List.of(binary, "-t", "-f", f.toString()), run, "HUP", pid,
                 List.of(runDir.resolve("vrrp.pid"), runDir.resolve("checkers.pid"), pid)));
     }
 
@@ -77,15 +76,25 @@ final class CheckedDaemon implements AutoCloseable {
     static CheckedDaemon haproxy(HostCommands host, String binary, Path runDir) {
         Path config = runDir.resolve("haproxy.cfg");
         Path pid = runDir.resolve("haproxy.pid");
-        return new CheckedDaemon(host, new Spec("haproxy", config, f -> List.of(binary, "-c", "-q", "-f", f.toString()),
+        return new CheckedDaemon(host, new Spec(Kind.HAPROXY, "haproxy", HaproxyConfig::render, config, f -> List.of(binary, "-c", "-q", "-f", f.toString()),
                 List.of(binary, "-W", "-db", "-f", config.toString(), "-p", pid.toString()), "USR2", pid, List.of(pid)));
     }
 
-    synchronized Applied apply(String text) throws IOException {
+    @Override
+    public Kind kind() {
+        return spec.kind();
+    }
+
+    @Override
+    public ApplyResult apply(AgentPlan plan) throws IOException {
+        return apply(spec.render().apply(plan));
+    }
+
+    synchronized ApplyResult apply(String text) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         Digest digest = Digest.of(bytes);
         if (digest.equals(running)) {
-            return new Applied(Outcome.UNCHANGED, null);
+            return ApplyResult.UNCHANGED;
         }
         Path tmp = spec.config().resolveSibling(spec.config().getFileName() + ".new");
         Files.write(tmp, bytes);
@@ -93,17 +102,17 @@ final class CheckedDaemon implements AutoCloseable {
         if (!check.ok()) {
             Files.deleteIfExists(tmp);
             String error = check.message().lines().filter(l -> !l.isBlank()).reduce((a, b) -> a + "; " + b).orElse("exit " + check.exit());
-            return new Applied(Outcome.REJECTED, error.length() > 1000 ? error.substring(0, 1000) + "..." : error);
+            return ApplyResult.rejected(error.length() > 1000 ? error.substring(0, 1000) + "..." : error);
         }
         Files.move(tmp, spec.config(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         running = digest;
         if (supervisor == null) {
             supervisor = new Supervisor(spec.name(), host.command(spec.run()), this::killLeftovers);
             supervisor.start();
-            return new Applied(Outcome.STARTED, null);
+            return ApplyResult.STARTED;
         }
         reload();
-        return new Applied(Outcome.RELOADED, null);
+        return ApplyResult.APPLIED;
     }
 
     /** Signals a reload, but only once the daemon has written its pid file: earlier, the signal kills it (aledbf #74). */
@@ -148,7 +157,7 @@ final class CheckedDaemon implements AutoCloseable {
                         .ifPresent(h -> {
                             h.destroyForcibly();
                             try {
-                                h.onExit().get(2, java.util.concurrent.TimeUnit.SECONDS);
+                                h.onExit().get(2, TimeUnit.SECONDS);
                             } catch (Exception e) {
                                 LOG.warn("leftover {} process {} did not exit", spec.name(), pid);
                             }

@@ -1,7 +1,9 @@
 package io.vipkeeper.agent;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -13,16 +15,22 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.vipkeeper.core.InvalidInputException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
-/** Kubernetes objects read from YAML files, as fabric8 model objects (what {@code vipkeeper render} plans from). */
+/**
+ * Kubernetes objects read from YAML files, as fabric8 model objects (what {@code vipkeeper render} plans from).
+ * {@code unreadable} names the objects that could not be read as their kind (a port of 99999999999), each with its
+ * field: they are left out, as the agent leaves out an object that does not translate.
+ */
 public record ClusterObjects(List<ConfigMap> configMaps, List<Service> services, List<EndpointSlice> endpointSlices,
-                             List<Endpoints> endpoints, List<Node> nodes, List<String> ignored) {
+                             List<Endpoints> endpoints, List<Node> nodes, List<String> ignored, List<String> unreadable) {
+
+    private static final ObjectMapper YAML = new YAMLMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     public ClusterObjects {
         configMaps = List.copyOf(configMaps);
@@ -31,49 +39,81 @@ public record ClusterObjects(List<ConfigMap> configMaps, List<Service> services,
         endpoints = List.copyOf(endpoints);
         nodes = List.copyOf(nodes);
         ignored = List.copyOf(ignored);
+        unreadable = List.copyOf(unreadable);
     }
 
-    /** Reads YAML or JSON files: a List, or one or more {@code ---}-separated documents. */
-    public static ClusterObjects read(List<Path> files) {
-        KubernetesSerialization serialization = new KubernetesSerialization();
-        List<Object> all = new ArrayList<>();
-        for (Path f : files) {
-            Object parsed;
-            try (InputStream in = Files.newInputStream(f)) {
-                parsed = serialization.unmarshal(in);
-            } catch (IOException e) {
-                throw new InvalidInputException("cannot read " + f + ": " + e.getMessage());
-            } catch (RuntimeException e) {
-                throw new InvalidInputException(f + ": not Kubernetes objects in YAML or JSON: " + reason(e));
-            }
-            flatten(parsed, all);
-        }
-        return of(all);
+    public ClusterObjects(List<ConfigMap> configMaps, List<Service> services, List<EndpointSlice> endpointSlices,
+                          List<Endpoints> endpoints, List<Node> nodes, List<String> ignored) {
+        this(configMaps, services, endpointSlices, endpoints, nodes, ignored, List.of());
     }
 
     /**
-     * What the parser found, and in which field: fabric8 wraps it as "An error has occurred." (e.g. a port of
-     * 99999999999), and Jackson names Java types, which are shortened here.
+     * Reads YAML or JSON files: a List, or one or more {@code ---}-separated documents. A file that is no YAML is an
+     * error; an object that is not valid for its kind is left out and named in {@link #unreadable}.
      */
-    static String reason(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        String where = "";
-        if (t instanceof JsonMappingException j) {
-            m = j.getOriginalMessage();
-            StringBuilder path = new StringBuilder();
-            for (JsonMappingException.Reference r : j.getPath()) {
-                path.append(r.getFieldName() != null ? (path.length() == 0 ? "" : ".") + r.getFieldName() : "[" + r.getIndex() + "]");
+    public static ClusterObjects read(List<Path> files) {
+        KubernetesSerialization serialization = new KubernetesSerialization();
+        List<Object> all = new ArrayList<>();
+        List<String> unreadable = new ArrayList<>();
+        for (Path f : files) {
+            List<JsonNode> documents;
+            try {
+                documents = YAML.readerFor(JsonNode.class).<JsonNode>readValues(Files.readString(f)).readAll();
+            } catch (IOException | RuntimeException e) {
+                throw new InvalidInputException(f + ": not Kubernetes objects in YAML or JSON: " + firstLine(e.getMessage()));
             }
-            where = path.length() == 0 ? "" : path + ": ";
-        } else if (t instanceof JsonProcessingException j) {
-            m = j.getOriginalMessage();
+            for (JsonNode doc : documents) {
+                if (doc == null || doc.isNull() || doc.isMissingNode()) {
+                    continue;
+                }
+                // the items of a List one by one, so one bad item does not take the others with it
+                boolean list = doc.path("kind").asText("").endsWith("List") && doc.path("items").isArray();
+                for (JsonNode object : list ? doc.path("items") : List.of(doc)) {
+                    try {
+                        flatten(serialization.unmarshal(JSON.writeValueAsString(object)), all);
+                    } catch (IOException | RuntimeException e) {
+                        unreadable.add(describe(object) + ": " + why(e));
+                    }
+                }
+            }
         }
-        String line = m.lines().findFirst().orElse(m);
-        return where + line.replaceAll("`(?:[a-z0-9_]+\\.)*([A-Za-z0-9_$]+)`", "$1");
+        ClusterObjects read = of(all);
+        return new ClusterObjects(read.configMaps, read.services, read.endpointSlices, read.endpoints, read.nodes,
+                read.ignored, unreadable);
+    }
+
+    /** {@code Service default/web}, from the document's own kind and metadata (quoted when not plain). */
+    private static String describe(JsonNode object) {
+        String kind = object.path("kind").asText("");
+        String ns = object.path("metadata").path("namespace").asText("");
+        String name = object.path("metadata").path("name").asText("");
+        String id = (ns.isEmpty() ? "" : ns + "/") + name;
+        return (kind.matches("[A-Za-z]{1,63}") ? kind : InvalidInputException.quote(kind)) + " "
+                + (id.matches("[a-z0-9./-]{1,253}") ? id : InvalidInputException.quote(id));
+    }
+
+    /** The field and the reason, from the Jackson error inside fabric8's ("An error has occurred."). */
+    private static String why(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof JsonMappingException m) {
+                StringBuilder path = new StringBuilder();
+                for (JsonMappingException.Reference r : m.getPath()) {
+                    if (r.getFieldName() != null) {
+                        path.append(path.length() == 0 ? "" : ".").append(r.getFieldName());
+                    } else if (r.getIndex() >= 0) {
+                        path.append('[').append(r.getIndex()).append(']');
+                    }
+                }
+                // Jackson names Java types (`java.lang.Integer`): shortened to the simple name
+                String reason = firstLine(m.getOriginalMessage()).replaceAll("`(?:[a-z0-9_]+\\.)*([A-Za-z0-9_$]+)`", "$1");
+                return path.length() == 0 ? reason : path + ": " + reason;
+            }
+        }
+        return firstLine(e.getMessage());
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "(no message)" : s.lines().findFirst().orElse("");
     }
 
     public static ClusterObjects of(Collection<?> objects) {

@@ -3,6 +3,8 @@ package io.vipkeeper.agent;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
 
 /**
  * The SHA-256 of a rendered configuration: what the agent keeps to tell "unchanged" from "changed" instead of the
@@ -29,11 +31,11 @@ record Digest(byte[] sha256) {
 
     @Override
     public int hashCode() {
-        return java.util.Arrays.hashCode(sha256);
+        return Arrays.hashCode(sha256);
     }
 
     @Override
     public String toString() {
-        return java.util.HexFormat.of().formatHex(sha256);
+        return HexFormat.of().formatHex(sha256);
     }
 }

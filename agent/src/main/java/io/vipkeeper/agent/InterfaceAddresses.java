@@ -3,8 +3,10 @@ package io.vipkeeper.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vipkeeper.core.agent.InterfaceName;
+import io.vipkeeper.core.net.Cidr;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.platform.process.Exec;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,10 +42,36 @@ final class InterfaceAddresses {
                     }
                 }
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return Optional.empty();
         }
         return Optional.of(out);
+    }
+
+    /**
+     * The IPv4 subnets of the interface's addresses ({@code 192.0.2.11/24} → {@code 192.0.2.0/24}); empty when it
+     * cannot be read.
+     */
+    List<Cidr> subnets() {
+        Exec.Result r = host.run(TIMEOUT, "ip", "-j", "-4", "addr", "show", "dev", iface.toString());
+        List<Cidr> out = new ArrayList<>();
+        if (!r.ok()) {
+            return out;
+        }
+        try {
+            for (JsonNode link : JSON.readTree(r.stdout())) {
+                for (JsonNode info : link.path("addr_info")) {
+                    IpAddress a = IpAddress.tryParse(info.path("local").asText(""));
+                    int prefix = info.path("prefixlen").asInt(-1);
+                    if (a != null && a.isIpv4() && prefix >= 0 && prefix <= 32) {
+                        out.add(new Cidr(a.mask(prefix), prefix));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        return out;
     }
 
     /** Removes an address keepalived added (as /32 or /128); false when it could not. */

@@ -1,7 +1,6 @@
 package io.vipkeeper.agent;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.EndpointAddress;
 import io.fabric8.kubernetes.api.model.EndpointPort;
 import io.fabric8.kubernetes.api.model.EndpointSubset;
 import io.fabric8.kubernetes.api.model.Endpoints;
@@ -15,6 +14,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.agent.AgentChecks;
+import io.vipkeeper.core.agent.EndpointAddress;
 import io.vipkeeper.core.agent.EndpointGroup;
 import io.vipkeeper.core.agent.EndpointPortSpec;
 import io.vipkeeper.core.agent.NodeInfo;
@@ -23,8 +23,12 @@ import io.vipkeeper.core.agent.ServiceSpec;
 import io.vipkeeper.core.agent.TargetPort;
 import io.vipkeeper.core.agent.TrafficPolicy;
 import io.vipkeeper.core.alloc.PortKey;
+import io.vipkeeper.core.names.KubeNames;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.net.SpecialAddress;
+import io.vipkeeper.core.viptable.VipConfigMapCodec;
+import io.vipkeeper.platform.KubeReads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -98,9 +102,8 @@ public final class KubeTranslator {
                     + InvalidInputException.quote(type) + " (IPv4, IPv6 or FQDN)");
         }
         List<EndpointPortSpec> ports = new ArrayList<>();
-        var rawPorts = es.getPorts() == null ? List.<io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort>of() : es.getPorts();
-        for (int i = 0; i < rawPorts.size(); i++) {
-            var p = rawPorts.get(i);
+        for (int i = 0; es.getPorts() != null && i < es.getPorts().size(); i++) {
+            var p = es.getPorts().get(i);
             String field = "ports[" + i + "]";
             if (p.getPort() == null) {
                 continue; // "all ports": only for headless Services, nothing to forward
@@ -108,28 +111,42 @@ public final class KubeTranslator {
             ports.add(field(obj, field, () -> new EndpointPortSpec(p.getName() == null ? null : p.getName().intern(),
                     PortKey.protocol(p.getProtocol()), p.getPort())));
         }
-        List<io.vipkeeper.core.agent.EndpointAddress> eps = new ArrayList<>();
+        List<EndpointAddress> eps = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
         List<Endpoint> rawEps = es.getEndpoints() == null ? List.of() : es.getEndpoints();
         for (int i = 0; i < rawEps.size(); i++) {
             Endpoint e = rawEps.get(i);
             String field = "endpoints[" + i + "]";
-            // EndpointSlice: a missing ready condition means ready; terminating endpoints report ready=false
-            boolean ready = e.getConditions() == null || e.getConditions().getReady() == null
-                    || e.getConditions().getReady();
+            boolean ready = KubeReads.ready(e);
             // one String per node name, not one per endpoint (the agent keeps these for every endpoint in the cluster)
             String node = e.getNodeName() == null ? null : e.getNodeName().intern();
             List<String> addrs = e.getAddresses() == null ? List.of() : e.getAddresses();
-            for (int k = 0; k < addrs.size(); k++) {
-                String a = addrs.get(k);
-                IpAddress ip = field(obj, field + ".addresses[" + k + "]", () -> IpAddress.parse(a));
-                if (!ip.family().name().equals(type)) {
-                    throw new InvalidInputException(obj + ": " + field + ".addresses[" + k + "]: " + ip
-                            + " is not an " + type + " address");
+            List<EndpointAddress> these = new ArrayList<>();
+            try {
+                for (int k = 0; k < addrs.size(); k++) {
+                    String a = addrs.get(k);
+                    IpAddress ip = field(obj, field + ".addresses[" + k + "]", () -> endpointAddress(a, type));
+                    these.add(field(obj, field + ".nodeName", () -> new EndpointAddress(ip, ready, node)));
                 }
-                eps.add(field(obj, field + ".nodeName", () -> new io.vipkeeper.core.agent.EndpointAddress(ip, ready, node)));
+                eps.addAll(these);
+            } catch (InvalidInputException ex) {
+                // one bad endpoint does not take the slice's other endpoints with it
+                refused.add(ex.getMessage() + "; that endpoint is left out");
             }
         }
-        return new EndpointGroup(ref, ports, eps);
+        return new EndpointGroup(ref, ports, eps, refused);
+    }
+
+    /** An endpoint's address: of the slice's family (when given), and never one no traffic may go to (loopback...). */
+    private static IpAddress endpointAddress(String text, String family) {
+        IpAddress ip = IpAddress.parse(text);
+        if (family != null && !ip.family().name().equals(family)) {
+            throw new InvalidInputException(ip + " is not an " + family + " address");
+        }
+        SpecialAddress.refusal(ip).ifPresent(why -> {
+            throw new InvalidInputException(why);
+        });
+        return ip;
     }
 
     /** A legacy Endpoints object: one group per subset; notReadyAddresses count as not ready. */
@@ -148,25 +165,25 @@ public final class KubeTranslator {
                 ports.add(field(obj, field + ".ports[" + k + "]", () -> new EndpointPortSpec(p.getName(),
                         PortKey.protocol(p.getProtocol()), p.getPort() == null ? 0 : p.getPort())));
             }
-            List<io.vipkeeper.core.agent.EndpointAddress> eps = new ArrayList<>();
-            addresses(obj, field + ".addresses", ss.getAddresses(), true, eps);
-            addresses(obj, field + ".notReadyAddresses", ss.getNotReadyAddresses(), false, eps);
-            out.add(new EndpointGroup(ref, ports, eps));
+            List<EndpointAddress> eps = new ArrayList<>();
+            List<String> refused = new ArrayList<>();
+            for (boolean ready : new boolean[] {true, false}) {
+                var raw = ready ? ss.getAddresses() : ss.getNotReadyAddresses();
+                String list = field + (ready ? ".addresses" : ".notReadyAddresses");
+                for (int k = 0; raw != null && k < raw.size(); k++) {
+                    var a = raw.get(k);
+                    String f = list + "[" + k + "]";
+                    try {
+                        IpAddress ip = field(obj, f + ".ip", () -> endpointAddress(a.getIp(), null));
+                        eps.add(field(obj, f + ".nodeName", () -> new EndpointAddress(ip, ready, a.getNodeName())));
+                    } catch (InvalidInputException ex) {
+                        refused.add(ex.getMessage() + "; that endpoint is left out");
+                    }
+                }
+            }
+            out.add(new EndpointGroup(ref, ports, eps, refused));
         }
         return out;
-    }
-
-    private static void addresses(String obj, String field, List<EndpointAddress> raw, boolean ready,
-                                  List<io.vipkeeper.core.agent.EndpointAddress> out) {
-        if (raw == null) {
-            return;
-        }
-        for (int k = 0; k < raw.size(); k++) {
-            EndpointAddress a = raw.get(k);
-            String f = field + "[" + k + "]";
-            IpAddress ip = field(obj, f + ".ip", () -> IpAddress.parse(a.getIp()));
-            out.add(field(obj, f + ".nodeName", () -> new io.vipkeeper.core.agent.EndpointAddress(ip, ready, a.getNodeName())));
-        }
     }
 
     public static NodeInfo node(Node n) {
@@ -174,23 +191,27 @@ public final class KubeTranslator {
         String name = field(obj, "metadata.name", () -> AgentChecks.nodeName(n.getMetadata() == null ? null : n.getMetadata().getName()));
         List<IpAddress> external = new ArrayList<>();
         List<IpAddress> internal = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
         List<NodeAddress> addrs = n.getStatus() == null || n.getStatus().getAddresses() == null ? List.of()
                 : n.getStatus().getAddresses();
         for (int i = 0; i < addrs.size(); i++) {
             NodeAddress a = addrs.get(i);
             String f = "status.addresses[" + i + "].address";
-            if ("ExternalIP".equals(a.getType())) {
-                external.add(field(obj, f, () -> IpAddress.parse(a.getAddress())));
-            } else if ("InternalIP".equals(a.getType())) {
-                internal.add(field(obj, f, () -> IpAddress.parse(a.getAddress())));
+            List<IpAddress> kind = "ExternalIP".equals(a.getType()) ? external : "InternalIP".equals(a.getType()) ? internal : null;
+            if (kind != null) {
+                try {
+                    kind.add(field(obj, f, () -> IpAddress.parse(a.getAddress())));
+                } catch (InvalidInputException e) {
+                    refused.add(e.getMessage() + "; that address is left out"); // the Node's other addresses still count
+                }
             }
         }
-        return new NodeInfo(name, external, internal);
+        return new NodeInfo(name, external, internal, refused);
     }
 
-    /** A ConfigMap's data (the VIP table's raw form); the codec then parses it entry by entry. */
-    public static Map<String, String> configMapData(ConfigMap cm) {
-        return cm.getData() == null ? Map.of() : cm.getData();
+    /** The VIP ConfigMap, its entries parsed one by one (an entry that does not parse is kept as refused, not thrown). */
+    static VipConfigMap vipConfigMap(ConfigMap cm) {
+        return new VipConfigMap(cm.getMetadata() == null ? null : cm.getMetadata().getUid(), VipConfigMapCodec.decode(cm.getData()));
     }
 
     private static ServiceRef ref(HasMetadata o, String obj) {
@@ -202,7 +223,7 @@ public final class KubeTranslator {
     /** A missing namespace means "default", as for kubectl with no context namespace. */
     private static String namespace(HasMetadata o) {
         String ns = o.getMetadata() == null ? null : o.getMetadata().getNamespace();
-        return io.vipkeeper.core.names.KubeNames.requireNamespace(ns == null || ns.isEmpty() ? "default" : ns);
+        return KubeNames.requireNamespace(ns == null || ns.isEmpty() ? "default" : ns);
     }
 
     /** {@code Kind namespace/name}, with untrusted parts quoted, for messages. */

@@ -2,8 +2,10 @@ package io.vipkeeper.agent;
 
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.agent.AgentChecks;
+import io.vipkeeper.core.agent.ClusterSnapshot;
 import io.vipkeeper.core.agent.Report;
-import io.vipkeeper.core.render.AgentPlan;
+import io.vipkeeper.core.plan.AgentPlan;
+import io.vipkeeper.core.plan.AgentPlanner;
 import io.vipkeeper.core.render.HaproxyConfig;
 import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.core.render.NftablesRuleset;
@@ -12,6 +14,7 @@ import io.vipkeeper.platform.Flags;
 import io.vipkeeper.platform.OptionChecks;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -21,8 +24,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code vipkeeper render}: prints what the agent would apply on a node, from Kubernetes objects in files. No
- * cluster needed. What was not served goes to stderr as {@code # <report>} lines; exit 0. Invalid objects: a message
- * naming the object and field on stderr, exit 1. Invalid flags: one line naming the flag, exit 2 (as every command).
+ * cluster needed. As the running agent does, objects with a field that does not parse and refused VIP table entries
+ * are left out and the rest is rendered; they and what else was not served go to stderr as {@code # <report>} lines;
+ * exit 0 ({@code --strict}: exit 1, and nothing on stdout, when anything was refused). A file that cannot be read,
+ * or a node that cannot be placed: a message on stderr, exit 1. A bad flag: one line naming it, exit 2 (as every command).
  */
 @Command(name = "render", mixinStandardHelpOptions = true,
         description = "Print the keepalived.conf, nft script or haproxy.cfg the node agent would apply on a node.")
@@ -39,6 +44,9 @@ public final class RenderCommand implements Callable<Integer>, OptionChecks {
 
     @Option(names = "--what", defaultValue = "keepalived", description = "keepalived (default), nftables or haproxy.")
     What what;
+
+    @Option(names = "--strict", description = "Exit 1 (printing no configuration) when an object or VIP table entry is refused.")
+    boolean strict;
 
     @Mixin
     AgentOptions agent;
@@ -68,9 +76,14 @@ public final class RenderCommand implements Callable<Integer>, OptionChecks {
         }
         String text;
         AgentPlan plan;
+        List<String> refusedObjects = new ArrayList<>();
         try {
             var settings = agent.settings();
-            plan = AgentPipeline.plan(ClusterObjects.read(objects), agent.configMap(), node, agent.nodeIp(), settings);
+            ClusterObjects read = ClusterObjects.read(objects);
+            ClusterSnapshot observed = AgentPipeline.translate(read, agent.configMap());
+            refusedObjects.addAll(read.unreadable());
+            refusedObjects.addAll(observed.objectErrors());
+            plan = AgentPlanner.plan(observed, node, agent.nodeIp(), settings);
             text = switch (what) {
                 case keepalived -> KeepalivedConfig.render(plan);
                 case nftables -> NftablesRuleset.render(plan);
@@ -83,8 +96,17 @@ public final class RenderCommand implements Callable<Integer>, OptionChecks {
             err.flush();
             return 1;
         }
+        for (String e : refusedObjects) {
+            err.println("# " + e);
+        }
         for (Report r : plan.reports()) {
             err.println("# " + r);
+        }
+        long refused = refusedObjects.size() + plan.reports().stream().filter(r -> r.kind() == Report.Kind.ENTRY_REFUSED).count();
+        if (strict && refused > 0) {
+            err.println("vipkeeper render: " + refused + " object(s) or entries refused (--strict)");
+            err.flush();
+            return 1;
         }
         err.flush();
         out.print(text);

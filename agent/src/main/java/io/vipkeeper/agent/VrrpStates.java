@@ -1,5 +1,6 @@
 package io.vipkeeper.agent;
 
+import io.vipkeeper.platform.process.Exec;
 import java.io.BufferedReader;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -9,12 +10,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import io.vipkeeper.platform.process.Exec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +45,7 @@ final class VrrpStates implements AutoCloseable {
     /** Creates the FIFO (keepalived writes to it) and starts reading. */
     void start() throws IOException {
         if (!Files.exists(fifo)) {
-            Exec.Result r = Exec.run(java.util.List.of("mkfifo", "-m", "0600", fifo.toString()), Duration.ofSeconds(5));
+            Exec.Result r = Exec.run(List.of("mkfifo", "-m", "0600", fifo.toString()), Duration.ofSeconds(5));
             if (!r.ok()) {
                 throw new IOException("mkfifo " + fifo + ": " + r.message());
             }
@@ -61,8 +63,17 @@ final class VrrpStates implements AutoCloseable {
         return states.getOrDefault(instance, State.INIT);
     }
 
+    /** Records an instance's state as keepalived reported it; tells {@code onChange} when it changed. */
+    void update(String instance, State s) {
+        State before = states.put(instance, s);
+        if (before != s) {
+            LOG.info("VRRP instance {}: {} -> {}", instance, before == null ? State.INIT : before, s);
+            onChange.accept(instance, s);
+        }
+    }
+
     /** Forgets instances that no longer exist (after a reload removed them). */
-    void retain(java.util.Set<String> instances) {
+    void retain(Set<String> instances) {
         states.keySet().retainAll(instances);
     }
 
@@ -76,12 +87,7 @@ final class VrrpStates implements AutoCloseable {
                     if (!m.matches()) {
                         continue; // GROUP lines and anything else keepalived may add
                     }
-                    State s = State.valueOf(m.group(2));
-                    State before = states.put(m.group(1), s);
-                    if (before != s) {
-                        LOG.info("VRRP instance {}: {} -> {}", m.group(1), before == null ? State.INIT : before, s);
-                        onChange.accept(m.group(1), s);
-                    }
+                    update(m.group(1), State.valueOf(m.group(2)));
                 }
             } catch (IOException e) {
                 if (running) {

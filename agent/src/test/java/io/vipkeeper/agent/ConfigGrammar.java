@@ -1,5 +1,6 @@
 package io.vipkeeper.agent;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -90,7 +91,7 @@ final class ConfigGrammar {
     }
 
     private static List<Pattern> compile(String... res) {
-        return java.util.Arrays.stream(res).map(Pattern::compile).toList();
+        return Arrays.stream(res).map(Pattern::compile).toList();
     }
 
     /** Null when every line matches one of the patterns; else the first offending line. */

@@ -1,7 +1,6 @@
 package io.vipkeeper.agent;
 
 import io.vipkeeper.testsupport.Netns;
-import io.vipkeeper.testsupport.RootRequirement;
 import java.io.IOException;
 import java.util.List;
 
@@ -16,11 +15,6 @@ final class NetnsTools implements AutoCloseable {
 
     private final Netns netns;
     final String ns;
-
-    /** Root and iproute2; without root: false (named in the run's NOT CHECKED line), or a failure when CI=true. */
-    static boolean usable() {
-        return RootRequirement.check("agent: keepalived -t, nft -c and the running agent in a network namespace") && Netns.usable();
-    }
 
     NetnsTools() throws IOException {
         netns = new Netns("vkt", List.of("eth0", "eth1"));

@@ -1,11 +1,12 @@
 package io.vipkeeper.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -16,15 +17,23 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.Dataplane;
+import io.vipkeeper.core.agent.InstanceMode;
 import io.vipkeeper.core.agent.InterfaceName;
-import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.names.ConfigMapRef;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +53,7 @@ class NodeAgentIntegrationTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue(NetnsTools.usable(), "needs root and iproute2");
+        RootTools.require("the running agent with keepalived and nft in a network namespace", "ip", "keepalived", "nft");
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init(InetAddress.getByName("127.0.0.1"), 0);
         client = server.createClient();
@@ -76,12 +85,12 @@ class NodeAgentIntegrationTest {
         }
         if (runDir != null) {
             try (var files = Files.walk(runDir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }
 
-    static io.fabric8.kubernetes.api.model.Node node(String name, String ip) {
+    static Node node(String name, String ip) {
         return new NodeBuilder().withNewMetadata().withName(name).endMetadata()
                 .withNewStatus().addNewAddress().withType("InternalIP").withAddress(ip).endAddress().endStatus().build();
     }
@@ -94,7 +103,7 @@ class NodeAgentIntegrationTest {
         AgentSettings settings = AgentSettings.builder(InterfaceName.parse("eth0")).dataplane(dataplane).useUnicast(unicast)
                 .runDir(runDir.toString()).build();
         registry = new PrometheusRegistry();
-        agent = new NodeAgent(client, new NodeAgent.Options(new ServiceRef("kube-system", "vip-configmap"), "node-a", null, null,
+        agent = new NodeAgent(client, new NodeAgent.Options(new ConfigMapRef("kube-system", "vip-configmap"), "node-a", null, null,
                 settings, "keepalived", true, Duration.ofMillis(100), Duration.ofMillis(1000)), HostCommands.inNetns(ns.ns), registry);
         agent.start();
         return agent;
@@ -139,6 +148,12 @@ class NodeAgentIntegrationTest {
         assertThat(c.getAsBoolean()).as("timed out after %s waiting for %s", limit, what).isTrue();
     }
 
+    /** Whether the agent's informer of {@code what} has handled the event of {@code resourceVersion} (or a later one). */
+    boolean seen(String what, String resourceVersion) {
+        String last = agent.lastResourceVersion(what);
+        return last != null && Long.parseLong(last) >= Long.parseLong(resourceVersion);
+    }
+
     static void check(NetnsTools.Result r) {
         assertThat(r.code()).as(r.output()).isZero();
     }
@@ -163,15 +178,16 @@ class NodeAgentIntegrationTest {
                 .edit(cm -> new ConfigMapBuilder(cm).addToData("192.0.2.241", "default/web").build());
         await(() -> holds("192.0.2.241"), "the Service's VIP on eth0", Duration.ofSeconds(10));
         await(() -> ns.inNsQuiet("nft", "list", "table", "inet", "vipkeeper").contains("192.0.2.101"), "DNAT to the endpoint", Duration.ofSeconds(5));
-        Thread.sleep(1500);
+        await(agent::idle, "every change applied", Duration.ofSeconds(10));
         assertThat(reloads() - before).isEqualTo(1.0);
         await(() -> "node-a".equals(client.services().inNamespace("default").withName("web").get().getMetadata().getAnnotations()
                 .get(NodeAgent.ANNOUNCING_NODE)), "announcing-node annotation", Duration.ofSeconds(5));
 
         // a change that does not change the configuration: no reload
-        client.services().inNamespace("default").withName("web").edit(s -> new ServiceBuilder(s).editMetadata()
-                .addToLabels("unrelated", "yes").endMetadata().build());
-        Thread.sleep(1500);
+        String edited = client.services().inNamespace("default").withName("web").edit(s -> new ServiceBuilder(s).editMetadata()
+                .addToLabels("unrelated", "yes").endMetadata().build()).getMetadata().getResourceVersion();
+        await(() -> seen("Services", edited), "the label change seen by the agent", Duration.ofSeconds(10));
+        await(agent::idle, "every change applied", Duration.ofSeconds(10));
         assertThat(reloads() - before).isEqualTo(1.0);
 
         // keepalived killed: started again, VIPs back
@@ -212,14 +228,16 @@ class NodeAgentIntegrationTest {
         await(() -> {
             try {
                 return Files.readString(runDir.resolve("keepalived.conf")).contains("192.0.2.12");
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 return false;
             }
         }, "node-b in unicast_peer", Duration.ofSeconds(5));
-        Thread.sleep(500);
+        await(agent::idle, "every change applied", Duration.ofSeconds(10));
         assertThat(agent.keepalived().process().pid()).isEqualTo(pid);
         assertThat(agent.keepalived().restarts()).isZero();
-        assertThat(holds("192.0.2.240")).isTrue();
+        // keepalived re-reads its configuration on SIGHUP: the instance may re-elect itself (3 adverts + skew, ~0.4 s)
+        await(() -> holds("192.0.2.240"), "the VIP held after the reload", Duration.ofSeconds(2));
+        assertThat(agent.keepalived().process().pid()).isEqualTo(pid);
     }
 
     @Test
@@ -227,16 +245,16 @@ class NodeAgentIntegrationTest {
         try (CheckedDaemon k = CheckedDaemon.keepalived(HostCommands.inNetns(ns.ns), "keepalived", runDir, true, true)) {
             String good = "global_defs {\n  vrrp_version 3\n}\nvrrp_instance vips {\n  state BACKUP\n  interface eth0\n"
                     + "  virtual_router_id 50\n  priority 100\n  nopreempt\n  advert_int 0.1\n  virtual_ipaddress {\n    192.0.2.250\n  }\n}\n";
-            assertThat(k.apply(good).outcome()).isEqualTo(CheckedDaemon.Outcome.STARTED);
+            assertThat(k.apply(good).outcome()).isEqualTo(ApplyResult.Outcome.STARTED);
             await(() -> holds("192.0.2.250"), "VIP of the good configuration", Duration.ofSeconds(10));
             long pid = k.process().pid();
-            CheckedDaemon.Applied bad = k.apply(good.replace("interface eth0", "interface eth7"));
-            assertThat(bad.outcome()).isEqualTo(CheckedDaemon.Outcome.REJECTED);
+            ApplyResult bad = k.apply(good.replace("interface eth0", "interface eth7"));
+            assertThat(bad.outcome()).isEqualTo(ApplyResult.Outcome.REJECTED);
             assertThat(bad.error()).isNotBlank();
             assertThat(Files.readString(runDir.resolve("keepalived.conf"))).isEqualTo(good);
             assertThat(k.process().pid()).isEqualTo(pid);
             assertThat(holds("192.0.2.250")).isTrue();
-            assertThat(k.apply(good).outcome()).isEqualTo(CheckedDaemon.Outcome.UNCHANGED);
+            assertThat(k.apply(good).outcome()).isEqualTo(ApplyResult.Outcome.UNCHANGED);
         }
     }
 
@@ -281,9 +299,9 @@ class NodeAgentIntegrationTest {
         client.configMaps().inNamespace("kube-system").withName("vip-configmap")
                 .edit(cm -> new ConfigMapBuilder(cm).addToData("192.0.2.241", "default/web").build());
         AgentSettings settings = AgentSettings.builder(InterfaceName.parse("eth0")).dataplane(Dataplane.NFTABLES)
-                .instanceMode(io.vipkeeper.core.agent.InstanceMode.PER_VIP).runDir(runDir.toString()).build();
+                .instanceMode(InstanceMode.PER_VIP).runDir(runDir.toString()).build();
         registry = new PrometheusRegistry();
-        agent = new NodeAgent(client, new NodeAgent.Options(new ServiceRef("kube-system", "vip-configmap"), "node-a", null, null,
+        agent = new NodeAgent(client, new NodeAgent.Options(new ConfigMapRef("kube-system", "vip-configmap"), "node-a", null, null,
                 settings, "keepalived", true, Duration.ofMillis(100), Duration.ofMillis(1000)), HostCommands.inNetns(ns.ns), registry);
         agent.start();
         String instance = "vip_192_0_2_241";
@@ -307,7 +325,7 @@ class NodeAgentIntegrationTest {
         assertThat(reloads() - before).as("keepalived reloads").isZero();
     }
 
-    static io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice localSlice(String node) {
+    static EndpointSlice localSlice(String node) {
         return new EndpointSliceBuilder().withNewMetadata().withNamespace("default").withName("web-local")
                 .addToLabels("kubernetes.io/service-name", "web").endMetadata().withAddressType("IPv4")
                 .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
@@ -328,13 +346,13 @@ class NodeAgentIntegrationTest {
                 .edit(cm -> new ConfigMapBuilder(cm).addToData("192.0.2.241", "default/web").build());
         start(false);
         await(() -> holds("192.0.2.241"), "VIP", Duration.ofSeconds(10));
-        Thread.sleep(1500);
+        await(agent::idle, "every change applied", Duration.ofSeconds(10));
         double before = counter("vipkeeper_nftables_applies") + reloads();
         int updates = 1000;
         long t0 = System.nanoTime();
         // four slices, each updated in order by its own thread (one writer per object, as the endpoint controller)
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
-        java.util.List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> fs = new ArrayList<>();
         for (int k = 0; k < 4; k++) {
             int slice = k;
             fs.add(pool.submit(() -> {
@@ -348,7 +366,11 @@ class NodeAgentIntegrationTest {
         }
         pool.shutdown();
         double seconds = (System.nanoTime() - t0) / 1e9;
-        Thread.sleep(2000); // the last change lands within the maximum delay
+        await(() -> {
+            String now = ns.inNsQuiet("nft", "list", "table", "inet", "vipkeeper");
+            return IntStream.range(0, 4).allMatch(k -> now.contains(endpointFor(k, updates / 4)));
+        }, "the last state of every slice applied", Duration.ofSeconds(10));
+        await(agent::idle, "every change applied", Duration.ofSeconds(10));
         double applies = counter("vipkeeper_nftables_applies") + reloads() - before;
         System.out.printf("coalescing: %d EndpointSlice updates in %.2f s -> %.0f applies%n", updates, seconds, applies);
         // with a 1 s maximum delay, a burst of T seconds can cause at most ceil(T) + 1 applies
@@ -363,7 +385,7 @@ class NodeAgentIntegrationTest {
         return "198.51.100." + (1 + slice * 60 + n % 60);
     }
 
-    static io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice(int slice, int n) {
+    static EndpointSlice slice(int slice, int n) {
         return new EndpointSliceBuilder().withNewMetadata().withNamespace("default").withName("web-" + slice)
                 .addToLabels("kubernetes.io/service-name", "web").endMetadata().withAddressType("IPv4")
                 .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()

@@ -2,6 +2,7 @@ package io.vipkeeper.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,12 +13,46 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class RenderCommandTest {
 
+    /** As the running agent: an invalid object is left out and reported, the rest rendered; exit 0 (--strict: 1). */
     @Test
-    void invalidObjectExitsNonZeroNamingObjectAndField() {
+    void anInvalidObjectIsLeftOutAndReportedAndTheRestRendered() {
         String[] r = GoldenTest.render(GoldenTest.args("--objects bad-service.yaml --node node-a"));
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[2]).contains("# Service web/front: spec.ports[0].protocol: unknown protocol \"TCPX\"",
+                "# SERVICE_MISSING 192.0.2.10: Service web/front not found");
+        assertThat(r[1]).contains("    192.0.2.10\n"); // the VIP is held, as the agent would
+
+        r = GoldenTest.render(GoldenTest.args("--objects bad-service.yaml --node node-a --strict"));
         assertThat(r[0]).isEqualTo("1");
         assertThat(r[1]).isEmpty();
-        assertThat(r[2]).contains("Service web/front: spec.ports[0].protocol: unknown protocol \"TCPX\"");
+        assertThat(r[2]).contains("# Service web/front: spec.ports[0].protocol: unknown protocol \"TCPX\"", "(--strict)");
+    }
+
+    @Test
+    void strictRefusesARefusedEntryAndAcceptsWhatIsOnlyReported() {
+        String[] r = GoldenTest.render(GoldenTest.args("--objects mixed.yaml --services-configmap vipkeeper/vips --node node-a --strict"));
+        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[2]).contains("# ENTRY_REFUSED \"not-an-ip\"");
+        r = GoldenTest.render(GoldenTest.args("--objects seed000.yaml --node node2 --strict"));
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1]).contains("105.156.51.70");
+    }
+
+    /** A value fabric8 cannot even read (an int field of 99999999999) names the object and the field. */
+    @Test
+    void anUnreadableObjectNamesItsField() throws IOException {
+        Path objects = Files.createTempFile("vk-render-", ".yaml");
+        try {
+            Files.writeString(objects, Files.readString(GoldenTest.RESOURCES.resolve("objects/seed000.yaml"))
+                    .replaceFirst("- port: 80", "- port: 99999999999"));
+            String[] r = GoldenTest.render(List.of("--objects", objects.toString(), "--node", "node2"));
+            assertThat(r[0]).as(r[2]).isEqualTo("0");
+            assertThat(r[2]).doesNotContain("An error has occurred")
+                    .containsPattern("# Service default/my-service: spec.ports\\[0]\\.port: .*99999999999.*out of range");
+            assertThat(r[1]).contains("105.156.51.71 80"); // the other Service is still served
+        } finally {
+            Files.deleteIfExists(objects);
+        }
     }
 
     @Test
@@ -44,10 +79,13 @@ class RenderCommandTest {
     void aNumberOutOfRangeIsNamedWithItsField(String objects, @TempDir Path dir) throws Exception {
         Path f = dir.resolve("huge-port.yaml");
         Files.writeString(f, objects + "\n");
-        String[] r = GoldenTest.render(List.of("--objects", f.toString(), "--node", "node-a"));
-        assertThat(r[0]).isEqualTo("1");
+        Path cm = dir.resolve("configmap.yaml");
+        Files.writeString(cm, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: vip-configmap\n  namespace: kube-system\n");
+        String[] r = GoldenTest.render(List.of("--objects", f.toString(), "--objects", cm.toString(), "--node", "node-a",
+                "--node-ip", "192.0.2.11"));
+        assertThat(r[0]).isEqualTo("0"); // left out, as the agent leaves it out
         assertThat(r[2].strip().lines()).hasSize(1);
-        assertThat(r[2]).contains("spec.ports[0].port: ").contains("99999999999").contains("out of range")
+        assertThat(r[2]).startsWith("# Service ").contains("spec.ports[0].port: ").contains("99999999999").contains("out of range")
                 .doesNotContain("An error has occurred").doesNotContain("java.lang");
     }
 
@@ -57,6 +95,60 @@ class RenderCommandTest {
         assertThat(r[0]).isEqualTo("0");
         assertThat(r[2]).contains("# ENTRY_REFUSED \"not-an-ip\"", "# SERVICE_MISSING 192.0.2.13");
         assertThat(r[1]).contains("    192.0.2.13\n"); // a VIP whose Service is missing is still held
+    }
+
+    /** A ConfigMap's name is a DNS subdomain: the agent takes a dotted one, as the controller does. */
+    @Test
+    void aDottedConfigMapNameIsAccepted() throws IOException {
+        Path objects = Files.createTempFile("vk-render-", ".yaml");
+        try {
+            Files.writeString(objects, Files.readString(GoldenTest.RESOURCES.resolve("objects/seed000.yaml"))
+                    .replace("name: vip-configmap", "name: vip.configmap-v2"));
+            String[] r = GoldenTest.render(List.of("--objects", objects.toString(), "--node", "node2",
+                    "--services-configmap", "kube-system/vip.configmap-v2"));
+            assertThat(r[0]).as(r[2]).isEqualTo("0");
+            assertThat(r[1]).contains("105.156.51.70");
+        } finally {
+            Files.deleteIfExists(objects);
+        }
+    }
+
+    /** A hand-written entry is not trusted: special addresses and Node addresses are refused, the rest rendered. */
+    @Test
+    void entriesNamingSpecialOrNodeAddressesAreRefusedAndNotRendered() throws IOException {
+        Path objects = Files.createTempFile("vk-render-", ".yaml");
+        try {
+            Files.writeString(objects, """
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata: {namespace: kube-system, name: vip-configmap}
+                    data: {"127.0.0.1": "", "0.0.0.0": "", "224.0.0.18": "", "192.0.2.12": "", "192.0.2.240": ""}
+                    ---
+                    apiVersion: v1
+                    kind: Node
+                    metadata: {name: node-a}
+                    status: {addresses: [{type: InternalIP, address: 192.0.2.11}]}
+                    ---
+                    apiVersion: v1
+                    kind: Node
+                    metadata: {name: node-b}
+                    status: {addresses: [{type: InternalIP, address: 192.0.2.12}]}
+                    """);
+            for (String what : List.of("keepalived", "nftables")) {
+                String[] r = GoldenTest.render(List.of("--objects", objects.toString(), "--node", "node-a", "--dataplane", "nftables",
+                        "--what", what));
+                assertThat(r[0]).as(r[2]).isEqualTo("0");
+                assertThat(r[1]).doesNotContain("127.0.0.1", "0.0.0.0", "224.0.0.18", "192.0.2.12");
+                assertThat(r[2]).contains("# ENTRY_REFUSED 127.0.0.1: 127.0.0.1 is a loopback address: not held",
+                        "# ENTRY_REFUSED 0.0.0.0: 0.0.0.0 is the unspecified address: not held",
+                        "# ENTRY_REFUSED 224.0.0.18: 224.0.0.18 is a multicast address: not held",
+                        "# ENTRY_REFUSED 192.0.2.12: 192.0.2.12 is the address of Node node-b: not held");
+            }
+            String[] r = GoldenTest.render(List.of("--objects", objects.toString(), "--node", "node-a"));
+            assertThat(r[1]).contains("    192.0.2.240\n");
+        } finally {
+            Files.deleteIfExists(objects);
+        }
     }
 
     @Test

@@ -1,12 +1,20 @@
 package io.vipkeeper.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.vipkeeper.core.agent.AgentSettings;
+import io.vipkeeper.core.agent.Dataplane;
+import io.vipkeeper.core.agent.InterfaceName;
+import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.render.KeepalivedConfig;
+import io.vipkeeper.core.viptable.VipConfigMapCodec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +29,7 @@ class ToolCheckTest {
 
     @Test
     void keepalivedAcceptsEveryGoldenConfig() throws IOException {
-        assumeTrue(NetnsTools.usable() && Files.isExecutable(Path.of("/usr/sbin/keepalived")), "needs root and keepalived");
+        RootTools.require("keepalived -t on the golden files", "ip", "keepalived");
         List<Path> files = golden("keepalived.conf");
         assertThat(files).hasSizeGreaterThan(5);
         try (NetnsTools ns = new NetnsTools()) {
@@ -34,7 +42,7 @@ class ToolCheckTest {
 
     @Test
     void nftAcceptsEveryGoldenScript() throws IOException {
-        assumeTrue(NetnsTools.usable() && Files.isExecutable(Path.of("/usr/sbin/nft")), "needs root and nft");
+        RootTools.require("nft -c on the golden scripts", "ip", "nft");
         List<Path> files = golden(".nft");
         assertThat(files).isNotEmpty();
         try (NetnsTools ns = new NetnsTools()) {
@@ -47,7 +55,7 @@ class ToolCheckTest {
 
     @Test
     void haproxyAcceptsEveryGoldenConfig() throws IOException {
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/haproxy")), "needs haproxy");
+        RootTools.requireTools("haproxy -c on the golden files", "haproxy");
         List<Path> files = golden("haproxy.cfg");
         assertThat(files).isNotEmpty();
         for (Path f : files) {
@@ -59,22 +67,22 @@ class ToolCheckTest {
     /** Thousands of VIPs in one instance: more than one advert can carry, so the rest are held unadvertised. */
     @Test
     void keepalivedAcceptsAnInstanceWithThousandsOfVips() throws IOException {
-        assumeTrue(NetnsTools.usable() && Files.isExecutable(Path.of("/usr/sbin/keepalived")), "needs root and keepalived");
-        var data = new java.util.TreeMap<String, String>();
+        RootTools.require("keepalived -t on an instance with thousands of VIPs", "ip", "keepalived");
+        var data = new TreeMap<String, String>();
         for (int i = 1; i <= 254; i++) {
             data.put("203.0.113." + i, "");
         }
         for (int i = 1; i <= 2000; i++) {
-            data.put(io.vipkeeper.core.viptable.VipConfigMapCodec.encodeKey(io.vipkeeper.core.net.IpAddress.parse("2001:db8::" + Integer.toHexString(i))), "");
+            data.put(VipConfigMapCodec.encodeKey(IpAddress.parse("2001:db8::" + Integer.toHexString(i))), "");
         }
-        var cm = new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withNamespace("kube-system").withName("vips")
+        var cm = new ConfigMapBuilder().withNewMetadata().withNamespace("kube-system").withName("vips")
                 .endMetadata().withData(data).build();
-        var node = new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("n1").endMetadata().withNewStatus()
+        var node = new NodeBuilder().withNewMetadata().withName("n1").endMetadata().withNewStatus()
                 .addNewAddress().withType("InternalIP").withAddress("192.0.2.11").endAddress().endStatus().build();
         var plan = AgentPipeline.plan(new ClusterObjects(List.of(cm), List.of(), List.of(), List.of(), List.of(node), List.of()),
-                null, "n1", null, io.vipkeeper.core.agent.AgentSettings.builder(io.vipkeeper.core.agent.InterfaceName.parse("eth0"))
-                        .dataplane(io.vipkeeper.core.agent.Dataplane.NFTABLES).build());
-        String conf = io.vipkeeper.core.render.KeepalivedConfig.render(plan);
+                null, "n1", null, AgentSettings.builder(InterfaceName.parse("eth0"))
+                        .dataplane(Dataplane.NFTABLES).build());
+        String conf = KeepalivedConfig.render(plan);
         assertThat(conf).contains("virtual_ipaddress_excluded");
         Path f = Files.createTempFile("vk-many-", ".conf");
         try (NetnsTools ns = new NetnsTools()) {

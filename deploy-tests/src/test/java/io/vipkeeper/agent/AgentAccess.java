@@ -2,7 +2,7 @@ package io.vipkeeper.agent;
 
 import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.Dataplane;
-import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.names.ConfigMapRef;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
@@ -40,7 +40,7 @@ public final class AgentAccess {
         return registry;
     }
 
-    public static ServiceRef configMap(List<String> args) {
+    public static ConfigMapRef configMap(List<String> args) {
         return ((AgentCommand) parse(args, Map.of()).getCommand()).agent.configMap();
     }
 

@@ -21,7 +21,8 @@ public final class NotChecked {
     private NotChecked() {
     }
 
-    static synchronized void record(String what) {
+    /** Records a check skipped for want of root (or of a tool the check runs as root); named at exit. */
+    public static synchronized void record(String what) {
         SKIPPED.add(what);
         if (!hooked) {
             hooked = true;

@@ -2,8 +2,10 @@ package io.vipkeeper.core.agent;
 
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.net.SpecialAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -40,11 +42,10 @@ public record NodeIdentity(String name, IpAddress address, List<IpAddress> peers
             if (self == null) {
                 throw new InvalidInputException("node " + nodeName + " is not among the Nodes and --node-ip is not set");
             }
-            own = !self.externalIps().isEmpty() ? self.externalIps().get(0)
-                    : !self.internalIps().isEmpty() ? self.internalIps().get(0) : null;
+            own = usable(self.externalIps()).or(() -> usable(self.internalIps())).orElse(null);
             if (own == null) {
                 throw new InvalidInputException("node " + nodeName
-                        + " has neither an ExternalIP nor an InternalIP address; set --node-ip");
+                        + " has neither an ExternalIP nor an InternalIP address (loopback and the like do not count); set --node-ip");
             }
         }
         TreeSet<IpAddress> peers = new TreeSet<>();
@@ -73,9 +74,14 @@ public record NodeIdentity(String name, IpAddress address, List<IpAddress> peers
                 skipped.stream().sorted().toList());
     }
 
+    private static Optional<IpAddress> usable(List<IpAddress> list) {
+        return list.stream().filter(a -> SpecialAddress.of(a).isEmpty()).findFirst();
+    }
+
+    /** The first address of the family that may be a unicast peer (never loopback, multicast and the like). */
     private static IpAddress first(List<IpAddress> list, IpAddress sameFamilyAs) {
         for (IpAddress a : list) {
-            if (a.family() == sameFamilyAs.family()) {
+            if (a.family() == sameFamilyAs.family() && SpecialAddress.of(a).isEmpty()) {
                 return a;
             }
         }

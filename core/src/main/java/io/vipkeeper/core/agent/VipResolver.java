@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -23,7 +24,9 @@ import java.util.TreeSet;
  * <li>Every parsed entry is a VIP and is held, whatever happens to its Services: a missing Service or one without
  * ready endpoints is reported, and the address stays up, so a rollout or a briefly deleted Service does not make
  * the VIP flap (the seed dropped it from {@code virtual_ipaddress}).</li>
- * <li>An entry that does not parse is reported and skipped; every other entry is served.</li>
+ * <li>An entry that does not parse, or names an address no Service may hold ({@link VipChecks}: special addresses,
+ * Node addresses, the VRRP interface's network and broadcast addresses), is reported and skipped; every other entry
+ * is served.</li>
  * <li>A Service port is matched to EndpointSlice ports by the Service port's name and protocol (as kube-proxy
  * does); the backend port is the slice port's number, i.e. the resolved targetPort. Only ready endpoints of the
  * VIP's family count.</li>
@@ -38,13 +41,26 @@ public final class VipResolver {
     public static Resolution resolve(VipConfigMapCodec.Decoded table, Map<ServiceRef, ServiceSpec> services,
                                      Map<ServiceRef, List<EndpointGroup>> endpoints, String nodeName,
                                      AgentSettings settings) {
+        return resolve(table, services, endpoints, nodeName, settings, VipChecks.SPECIAL_ONLY);
+    }
+
+    /** As above; entries naming an address {@code checks} refuses are reported {@code ENTRY_REFUSED} and not held. */
+    public static Resolution resolve(VipConfigMapCodec.Decoded table, Map<ServiceRef, ServiceSpec> services,
+                                     Map<ServiceRef, List<EndpointGroup>> endpoints, String nodeName,
+                                     AgentSettings settings, VipChecks checks) {
         List<ResolvedVip> vips = new ArrayList<>();
         List<Report> reports = new ArrayList<>();
         for (VipConfigMapCodec.Rejected r : table.rejected()) {
-            reports.add(new Report(Report.Kind.ENTRY_REFUSED, io.vipkeeper.core.InvalidInputException.quote(r.key()),
-                    r.reason()));
+            IpAddress vip = VipConfigMapCodec.decodeKey(r.key());
+            reports.add(new Report(Report.Kind.ENTRY_REFUSED, vip != null ? new Report.Subject.Vip(vip)
+                    : new Report.Subject.Entry(r.key()), r.reason()));
         }
         for (VipEntry e : table.table().entries().values()) {
+            Optional<String> refusal = checks.refusal(e.vip());
+            if (refusal.isPresent()) {
+                reports.add(new Report(Report.Kind.ENTRY_REFUSED, e.vip(), refusal.get() + ": not held"));
+                continue;
+            }
             vips.add(resolveVip(e, services, endpoints, nodeName, settings, reports));
         }
         return new Resolution(vips, reports);
@@ -54,7 +70,6 @@ public final class VipResolver {
                                           Map<ServiceRef, List<EndpointGroup>> endpoints, String nodeName,
                                           AgentSettings settings, List<Report> reports) {
         IpAddress vip = e.vip();
-        String subject = VipConfigMapCodec.encodeKey(vip);
         if (e.vipOnly() || settings.dataplane() == Dataplane.NONE) {
             return new ResolvedVip(vip, List.of(), false);
         }
@@ -63,13 +78,13 @@ public final class VipResolver {
         for (VipTarget t : e.targets()) {
             ServiceSpec svc = services.get(t.service());
             if (svc == null) {
-                reports.add(new Report(Report.Kind.SERVICE_MISSING, subject, "Service " + t.service()
+                reports.add(new Report(Report.Kind.SERVICE_MISSING, vip, "Service " + t.service()
                         + " not found: the VIP is held, nothing is forwarded for it"));
                 continue;
             }
             String refusal = methodRefusal(t.method(), settings.dataplane());
             if (refusal != null) {
-                reports.add(new Report(Report.Kind.NOT_FORWARDED, subject, "Service " + t.service() + ": " + refusal));
+                reports.add(new Report(Report.Kind.NOT_FORWARDED, vip, "Service " + t.service() + ": " + refusal));
                 continue;
             }
             usable.add(t);
@@ -82,7 +97,7 @@ public final class VipResolver {
                     : "the VIP is shared with a Service whose externalTrafficPolicy is Cluster";
             for (VipTarget t : usable) {
                 if (services.get(t.service()).trafficPolicy() == TrafficPolicy.LOCAL) {
-                    reports.add(new Report(Report.Kind.POLICY_IGNORED, subject, "Service " + t.service() + ": " + why
+                    reports.add(new Report(Report.Kind.POLICY_IGNORED, vip, "Service " + t.service() + ": " + why
                             + "; forwarded to every ready endpoint as with Cluster"));
                 }
             }
@@ -94,13 +109,13 @@ public final class VipResolver {
             for (ServicePortSpec sp : svc.ports()) {
                 PortKey key = new PortKey(sp.protocol(), sp.port());
                 if (settings.dataplane() == Dataplane.HAPROXY && sp.protocol() != PortKey.Protocol.TCP) {
-                    reports.add(new Report(Report.Kind.NOT_FORWARDED, subject, "Service " + t.service() + " port "
+                    reports.add(new Report(Report.Kind.NOT_FORWARDED, vip, "Service " + t.service() + " port "
                             + key + ": haproxy forwards TCP only"));
                     continue;
                 }
                 ResolvedPort taken = ports.get(key);
                 if (taken != null) {
-                    reports.add(new Report(Report.Kind.NOT_FORWARDED, subject, "Service " + t.service() + " port "
+                    reports.add(new Report(Report.Kind.NOT_FORWARDED, vip, "Service " + t.service() + " port "
                             + key + ": already served by Service " + taken.service()));
                     continue;
                 }
@@ -108,12 +123,12 @@ public final class VipResolver {
                 if (t.method() == ForwardMethod.DR && settings.dataplane() == Dataplane.IPVS
                         && backends.stream().anyMatch(be -> be.port() != sp.port())) {
                     // direct routing forwards frames unchanged: the endpoint must listen on the VIP's port
-                    reports.add(new Report(Report.Kind.NOT_FORWARDED, subject, "Service " + t.service() + " port "
+                    reports.add(new Report(Report.Kind.NOT_FORWARDED, vip, "Service " + t.service() + " port "
                             + key + ": method DR cannot change the port; endpoints listening on another port are left out"));
                     backends = backends.stream().filter(be -> be.port() == sp.port()).toList();
                 }
                 if (backends.isEmpty()) {
-                    reports.add(new Report(Report.Kind.NO_ENDPOINTS, subject, "Service " + t.service() + " port "
+                    reports.add(new Report(Report.Kind.NO_ENDPOINTS, vip, "Service " + t.service() + " port "
                             + key + (localOnly ? ": no ready endpoint on this node" : ": no ready endpoint")));
                 }
                 ports.put(key, new ResolvedPort(key, t.service(), t.method(), backends));

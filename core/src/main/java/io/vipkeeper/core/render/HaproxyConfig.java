@@ -2,10 +2,12 @@ package io.vipkeeper.core.render;
 
 import io.vipkeeper.core.agent.Backend;
 import io.vipkeeper.core.agent.Dataplane;
-import io.vipkeeper.core.alloc.PortKey.Protocol;
 import io.vipkeeper.core.agent.ResolvedPort;
 import io.vipkeeper.core.agent.ResolvedVip;
+import io.vipkeeper.core.alloc.PortKey.Protocol;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.plan.AgentPlan;
+import io.vipkeeper.core.plan.VipNames;
 import io.vipkeeper.core.viptable.ForwardMethod;
 
 /**

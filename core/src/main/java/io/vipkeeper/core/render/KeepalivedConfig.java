@@ -9,6 +9,8 @@ import io.vipkeeper.core.agent.ResolvedPort;
 import io.vipkeeper.core.agent.ResolvedVip;
 import io.vipkeeper.core.alloc.PortKey.Protocol;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.plan.AgentPlan;
+import io.vipkeeper.core.plan.VrrpInstance;
 import java.util.List;
 
 /**

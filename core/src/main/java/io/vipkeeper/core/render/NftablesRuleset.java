@@ -6,6 +6,7 @@ import io.vipkeeper.core.agent.ResolvedPort;
 import io.vipkeeper.core.agent.ResolvedVip;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.net.IpFamily;
+import io.vipkeeper.core.plan.AgentPlan;
 import java.util.List;
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package io.vipkeeper.core.render;
+package io.vipkeeper.core.plan;
 
 import io.vipkeeper.core.agent.VridRange;
 import io.vipkeeper.core.net.IpAddress;

@@ -1,4 +1,4 @@
-package io.vipkeeper.core.render;
+package io.vipkeeper.core.plan;
 
 import static io.vipkeeper.core.agent.Fixtures.ip;
 import static io.vipkeeper.core.agent.Fixtures.settings;
@@ -13,6 +13,7 @@ import io.vipkeeper.core.agent.Resolution;
 import io.vipkeeper.core.agent.ResolvedVip;
 import io.vipkeeper.core.agent.VridRange;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.render.KeepalivedConfig;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

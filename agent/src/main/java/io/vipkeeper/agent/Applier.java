@@ -1,0 +1,42 @@
+package io.vipkeeper.agent;
+
+import io.vipkeeper.core.plan.AgentPlan;
+import java.io.IOException;
+
+/**
+ * One step of putting a plan in force on this host: the nft ruleset, haproxy, the track files, keepalived. Each
+ * renders its own part of the plan, compares it with what is in force, and applies it only when it differs and its
+ * tool accepts it. The {@link Reconciler} runs them in order: the data plane first, keepalived last, so a node that
+ * becomes MASTER already forwards. (A BGP speaker or conntrackd would be one more applier each.)
+ */
+interface Applier extends AutoCloseable {
+
+    /** Which step this is: what the reconciler counts and reports for it. */
+    enum Kind {
+        NFTABLES("nft", "the ruleset", "DataplaneRejected"),
+        HAPROXY("haproxy", "the configuration", "ConfigRejected"),
+        TRACK_FILES("track files", "the track files", "ConfigRejected"),
+        KEEPALIVED("keepalived", "the configuration", "ConfigRejected");
+
+        final String tool;
+        final String what;
+        /** The reason of the Warning event on the VIP ConfigMap when the tool refuses. */
+        final String rejectedReason;
+
+        Kind(String tool, String what, String rejectedReason) {
+            this.tool = tool;
+            this.what = what;
+            this.rejectedReason = rejectedReason;
+        }
+    }
+
+    Kind kind();
+
+    /** Puts this step's part of {@code plan} in force, or leaves what is in force when the tool refuses it. */
+    ApplyResult apply(AgentPlan plan) throws IOException;
+
+    /** Undoes this step when the agent stops (stops the daemon, deletes the table); nothing by default. */
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,41 @@
+package io.vipkeeper.agent;
+
+import io.vipkeeper.core.plan.AgentPlan;
+import io.vipkeeper.core.plan.TrackFile;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The track files of externalTrafficPolicy Local VIPs (see {@link TrackFile}): each is rewritten, atomically, only
+ * when its content changes; keepalived notices the change itself, no reload.
+ */
+final class TrackFiles implements Applier {
+
+    private final Map<String, String> written = new HashMap<>();
+
+    @Override
+    public Kind kind() {
+        return Kind.TRACK_FILES;
+    }
+
+    @Override
+    public ApplyResult apply(AgentPlan plan) throws IOException {
+        boolean changed = false;
+        for (TrackFile f : plan.trackFiles()) {
+            if (!f.content().equals(written.get(f.path()))) {
+                Path path = Path.of(f.path());
+                Path tmp = path.resolveSibling(path.getFileName() + ".new");
+                Files.writeString(tmp, f.content(), StandardCharsets.UTF_8);
+                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                written.put(f.path(), f.content());
+                changed = true;
+            }
+        }
+        return changed ? ApplyResult.APPLIED : ApplyResult.UNCHANGED;
+    }
+}

@@ -1,0 +1,68 @@
+package io.vipkeeper.agent;
+
+import io.vipkeeper.core.agent.ClusterSnapshot;
+import io.vipkeeper.core.agent.EndpointAddress;
+import io.vipkeeper.core.agent.EndpointGroup;
+import io.vipkeeper.core.agent.EndpointPortSpec;
+import io.vipkeeper.core.agent.NodeInfo;
+import io.vipkeeper.core.agent.ServicePortSpec;
+import io.vipkeeper.core.agent.ServiceSpec;
+import io.vipkeeper.core.agent.TargetPort;
+import io.vipkeeper.core.agent.TrafficPolicy;
+import io.vipkeeper.core.alloc.PortKey;
+import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.viptable.VipConfigMapCodec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A cluster as the agent observes it, built in a few lines: VIP table entries, Services with one TCP port "http"
+ * (80 → 8080), their ready endpoints, and Nodes. Mutable, so a test changes it between syncs.
+ */
+final class ClusterState {
+
+    private final Map<String, String> vipTable = new TreeMap<>();
+    private final Map<ServiceRef, ServiceSpec> services = new LinkedHashMap<>();
+    private final Map<ServiceRef, List<EndpointAddress>> endpoints = new LinkedHashMap<>();
+    private final Map<String, NodeInfo> nodes = new TreeMap<>();
+    private final List<String> objectErrors = new ArrayList<>();
+
+    ClusterState entry(String key, String value) {
+        vipTable.put(key, value);
+        return this;
+    }
+
+    ClusterState service(String ref, TrafficPolicy policy) {
+        ServiceRef r = ServiceRef.parse(ref);
+        services.put(r, new ServiceSpec(r, List.of(new ServicePortSpec("http", PortKey.Protocol.TCP, 80, new TargetPort.Numbered(8080))), policy));
+        return this;
+    }
+
+    /** Replaces the Service's endpoints by one ready endpoint on {@code node}. */
+    ClusterState endpoint(String ref, String ip, String node) {
+        endpoints.put(ServiceRef.parse(ref), List.of(new EndpointAddress(IpAddress.parse(ip), true, node)));
+        return this;
+    }
+
+    ClusterState node(String name, String ip) {
+        nodes.put(name, new NodeInfo(name, List.of(), List.of(IpAddress.parse(ip))));
+        return this;
+    }
+
+    ClusterState objectError(String message) {
+        objectErrors.add(message);
+        return this;
+    }
+
+    ClusterSnapshot snapshot() {
+        List<EndpointGroup> groups = new ArrayList<>();
+        endpoints.forEach((ref, eps) -> groups.add(new EndpointGroup(ref,
+                List.of(new EndpointPortSpec("http", PortKey.Protocol.TCP, 8080)), eps)));
+        return new ClusterSnapshot(VipConfigMapCodec.decode(vipTable), List.copyOf(services.values()), groups,
+                List.copyOf(nodes.values()), objectErrors);
+    }
+}

@@ -1,0 +1,14 @@
+package io.vipkeeper.core.plan;
+
+/**
+ * A file keepalived tracks for a VIP with externalTrafficPolicy Local: {@code 0} makes this node eligible to hold the
+ * VIP (it has a local ready endpoint), {@code -254} puts the instance in FAULT. keepalived re-reads it on change,
+ * without a reload.
+ */
+public record TrackFile(String path, boolean eligible) {
+
+    /** The file's content. */
+    public String content() {
+        return eligible ? "0\n" : "-254\n";
+    }
+}
