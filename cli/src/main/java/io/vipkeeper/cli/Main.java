@@ -1,18 +1,23 @@
 package io.vipkeeper.cli;
 
+import io.vipkeeper.agent.AgentCommand;
+import io.vipkeeper.agent.RenderCommand;
+import io.vipkeeper.controller.ControllerCommand;
+import io.vipkeeper.dns.DnsCommand;
+import io.vipkeeper.lab.LabCommand;
 import io.vipkeeper.platform.CliErrors;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** {@code vipkeeper <command>}: every component in one executable jar. */
 @Command(name = "vipkeeper", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "LoadBalancer Services for on-premises Kubernetes: address pools, keepalived VIPs, federation DNS.",
         subcommands = {
-            io.vipkeeper.controller.ControllerCommand.class,
-            io.vipkeeper.agent.AgentCommand.class,
-            io.vipkeeper.lab.LabCommand.class,
-            io.vipkeeper.agent.RenderCommand.class,
-            io.vipkeeper.dns.DnsCommand.class,
+            ControllerCommand.class,
+            AgentCommand.class,
+            LabCommand.class,
+            RenderCommand.class,
+            DnsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -17,6 +17,7 @@ import io.vipkeeper.platform.OpsServer;
 import io.vipkeeper.platform.OptionChecks;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,14 +25,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code vipkeeper dns publish}: one publisher for one or more clusters. */
 @Command(name = "publish", mixinStandardHelpOptions = true, sortOptions = false,
@@ -132,7 +134,7 @@ public final class DnsPublishCommand implements Callable<Integer>, OptionChecks 
         if (kubeconfig != null) {
             CliErrors.checked(spec, () -> Flags.kubeconfig("--kubeconfig", kubeconfig));
         }
-        List<String> wanted = contexts.isEmpty() ? java.util.Collections.singletonList(null) : contexts;
+        List<String> wanted = contexts.isEmpty() ? Collections.singletonList(null) : contexts;
         Map<ClusterId, String> ids = new HashMap<>();
         List<Cluster> out = new ArrayList<>();
         for (String ctx : wanted) {
@@ -218,7 +220,7 @@ public final class DnsPublishCommand implements Callable<Integer>, OptionChecks 
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
                 try {
-                    done.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                    done.await(5, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

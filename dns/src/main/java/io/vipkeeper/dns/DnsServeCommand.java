@@ -13,6 +13,8 @@ import io.vipkeeper.platform.LoggingOptions;
 import io.vipkeeper.platform.OpsServer;
 import io.vipkeeper.platform.OptionChecks;
 import io.vipkeeper.platform.StartupException;
+import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -21,10 +23,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code vipkeeper dns serve}: an authoritative server for the published records, without CoreDNS. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
@@ -135,7 +137,7 @@ public final class DnsServeCommand implements Callable<Integer>, OptionChecks {
         }
     }
 
-    public Running start() throws java.io.IOException {
+    public Running start() throws IOException {
         Parsed parsed = parsed();
         DnsName zoneName = parsed.zoneName();
         InetSocketAddress addr = parsed.addr();
@@ -155,7 +157,7 @@ public final class DnsServeCommand implements Callable<Integer>, OptionChecks {
         try {
             dns = new DnsServer(addr, new ZoneResolver(zoneName, table), info, view::revision, metrics, udpThreads,
                     parsed.tcpLimits());
-        } catch (java.net.BindException e) {
+        } catch (BindException e) {
             view.close();
             store.close();
             throw new StartupException("cannot listen on " + listen + " (udp and tcp): " + e.getMessage() + " (choose another with --listen)", e);

@@ -5,6 +5,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.platform.Flags;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,8 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine;
+import javax.net.ssl.SSLException;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** How to reach etcd (a picocli mixin shared by {@code dns publish} and {@code dns serve}). */
 public final class EtcdOptions {
@@ -104,7 +106,7 @@ public final class EtcdOptions {
             String password;
             try {
                 password = Files.readString(passwordFile).strip();
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read --etcd-password-file " + passwordFile + ": " + e.getMessage());
             }
             b.user(ByteSequence.from(user, StandardCharsets.UTF_8)).password(ByteSequence.from(password, StandardCharsets.UTF_8));
@@ -119,7 +121,7 @@ public final class EtcdOptions {
                         ssl.keyManager(cert.toFile(), key.toFile());
                     }
                 });
-            } catch (javax.net.ssl.SSLException e) {
+            } catch (SSLException e) {
                 throw new IllegalArgumentException("etcd TLS files: " + e.getMessage(), e);
             }
         }

@@ -6,6 +6,7 @@ import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -28,7 +29,7 @@ public final class OpsServer implements AutoCloseable {
         }
         try {
             server = HttpServer.create(address, 16);
-        } catch (java.net.BindException e) {
+        } catch (BindException e) {
             throw new StartupException("cannot listen on " + host + ":" + port + " for /healthz and /metrics: " + e.getMessage()
                     + " (choose another port with the command's port flag)", e);
         }

@@ -5,6 +5,7 @@ import io.vipkeeper.core.net.Cidr;
 import io.vipkeeper.core.net.IpFamily;
 import io.vipkeeper.core.net.IpRange;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ public final class PoolSpecs {
         if (!text.contains("=")) {
             return new AddressPool("pool-" + index, parseAddresses(text), Set.of(), false, true);
         }
-        Map<String, String> options = new java.util.LinkedHashMap<>();
+        Map<String, String> options = new LinkedHashMap<>();
         for (String part : text.split(",", -1)) {
             int eq = part.indexOf('=');
             if (eq <= 0) {

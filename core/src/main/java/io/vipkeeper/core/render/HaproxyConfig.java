@@ -9,6 +9,7 @@ import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.plan.VipNames;
 import io.vipkeeper.core.viptable.ForwardMethod;
+import java.util.Locale;
 
 /**
  * haproxy.cfg for the haproxy data plane (the seed's proxy-protocol mode): one {@code listen} per VIP port,
@@ -50,7 +51,7 @@ public final class HaproxyConfig {
                     continue; // the resolver reported it; haproxy is TCP only
                 }
                 b.append("\nlisten vk_").append(VipNames.key(v.vip())).append('_')
-                        .append(p.key().protocol().name().toLowerCase(java.util.Locale.ROOT)).append('_')
+                        .append(p.key().protocol().name().toLowerCase(Locale.ROOT)).append('_')
                         .append(p.key().port()).append('\n');
                 b.append("  # Service ").append(p.service()).append('\n');
                 b.append("  bind ").append(hostPort(v.vip(), p.key().port())).append(" transparent\n");
