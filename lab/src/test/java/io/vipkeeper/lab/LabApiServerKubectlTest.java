@@ -172,6 +172,71 @@ class LabApiServerKubectlTest {
                 .out()).isEqualTo("--iface=ens3");
     }
 
+    /**
+     * A CRD through kubectl as on a cluster: apply registers it (discovery, api-resources), instances apply at its
+     * scope and are checked against its schema, get prints its printer columns, status is a subresource, apply of a
+     * changed instance patches it, explain reads its schema, and deleting the CRD takes its instances along.
+     */
+    @Test
+    void customResourceDefinitionsWorkAsOnACluster() {
+        Result crd = kubectl("apply", "-f", crd("vippools-crd.yaml"));
+        assertThat(crd.exit()).as(crd.err()).isZero();
+        assertThat(crd.out()).contains("customresourcedefinition.apiextensions.k8s.io/vippools.vipkeeper.io created");
+        assertThat(kubectl("api-resources", "--api-group=vipkeeper.io").out())
+                .containsPattern("vippools\\s+vp\\s+vipkeeper.io/v1alpha1\\s+false\\s+VipPool");
+        assertThat(kubectl("get", "crd").out()).contains("vippools.vipkeeper.io");
+
+        Result created = kubectl("apply", "-f", crd("vippool-lab.yaml"));
+        assertThat(created.exit()).as(created.err()).isZero();
+        assertThat(created.out()).contains("vippool.vipkeeper.io/lab created");
+        Result table = kubectl("get", "vippools");
+        assertThat(table.out().lines().findFirst().orElseThrow().split("\\s+"))
+                .containsExactly("NAME", "FIRST-ADDRESS", "MODE", "ALLOCATED", "AGE");
+        assertThat(table.out()).containsPattern("lab\\s+192\\.0\\.2\\.0/28\\s+NAT\\s+\\d+s\\n");
+
+        // status through its subresource only; a main-resource apply leaves it alone
+        Result status = kubectl("patch", "vippool", "lab", "--subresource=status", "--type=merge",
+                "-p", "{\"status\":{\"allocated\":3,\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+        assertThat(status.exit()).as(status.err()).isZero();
+        Result changed = kubectl("apply", "-f", crd("vippool-lab-changed.yaml"));
+        assertThat(changed.exit()).as(changed.err()).isZero();
+        assertThat(changed.out()).contains("vippool.vipkeeper.io/lab configured");
+        assertThat(kubectl("get", "vp", "-o", "wide").out())
+                .containsPattern("NAME\\s+FIRST-ADDRESS\\s+MODE\\s+ALLOCATED\\s+READY\\s+AGE")
+                .containsPattern("lab\\s+192\\.0\\.2\\.0/28\\s+DR\\s+3\\s+True\\s+");
+        Result yaml = kubectl("get", "vippool", "lab", "-o", "yaml");
+        assertThat(yaml.out()).contains("apiVersion: vipkeeper.io/v1alpha1", "kind: VipPool", "generation: 2", "tier: front",
+                "- 198.51.100.0/28", "allocated: 3").doesNotContain("namespace:");
+        assertThat(kubectl("get", "vippools", "-l", "tier=front", "-o", "name").out().strip()).isEqualTo("vippool.vipkeeper.io/lab");
+
+        Result bad = kubectl("apply", "-f", crd("vippool-bad.yaml"));
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.err()).contains("VipPool.vipkeeper.io \"bad\" is invalid",
+                "spec.addresses[0]: Invalid value: \"192.0.2.0/28; rm -rf /\": spec.addresses[0] in body should match",
+                "spec.mode: Unsupported value: \"BGP\": supported values: \"NAT\", \"DR\", \"PROXY\"",
+                "spec.priority: Invalid value: 101: spec.priority in body should be less than or equal to 100");
+
+        Result explain = kubectl("explain", "vippools.spec");
+        assertThat(explain.exit()).as(explain.err()).isZero();
+        assertThat(explain.out()).contains("KIND:", "VipPool", "How traffic to the pool's addresses is forwarded.");
+
+        Result deleted = kubectl("delete", "-f", crd("vippools-crd.yaml"));
+        assertThat(deleted.exit()).as(deleted.err()).isZero();
+        Result gone = kubectl("get", "vippools");
+        assertThat(gone.exit()).isNotZero();
+        // kubectl's cached discovery still knows the type for a while, as with a cluster; the server no longer serves it
+        assertThat(gone.err()).containsAnyOf("the server could not find the requested resource",
+                "the server doesn't have a resource type \"vippools\"");
+        // registered again, it starts empty: the instances went with the CRD
+        assertThat(kubectl("apply", "-f", crd("vippools-crd.yaml")).exit()).isZero();
+        assertThat(kubectl("get", "vippools").err()).contains("No resources found");
+        assertThat(kubectl("delete", "crd", "vippools.vipkeeper.io").exit()).isZero();
+    }
+
+    private static String crd(String file) {
+        return Path.of("src", "test", "resources", "crd", file).toAbsolutePath().toString();
+    }
+
     @Test
     void deleteThenNotFound() {
         client.services().resource(service("gone")).create();
