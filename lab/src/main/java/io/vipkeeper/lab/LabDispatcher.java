@@ -581,19 +581,23 @@ final class LabDispatcher extends Dispatcher {
         return headers.build();
     }
 
-    /** JSON Patch and RFC 7386 merge patch, applied to the stored object and written back (resourceVersion checked). */
+    /**
+     * JSON Patch, RFC 7386 merge patch and (for built-in kinds) strategic merge patch, applied to the stored object and
+     * written back (resourceVersion checked). Server-side apply is refused (415).
+     */
     private MockResponse patch(Request request, Target target) {
         Optional<MockResponse> unreadable = unreadable(request);
         if (unreadable.isPresent()) {
             return unreadable.get();
         }
-        if (request.contentType().startsWith("application/strategic-merge-patch+json")) {
-            return status(415, "UnsupportedMediaType", "the in-memory lab API does not do strategic merge patch"
-                    + " (kubectl apply on an existing object, kubectl edit, kubectl patch without --type):"
-                    + " use kubectl patch --type=merge or --type=json, or kubectl delete and create");
-        }
+        boolean strategic = request.contentType().startsWith("application/strategic-merge-patch+json");
         boolean jsonPatch = request.contentType().startsWith("application/json-patch+json");
-        if (!jsonPatch && !request.contentType().startsWith("application/merge-patch+json")) {
+        if (strategic && customVersion(target).isPresent()) {
+            // as kube-apiserver: custom resources have no strategic merge (kubectl apply sends them a merge patch)
+            return status(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types"
+                    + " include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+        }
+        if (!strategic && !jsonPatch && !request.contentType().startsWith("application/merge-patch+json")) {
             return status(415, "UnsupportedMediaType", "the in-memory lab API does not support patch type '"
                     + request.contentType() + "' (server-side apply included): use kubectl patch --type=merge or --type=json");
         }
@@ -605,7 +609,9 @@ final class LabDispatcher extends Dispatcher {
             }
             JsonNode patched;
             try {
-                patched = jsonPatch ? JsonPatch.apply(patch, stored.get()) : mergePatch(stored.get(), patch);
+                boolean service = target.resource().group().isEmpty() && target.resource().kind().equals("Service");
+                patched = jsonPatch ? JsonPatch.apply(patch, stored.get())
+                        : strategic ? StrategicMergePatch.apply(stored.get(), patch, service) : mergePatch(stored.get(), patch);
             } catch (JsonPatchException | IllegalArgumentException e) {
                 return status(422, "Invalid", "the patch does not apply: " + e.getMessage());
             }

@@ -155,8 +155,8 @@ class LabApiServerKubectlTest {
         assertThat(deleted.exit()).as(deleted.err()).isZero();
         assertThat(deleted.out().lines().filter(l -> l.endsWith(" deleted"))).hasSize((int) objects);
 
-        // install.md's overlay, as a reader writes it beside deploy/ (here a link to this repository's); applied to a
-        // cluster without vipkeeper, as this API does not do the strategic merge patch an apply over objects needs
+        // install.md's overlay, as a reader writes it beside deploy/ (here a link to this repository's), applied to a
+        // cluster without vipkeeper
         String doc = Files.readString(manifests.resolve("../../docs/install.md"));
         int end = doc.indexOf("\nYAML\nkubectl apply -k .");
         String overlay = doc.substring(doc.lastIndexOf("<<'YAML'\n", end) + "<<'YAML'\n".length(), end);
@@ -258,14 +258,71 @@ class LabApiServerKubectlTest {
     }
 
     @Test
-    void strategicMergePatchAndWatchAreRefusedClearly() {
+    void strategicMergePatchWorksAndAPlainHttpWatchIsRefusedClearly() {
         client.services().resource(service("smp")).create();
-        Result smp = kubectl("patch", "svc", "smp", "-p", "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}");
-        assertThat(smp.exit()).isNotZero();
-        assertThat(smp.err()).contains("strategic merge patch", "--type=merge");
+        Result smp = kubectl("patch", "svc", "smp", "-p", "{\"metadata\":{\"labels\":{\"x\":\"y\"}},"
+                + "\"spec\":{\"ports\":[{\"port\":443,\"name\":\"https\"}]}}");
+        assertThat(smp.exit()).as(smp.err()).isZero();
+        Service patched = client.services().withName("smp").get();
+        assertThat(patched.getMetadata().getLabels()).containsEntry("x", "y").containsEntry("app", "smp");
+        assertThat(patched.getSpec().getPorts()).as("Service ports merge by port").extracting(p -> p.getPort()).containsExactly(80, 443);
+        Result retain = kubectl("patch", "svc", "smp", "-p", "{\"spec\":{\"$retainKeys\":[\"type\"],\"type\":\"ClusterIP\"}}");
+        assertThat(retain.exit()).isNotZero();
+        assertThat(retain.err()).contains("does not implement $retainKeys", "--type=merge");
         Result watch = kubectl("get", "svc", "-w");
         assertThat(watch.exit()).isNotZero();
         assertThat(watch.err()).contains("watches over WebSocket only");
+    }
+
+    /** kubectl apply over existing built-in objects: a three-way strategic merge patch (containers by name, ports by port). */
+    @Test
+    void applyOverExistingObjectsMergesStrategically() {
+        String v1 = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web, labels: {app: web}}
+                spec:
+                  replicas: 1
+                  selector: {matchLabels: {app: web}}
+                  template:
+                    metadata: {labels: {app: web}}
+                    spec:
+                      containers:
+                      - {name: web, image: "nginx:1.26", ports: [{containerPort: 80}], env: [{name: A, value: "1"}]}
+                      - {name: sidecar, image: "busybox:1.36"}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web-svc}
+                spec:
+                  type: LoadBalancer
+                  selector: {app: web}
+                  ports: [{name: http, port: 80, targetPort: 80}]
+                """;
+        Result created = kubectl("apply", "-f", file("apply-v1.yaml", v1));
+        assertThat(created.exit()).as(created.err()).isZero();
+        assertThat(created.out()).contains("deployment.apps/web created", "service/web-svc created");
+        // someone else's change the next apply must keep (a field apply never managed)
+        assertThat(kubectl("patch", "svc", "web-svc", "--subresource=status", "--type=merge",
+                "-p", "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"192.0.2.50\"}]}}}").exit()).isZero();
+
+        String v2 = v1.replace("nginx:1.26", "nginx:1.27").replace("[{name: A, value: \"1\"}]", "[{name: A, value: \"1\"}, {name: B, value: \"2\"}]")
+                .replace("      - {name: sidecar, image: \"busybox:1.36\"}\n", "")
+                .replace("replicas: 1", "replicas: 2")
+                .replace("ports: [{name: http, port: 80, targetPort: 80}]", "ports: [{name: http, port: 80, targetPort: 8080}, {name: https, port: 443}]");
+        Result applied = kubectl("apply", "-f", file("apply-v2.yaml", v2));
+        assertThat(applied.exit()).as(applied.err()).isZero();
+        assertThat(applied.out()).contains("deployment.apps/web configured", "service/web-svc configured");
+
+        assertThat(kubectl("get", "deploy", "web", "-o",
+                "jsonpath={.spec.replicas} {.spec.template.spec.containers[*].name} {.spec.template.spec.containers[0].image}"
+                        + " {.spec.template.spec.containers[0].env[*].name} {.metadata.generation}").out())
+                .isEqualTo("2 web nginx:1.27 A B 2");
+        assertThat(kubectl("get", "svc", "web-svc", "-o",
+                "jsonpath={.spec.ports[*].port} {.spec.ports[0].targetPort} {.status.loadBalancer.ingress[0].ip}").out())
+                .isEqualTo("80 443 8080 192.0.2.50");
+        Result again = kubectl("apply", "-f", file("apply-v2.yaml", v2));
+        assertThat(again.out()).contains("deployment.apps/web unchanged", "service/web-svc unchanged");
     }
 
     @Test
