@@ -48,7 +48,7 @@ final class LabDispatcher extends Dispatcher {
     static final String JSON_ONLY = "the in-memory lab API reads JSON only; use kubectl create -f FILE"
             + " (kubectl create service/configmap/secret/deployment send protobuf)";
     /** Events kept per resource type for watches that resume (kube-apiserver keeps about 5 minutes' worth). */
-    static final int HISTORY = 50_000;
+    static final int HISTORY = 20_000;
 
     private final ObjectStore store;
     private final CustomResources custom = new CustomResources();
@@ -203,7 +203,7 @@ final class LabDispatcher extends Dispatcher {
             case "POST" -> collection ? create(request, target) : status(405, "MethodNotAllowed", "POST needs a collection path");
             case "PUT" -> collection ? status(405, "MethodNotAllowed", "PUT needs a name in the path") : update(request, target);
             case "PATCH" -> collection ? status(405, "MethodNotAllowed", "PATCH needs a name in the path") : patch(request, target);
-            case "DELETE" -> collection ? deleteCollection(request, target) : delete(target);
+            case "DELETE" -> collection ? deleteCollection(request, target) : delete(request, target);
             default -> status(405, "MethodNotAllowed", request.method() + " is not supported");
         };
     }
@@ -391,6 +391,9 @@ final class LabDispatcher extends Dispatcher {
             if (store.get(target.kind(), target.namespace(), name).isPresent()) {
                 return status(409, "AlreadyExists", target.path().qualifiedPlural() + " \"" + name + "\" already exists");
             }
+            if (dryRun(request)) {
+                return json(201, object).setHeaders(warnings(request, checked));
+            }
             ObjectNode created = store.create(target.kind(), object);
             if (target.definition()) {
                 custom.register(created);
@@ -507,6 +510,9 @@ final class LabDispatcher extends Dispatcher {
         }
         if (next.equals(stored)) {
             return json(200, stored);
+        }
+        if (dryRun(request)) {
+            return json(200, next).setHeaders(warnings(request, checked));
         }
         if (next.at("/metadata/deletionTimestamp").isTextual() && next.at("/metadata/finalizers").isEmpty()) {
             return json(200, removed(target, store.delete(target.kind(), target.namespace(), target.path().name()).orElseThrow()));
@@ -626,13 +632,13 @@ final class LabDispatcher extends Dispatcher {
         }
     }
 
-    private MockResponse delete(Target target) {
+    private MockResponse delete(Request request, Target target) {
         synchronized (store) {
             Optional<ObjectNode> stored = store.get(target.kind(), target.namespace(), target.path().name());
             if (stored.isEmpty()) {
                 return notFound(target.path());
             }
-            return json(200, remove(target.kind(), stored.get()));
+            return json(200, dryRun(request) ? stored.get() : remove(target.kind(), stored.get()));
         }
     }
 
@@ -674,7 +680,7 @@ final class LabDispatcher extends Dispatcher {
         ArrayNode deleted = JSON.createArrayNode();
         synchronized (store) {
             for (ObjectNode o : store.list(target.kind(), target.namespace(), selection(request), 0, null).items()) {
-                deleted.add(remove(target.kind(), o));
+                deleted.add(dryRun(request) ? o : remove(target.kind(), o));
             }
         }
         ObjectNode list = JSON.createObjectNode();
@@ -682,6 +688,11 @@ final class LabDispatcher extends Dispatcher {
         list.putObject("metadata").put("resourceVersion", String.valueOf(store.resourceVersion()));
         list.set("items", deleted);
         return json(200, list);
+    }
+
+    /** dryRun=All (kubectl diff, apply --dry-run=server): everything but the write. */
+    private static boolean dryRun(Request request) {
+        return request.param("dryRun").equals("All");
     }
 
     private static long parseLong(String value, String parameter) {

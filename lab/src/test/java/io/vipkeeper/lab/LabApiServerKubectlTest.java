@@ -310,7 +310,15 @@ class LabApiServerKubectlTest {
                 .replace("      - {name: sidecar, image: \"busybox:1.36\"}\n", "")
                 .replace("replicas: 1", "replicas: 2")
                 .replace("ports: [{name: http, port: 80, targetPort: 80}]", "ports: [{name: http, port: 80, targetPort: 8080}, {name: https, port: 443}]");
-        Result applied = kubectl("apply", "-f", file("apply-v2.yaml", v2));
+        String v2File = file("apply-v2.yaml", v2);
+        Result diff = kubectl("diff", "-f", v2File);
+        assertThat(diff.exit()).as(diff.err()).isEqualTo(1);
+        assertThat(diff.out()).contains("+        image: nginx:1.27", "-        image: nginx:1.26");
+        Result dry = kubectl("apply", "--dry-run=server", "-f", v2File);
+        assertThat(dry.out()).as(dry.err()).contains("deployment.apps/web configured (server dry run)");
+        assertThat(kubectl("get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}").out())
+                .as("a dry run writes nothing").isEqualTo("nginx:1.26");
+        Result applied = kubectl("apply", "-f", v2File);
         assertThat(applied.exit()).as(applied.err()).isZero();
         assertThat(applied.out()).contains("deployment.apps/web configured", "service/web-svc configured");
 

@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMapList;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaPropsBuilder;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Service;
@@ -185,6 +189,72 @@ class LabApiServerTest {
         assertThat(held.getMetadata().getDeletionTimestamp()).isNotNull();
         client.configMaps().withName("held").edit(c -> new ConfigMapBuilder(c).editMetadata().withFinalizers().endMetadata().build());
         assertThat(client.configMaps().withName("held").get()).isNull();
+    }
+
+    /**
+     * A namespaced CRD through fabric8: instances at the namespace scope only, an informer on them, the status
+     * subresource, generation, a 422 from the schema, and the CRD's deletion reaching the informer as deletes.
+     */
+    @Test
+    void namespacedCustomResourcesServeInformersAndGoWithTheirDefinition() throws Exception {
+        client.apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
+                .withNewMetadata().withName("probes.lab.vipkeeper.io").endMetadata()
+                .withNewSpec().withGroup("lab.vipkeeper.io").withScope("Namespaced")
+                .withNewNames().withPlural("probes").withSingular("probe").withKind("Probe").endNames()
+                .addNewVersion().withName("v1").withServed(true).withStorage(true)
+                .withNewSubresources().withNewStatus().endStatus().endSubresources()
+                .withNewSchema().withNewOpenAPIV3Schema().withType("object")
+                .addToProperties("spec", new JSONSchemaPropsBuilder().withType("object")
+                        .addToProperties("target", new JSONSchemaPropsBuilder().withType("string").withMaxLength(15L).build()).build())
+                .addToProperties("status", new JSONSchemaPropsBuilder().withType("object")
+                        .addToProperties("ok", new JSONSchemaPropsBuilder().withType("boolean").build()).build())
+                .endOpenAPIV3Schema().endSchema().endVersion().endSpec().build()).create();
+        var probes = client.genericKubernetesResources("lab.vipkeeper.io/v1", "Probe");
+        Map<String, Object> seen = new ConcurrentHashMap<>();
+        SharedIndexInformer<GenericKubernetesResource> informer = probes.inNamespace("probing").inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(GenericKubernetesResource p) {
+                seen.put(p.getMetadata().getName(), String.valueOf(p.getAdditionalProperties().get("status")));
+            }
+
+            @Override
+            public void onUpdate(GenericKubernetesResource old, GenericKubernetesResource p) {
+                onAdd(p);
+            }
+
+            @Override
+            public void onDelete(GenericKubernetesResource p, boolean unknown) {
+                seen.remove(p.getMetadata().getName());
+            }
+        });
+        try {
+            GenericKubernetesResource probe = new GenericKubernetesResourceBuilder().withApiVersion("lab.vipkeeper.io/v1").withKind("Probe")
+                    .withNewMetadata().withName("p1").withNamespace("probing").endMetadata()
+                    .addToAdditionalProperties("spec", Map.of("target", "192.0.2.1"))
+                    .addToAdditionalProperties("status", Map.of("ok", true)).build();
+            GenericKubernetesResource created = probes.inNamespace("probing").resource(probe).create();
+            assertThat(created.getMetadata().getGeneration()).isEqualTo(1);
+            assertThat(created.getAdditionalProperties()).as("status is written through /status only").doesNotContainKey("status");
+            await(() -> seen.containsKey("p1"));
+
+            created.getAdditionalProperties().put("status", Map.of("ok", true));
+            GenericKubernetesResource withStatus = probes.inNamespace("probing").resource(created).updateStatus();
+            assertThat(withStatus.getMetadata().getGeneration()).as("a status write is no spec change").isEqualTo(1);
+            await(() -> "{ok=true}".equals(seen.get("p1")));
+
+            GenericKubernetesResource tooLong = new GenericKubernetesResourceBuilder(probe).editMetadata().withName("p2").endMetadata()
+                    .addToAdditionalProperties("spec", Map.of("target", "2001:db8::1234:5678")).build();
+            assertThatThrownBy(() -> probes.inNamespace("probing").resource(tooLong).create())
+                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422))
+                    .hasMessageContaining("Probe.lab.vipkeeper.io \"p2\" is invalid: spec.target: Too long: may not be longer than 15");
+
+            assertThat(client.genericKubernetesResources("lab.vipkeeper.io/v1", "Probe").inAnyNamespace().list().getItems()).hasSize(1);
+
+            client.apiextensions().v1().customResourceDefinitions().withName("probes.lab.vipkeeper.io").delete();
+            await(() -> seen.isEmpty());
+        } finally {
+            informer.close();
+        }
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {
