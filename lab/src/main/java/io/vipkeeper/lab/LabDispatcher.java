@@ -471,6 +471,16 @@ final class LabDispatcher extends Dispatcher {
                     + target.path().name() + "\": the object has been modified; please apply your changes to the latest version and try again");
         }
         Discovery.Resource r = target.resource();
+        if (target.definition() && !target.status()) {
+            // as on a cluster: what names the type's objects cannot change under them
+            for (String field : List.of("/spec/group", "/spec/names/plural", "/spec/scope")) {
+                if (!updated.at(field).equals(stored.at(field))) {
+                    return status(422, "Invalid", "CustomResourceDefinition.apiextensions.k8s.io \"" + target.path().name()
+                            + "\" is invalid: " + field.substring(1).replace('/', '.') + ": Invalid value: " + updated.at(field)
+                            + ": field is immutable");
+                }
+            }
+        }
         ObjectNode next;
         if (target.status()) {
             next = stored.deepCopy();

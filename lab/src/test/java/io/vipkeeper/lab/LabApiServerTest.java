@@ -250,6 +250,10 @@ class LabApiServerTest {
 
             assertThat(client.genericKubernetesResources("lab.vipkeeper.io/v1", "Probe").inAnyNamespace().list().getItems()).hasSize(1);
 
+            assertThatThrownBy(() -> client.apiextensions().v1().customResourceDefinitions().withName("probes.lab.vipkeeper.io")
+                    .edit(crd -> new CustomResourceDefinitionBuilder(crd).editSpec().withScope("Cluster").endSpec().build()))
+                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422))
+                    .hasMessageContaining("spec.scope: Invalid value: \"Cluster\": field is immutable");
             client.apiextensions().v1().customResourceDefinitions().withName("probes.lab.vipkeeper.io").delete();
             await(() -> seen.isEmpty());
         } finally {
