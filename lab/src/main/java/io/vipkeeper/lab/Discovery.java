@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
 import io.fabric8.kubernetes.api.model.APIVersionsBuilder;
 import io.fabric8.kubernetes.api.model.GroupVersionForDiscovery;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -41,7 +42,7 @@ final class Discovery {
     private static final List<String> STATUS_VERBS = List.of("get", "patch", "update");
     private static final List<String> ALL = List.of("all");
 
-    static final List<Resource> RESOURCES = List.of(
+    static final List<Resource> BUILT_IN = List.of(
             new Resource("", "v1", "namespaces", "Namespace", false, true, List.of("ns"), List.of()),
             new Resource("", "v1", "services", "Service", true, true, List.of("svc"), ALL),
             new Resource("", "v1", "endpoints", "Endpoints", true, false, List.of("ep"), List.of()),
@@ -60,25 +61,43 @@ final class Discovery {
             new Resource("rbac.authorization.k8s.io", "v1", "roles", "Role", true, false, List.of(), List.of()),
             new Resource("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, false, List.of(), List.of()),
             new Resource("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, false, List.of(), List.of()),
-            new Resource("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, false, List.of(), List.of()));
+            new Resource("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, false, List.of(), List.of()),
+            new Resource(CustomResources.GROUP, "v1", CustomResources.PLURAL, "CustomResourceDefinition", false, true,
+                    List.of("crd", "crds"), List.of("api-extensions")));
 
-    /** Group versions in discovery order; the core group is "". */
-    private static final Map<String, List<Resource>> BY_GROUP_VERSION = RESOURCES.stream()
-            .collect(Collectors.groupingBy(Resource::groupVersion, LinkedHashMap::new, Collectors.toList()));
+    private static final Map<String, Resource> BUILT_IN_BY_PATH = BUILT_IN.stream()
+            .collect(Collectors.toMap(r -> r.groupVersion() + "/" + r.plural(), r -> r));
+
 
     static final String GIT_VERSION = "v1.32.0-vipkeeper-lab";
 
-    private Discovery() {
+    private final CustomResources custom;
+
+    Discovery(CustomResources custom) {
+        this.custom = custom;
     }
 
-    static Optional<Resource> find(String group, String version, String plural) {
-        return RESOURCES.stream()
-                .filter(r -> r.group().equals(group) && r.version().equals(version) && r.plural().equals(plural))
-                .findFirst();
+    boolean builtIn(String group, String plural) {
+        return BUILT_IN.stream().anyMatch(r -> r.group().equals(group) && r.plural().equals(plural));
     }
 
-    /** The fixed document served at {@code path} (no query), if it is a discovery, version or OpenAPI path. */
-    static Optional<Object> document(String path) {
+    Optional<Resource> find(String group, String version, String plural) {
+        Resource r = BUILT_IN_BY_PATH.get((group.isEmpty() ? version : group + "/" + version) + "/" + plural);
+        return r != null ? Optional.of(r) : custom.find(group, version, plural).map(CustomResources.Version::resource);
+    }
+
+    /** Group versions in discovery order (the core group is ""): built-in ones, then those of CRDs. */
+    private Map<String, List<Resource>> groupVersions() {
+        Map<String, List<Resource>> all = new LinkedHashMap<>();
+        BUILT_IN.forEach(r -> all.computeIfAbsent(r.groupVersion(), x -> new ArrayList<>()).add(r));
+        custom.all().stream().map(CustomResources.Version::resource)
+                .sorted(Comparator.comparing(Resource::group).thenComparing(Resource::version).thenComparing(Resource::plural))
+                .forEach(r -> all.computeIfAbsent(r.groupVersion(), x -> new ArrayList<>()).add(r));
+        return all;
+    }
+
+    /** The document served at {@code path} (no query), if it is a discovery, version or OpenAPI path. */
+    Optional<Object> document(String path) {
         String p = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         if (p.equals("/version")) {
             Map<String, String> v = new LinkedHashMap<>();
@@ -91,26 +110,34 @@ final class Discovery {
         if (p.equals("/api")) {
             return Optional.of(new APIVersionsBuilder().withVersions("v1").build());
         }
+        Map<String, List<Resource>> byGroupVersion = groupVersions();
         if (p.equals("/apis")) {
-            return Optional.of(new APIGroupListBuilder().withGroups(BY_GROUP_VERSION.values().stream()
-                    .map(rs -> rs.get(0))
-                    .filter(r -> !r.group().isEmpty())
-                    .map(r -> {
-                        GroupVersionForDiscovery gv = new GroupVersionForDiscovery(r.groupVersion(), r.version());
-                        return new APIGroupBuilder().withName(r.group()).withVersions(gv).withPreferredVersion(gv).build();
-                    })
+            Map<String, List<GroupVersionForDiscovery>> groups = new LinkedHashMap<>();
+            byGroupVersion.values().stream().map(rs -> rs.get(0)).filter(r -> !r.group().isEmpty())
+                    .forEach(r -> groups.computeIfAbsent(r.group(), g -> new ArrayList<>())
+                            .add(new GroupVersionForDiscovery(r.groupVersion(), r.version())));
+            return Optional.of(new APIGroupListBuilder().withGroups(groups.entrySet().stream()
+                    .map(g -> new APIGroupBuilder().withName(g.getKey()).withVersions(g.getValue())
+                            .withPreferredVersion(g.getValue().get(0)).build())
                     .toList()).build());
         }
+        if (p.startsWith("/apis/") && p.split("/").length == 3) {
+            String group = p.substring("/apis/".length());
+            List<GroupVersionForDiscovery> versions = byGroupVersion.values().stream().map(rs -> rs.get(0))
+                    .filter(r -> r.group().equals(group)).map(r -> new GroupVersionForDiscovery(r.groupVersion(), r.version())).toList();
+            return versions.isEmpty() ? Optional.empty() : Optional.of(new APIGroupBuilder().withName(group).withVersions(versions)
+                    .withPreferredVersion(versions.get(0)).build());
+        }
         if (p.equals("/openapi/v3")) {
-            return Optional.of(openApiRoot());
+            return Optional.of(openApiRoot(byGroupVersion));
         }
         if (p.startsWith("/openapi/v3/")) {
-            return Optional.ofNullable(BY_GROUP_VERSION.get(groupVersionOf(p.substring("/openapi/v3/".length()))))
-                    .map(Discovery::openApi);
+            return Optional.ofNullable(byGroupVersion.get(groupVersionOf(p.substring("/openapi/v3/".length()))))
+                    .map(this::openApi);
         }
         String gv = p.startsWith("/api/") || p.startsWith("/apis/") ? groupVersionOf(p.substring(1)) : null;
-        if (gv != null && BY_GROUP_VERSION.containsKey(gv) && p.equals(BY_GROUP_VERSION.get(gv).get(0).basePath())) {
-            return Optional.of(resourceList(gv, BY_GROUP_VERSION.get(gv)));
+        if (gv != null && byGroupVersion.containsKey(gv) && p.equals(byGroupVersion.get(gv).get(0).basePath())) {
+            return Optional.of(resourceList(gv, byGroupVersion.get(gv)));
         }
         return Optional.empty();
     }
@@ -141,17 +168,20 @@ final class Discovery {
         return new APIResourceListBuilder().withGroupVersion(groupVersion).withResources(list).build();
     }
 
-    private static ObjectNode openApiRoot() {
+    private ObjectNode openApiRoot(Map<String, List<Resource>> byGroupVersion) {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         ObjectNode paths = root.putObject("paths");
-        // the hash lets kubectl cache the documents; they never change
-        BY_GROUP_VERSION.values().forEach(rs -> paths.putObject(rs.get(0).basePath().substring(1))
-                .put("serverRelativeURL", "/openapi/v3" + rs.get(0).basePath() + "?hash=vipkeeper-lab-1"));
+        // the hash lets kubectl cache the documents; it changes whenever a CRD does
+        byGroupVersion.values().forEach(rs -> paths.putObject(rs.get(0).basePath().substring(1))
+                .put("serverRelativeURL", "/openapi/v3" + rs.get(0).basePath() + "?hash=vipkeeper-lab-" + custom.changes()));
         return root;
     }
 
-    /** Just enough OpenAPI for kubectl's field-validation check: one PATCH operation per kind, no schemas. */
-    private static ObjectNode openApi(List<Resource> resources) {
+    /**
+     * Just enough OpenAPI for kubectl: one PATCH operation per kind (its field-validation check), and for custom
+     * resources the CRD's schema (kubectl explain reads it); built-in kinds have no schemas.
+     */
+    private ObjectNode openApi(List<Resource> resources) {
         ObjectNode doc = JsonNodeFactory.instance.objectNode();
         doc.put("openapi", "3.0.0");
         doc.putObject("info").put("title", "vipkeeper lab (in-memory, no schemas)").put("version", GIT_VERSION);
@@ -165,7 +195,27 @@ final class Discovery {
                     .put("name", "fieldValidation").put("in", "query").putObject("schema").put("type", "string");
             patch.putObject("responses").putObject("200").put("description", "OK");
         }
-        doc.putObject("components").putObject("schemas");
+        ObjectNode schemas = doc.putObject("components").putObject("schemas");
+        for (Resource r : resources) {
+            custom.find(r.group(), r.version(), r.plural()).ifPresent(v -> {
+                ObjectNode schema = v.schema().deepCopy();
+                ObjectNode properties = schema.get("properties") instanceof ObjectNode o ? o : schema.putObject("properties");
+                properties.putObject("apiVersion").put("type", "string")
+                        .put("description", "APIVersion defines the versioned schema of this representation of an object.");
+                properties.putObject("kind").put("type", "string")
+                        .put("description", "Kind is a string value representing the REST resource this object represents.");
+                properties.putObject("metadata").put("type", "object")
+                        .put("description", "Standard object's metadata.");
+                schema.putArray("x-kubernetes-group-version-kind").addObject()
+                        .put("group", r.group()).put("version", r.version()).put("kind", r.kind());
+                String[] reversed = r.group().split("\\.");
+                StringBuilder name = new StringBuilder();
+                for (int i = reversed.length - 1; i >= 0; i--) {
+                    name.append(reversed[i]).append('.');
+                }
+                schemas.set(name + r.version() + "." + r.kind(), schema);
+            });
+        }
         return doc;
     }
 }

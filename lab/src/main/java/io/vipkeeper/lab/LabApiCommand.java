@@ -18,15 +18,17 @@ import picocli.CommandLine.Option;
         description = {
             "Runs an in-memory STAND-IN for a Kubernetes API server in the foreground, for trying vipkeeper without a "
                     + "cluster, and writes a kubeconfig (context '" + LabApiServer.CONTEXT + "') for kubectl and vipkeeper.",
-            "It is not a cluster: it validates nothing, runs no controllers (no pods start, no endpoints appear), "
-                    + "persists nothing (everything is gone when it stops), speaks plain HTTP and asks for no credentials.",
+            "It is not a cluster: it runs no controllers (no pods start, no endpoints appear), validates only custom "
+                    + "resources (against their CRD's schema), persists nothing (everything is gone when it stops), speaks "
+                    + "plain HTTP and asks for no credentials. It stays fast with tens of thousands of objects.",
             "",
-            "Works with kubectl: create -f, get (with the usual columns, -o wide|yaml|json), describe, delete, label, "
-                    + "annotate, patch --type=merge|json (also --subresource=status), apply of new objects.",
+            "Works with kubectl: create -f, apply (also over existing objects, and apply -k), get (with the usual "
+                    + "columns, -o wide|yaml|json), describe, delete, label, annotate, patch (strategic, --type=merge|json, "
+                    + "--subresource=status); CustomResourceDefinitions (discovery, printer columns, status subresource, "
+                    + "schema validation, explain).",
             "Does not work: kubectl create service|configmap|secret|deployment (they send protobuf: write a file and use "
-                    + "kubectl create -f); kubectl apply to an existing object, kubectl edit and kubectl patch without "
-                    + "--type (strategic merge patch); kubectl get -w and kubectl wait (watches work for fabric8 clients "
-                    + "only); kubectl explain (no schemas); label selectors with 'in'/'notin' match everything.",
+                    + "kubectl create -f); server-side apply; kubectl get -w and kubectl wait (watches work over WebSocket, "
+                    + "as fabric8 clients watch); CEL validation rules of CRDs; kubectl explain of built-in kinds.",
             ""
         })
 public final class LabApiCommand implements Callable<Integer>, OptionChecks {

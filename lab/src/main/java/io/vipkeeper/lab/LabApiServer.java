@@ -6,6 +6,9 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -13,12 +16,14 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 
 /**
  * An in-memory stand-in for a Kubernetes API server, for trying vipkeeper without a cluster and for tests:
- * fabric8's CRUD mock behind {@link LabDispatcher}, plain HTTP, no authentication. It validates nothing, runs no
- * controllers and persists nothing. Used by {@code vipkeeper lab api} and in-process by tests (port 0 picks a free port).
+ * {@link LabDispatcher} on an indexed {@link ObjectStore}, served by fabric8's MockWebServer (plain HTTP, no
+ * authentication). It runs no controllers, persists nothing and validates only custom resources (against their CRD's
+ * schema). Used by {@code vipkeeper lab api} and in-process by tests (port 0 picks a free port).
  */
 public final class LabApiServer implements AutoCloseable {
 
@@ -32,12 +37,33 @@ public final class LabApiServer implements AutoCloseable {
     }
 
     private MockWebServer server = new MockWebServer();
-    private final LabDispatcher dispatcher = new LabDispatcher();
+    private final Dispatcher dispatcher;
     private InetAddress address;
     private boolean paused;
     private int boundPort;
     private String url;
     private KubernetesClient client;
+
+    public LabApiServer() {
+        this(LabDispatcher.HISTORY);
+    }
+
+    /** @param history events kept per resource type for watches that resume (tests make it small to see 410 Gone) */
+    LabApiServer(int history) {
+        LabDispatcher lab = new LabDispatcher(new ObjectStore(history));
+        this.dispatcher = new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                // MockWebServer queues every request it receives for tests to take; take them, or they pile up forever
+                try {
+                    server.takeRequest(0, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return lab.dispatch(request);
+            }
+        };
+    }
 
     /** Starts listening on host:port (0: any free port), creates the default and kube-system namespaces, returns the URL. */
     public synchronized String start(String host, int port) {
@@ -51,6 +77,7 @@ public final class LabApiServer implements AutoCloseable {
             throw new IllegalArgumentException("unknown host " + host, e);
         }
         server.setDispatcher(dispatcher);
+        server.setHttp2ClearTextEnabled(false);
         try {
             server.start(address, port);
         } catch (RuntimeException e) {
@@ -102,6 +129,7 @@ public final class LabApiServer implements AutoCloseable {
         }
         server = new MockWebServer();
         server.setDispatcher(dispatcher);
+        server.setHttp2ClearTextEnabled(false);
         server.start(address, boundPort);
         paused = false;
     }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -24,14 +25,42 @@ import java.util.stream.StreamSupport;
  */
 final class Tables {
 
-    private record Column(String name, String type, int priority, Function<JsonNode, Object> cell) {
+    private record Column(String name, String type, String format, String description, int priority, Function<JsonNode, Object> cell) {
         static Column of(String name, Function<JsonNode, Object> cell) {
-            return new Column(name, "string", 0, cell);
+            return new Column(name, "string", "", name, 0, cell);
         }
 
         static Column wide(String name, Function<JsonNode, Object> cell) {
-            return new Column(name, "string", 1, cell);
+            return new Column(name, "string", "", name, 1, cell);
         }
+    }
+
+    /**
+     * A CRD's columns, as kube-apiserver builds them: NAME, then its additionalPrinterColumns (NAME and AGE when it
+     * has none); a date is printed as an age, a missing value as null (kubectl leaves the cell empty).
+     */
+    private static List<Column> customColumns(CustomResources.Version version, Instant now) {
+        List<Column> columns = new ArrayList<>();
+        columns.add(new Column("Name", "string", "name", "Name must be unique within a namespace.", 0, o -> text(o, "/metadata/name")));
+        if (version.columns().isEmpty()) {
+            columns.add(Column.of("Age", o -> since(text(o, "/metadata/creationTimestamp"), now)));
+        }
+        for (CustomResources.PrinterColumn c : version.columns()) {
+            columns.add(new Column(c.name(), c.type(), c.format(), c.description(), c.priority(), o -> {
+                JsonNode v = CustomResources.at(o, c.path());
+                if (v.isMissingNode() || v.isNull()) {
+                    return null;
+                }
+                return switch (c.type()) {
+                    case "date" -> since(v.asText(), now);
+                    case "integer" -> v.isNumber() ? (Object) v.asLong() : v.asText();
+                    case "number" -> v.isNumber() ? (Object) v.asDouble() : v.asText();
+                    case "boolean" -> v.isBoolean() ? (Object) v.asBoolean() : v.asText();
+                    default -> v.isValueNode() ? v.asText() : v.toString();
+                };
+            }));
+        }
+        return columns;
     }
 
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -46,15 +75,16 @@ final class Tables {
     /**
      * @param includeObject the request's includeObject: Object (whole object), None, else Metadata (the default)
      */
-    static ObjectNode table(String plural, List<JsonNode> objects, String resourceVersion, String includeObject, Instant now) {
-        List<Column> columns = columns(plural, now);
+    static ObjectNode table(Discovery.Resource resource, Optional<CustomResources.Version> custom, List<? extends JsonNode> objects,
+                            String resourceVersion, String includeObject, Instant now) {
+        List<Column> columns = custom.isPresent() ? customColumns(custom.get(), now) : columns(resource.plural(), now);
         ObjectNode table = F.objectNode();
         table.put("kind", "Table").put("apiVersion", "meta.k8s.io/v1");
         table.putObject("metadata").put("resourceVersion", resourceVersion == null ? "" : resourceVersion);
         ArrayNode defs = table.putArray("columnDefinitions");
         for (Column c : columns) {
             defs.addObject().put("name", c.name()).put("type", c.type())
-                    .put("format", c.name().equals("Name") ? "name" : "").put("description", c.name()).put("priority", c.priority());
+                    .put("format", c.name().equals("Name") ? "name" : c.format()).put("description", c.description()).put("priority", c.priority());
         }
         ArrayNode rows = table.putArray("rows");
         for (JsonNode o : objects) {
@@ -62,8 +92,14 @@ final class Tables {
             ArrayNode cells = row.putArray("cells");
             for (Column c : columns) {
                 Object cell = c.cell().apply(o);
-                if (cell instanceof Number n) {
+                if (cell == null) {
+                    cells.addNull();
+                } else if (cell instanceof Double d) {
+                    cells.add(d);
+                } else if (cell instanceof Number n) {
                     cells.add(n.longValue());
+                } else if (cell instanceof Boolean b) {
+                    cells.add(b);
                 } else {
                     cells.add(String.valueOf(cell));
                 }

@@ -155,8 +155,8 @@ class LabApiServerKubectlTest {
         assertThat(deleted.exit()).as(deleted.err()).isZero();
         assertThat(deleted.out().lines().filter(l -> l.endsWith(" deleted"))).hasSize((int) objects);
 
-        // install.md's overlay, as a reader writes it beside deploy/ (here a link to this repository's); applied to a
-        // cluster without vipkeeper, as this API does not do the strategic merge patch an apply over objects needs
+        // install.md's overlay, as a reader writes it beside deploy/ (here a link to this repository's), applied to a
+        // cluster without vipkeeper
         String doc = Files.readString(manifests.resolve("../../docs/install.md"));
         int end = doc.indexOf("\nYAML\nkubectl apply -k .");
         String overlay = doc.substring(doc.lastIndexOf("<<'YAML'\n", end) + "<<'YAML'\n".length(), end);
@@ -170,6 +170,71 @@ class LabApiServerKubectlTest {
                 .contains("addresses: [192.0.2.200/29]");
         assertThat(kubectl("-n", "vipkeeper", "get", "ds", "vipkeeper-agent", "-o", "jsonpath={.spec.template.spec.containers[0].args[2]}")
                 .out()).isEqualTo("--iface=ens3");
+    }
+
+    /**
+     * A CRD through kubectl as on a cluster: apply registers it (discovery, api-resources), instances apply at its
+     * scope and are checked against its schema, get prints its printer columns, status is a subresource, apply of a
+     * changed instance patches it, explain reads its schema, and deleting the CRD takes its instances along.
+     */
+    @Test
+    void customResourceDefinitionsWorkAsOnACluster() {
+        Result crd = kubectl("apply", "-f", crd("vippools-crd.yaml"));
+        assertThat(crd.exit()).as(crd.err()).isZero();
+        assertThat(crd.out()).contains("customresourcedefinition.apiextensions.k8s.io/vippools.vipkeeper.io created");
+        assertThat(kubectl("api-resources", "--api-group=vipkeeper.io").out())
+                .containsPattern("vippools\\s+vp\\s+vipkeeper.io/v1alpha1\\s+false\\s+VipPool");
+        assertThat(kubectl("get", "crd").out()).contains("vippools.vipkeeper.io");
+
+        Result created = kubectl("apply", "-f", crd("vippool-lab.yaml"));
+        assertThat(created.exit()).as(created.err()).isZero();
+        assertThat(created.out()).contains("vippool.vipkeeper.io/lab created");
+        Result table = kubectl("get", "vippools");
+        assertThat(table.out().lines().findFirst().orElseThrow().split("\\s+"))
+                .containsExactly("NAME", "FIRST-ADDRESS", "MODE", "ALLOCATED", "AGE");
+        assertThat(table.out()).containsPattern("lab\\s+192\\.0\\.2\\.0/28\\s+NAT\\s+\\d+s\\n");
+
+        // status through its subresource only; a main-resource apply leaves it alone
+        Result status = kubectl("patch", "vippool", "lab", "--subresource=status", "--type=merge",
+                "-p", "{\"status\":{\"allocated\":3,\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+        assertThat(status.exit()).as(status.err()).isZero();
+        Result changed = kubectl("apply", "-f", crd("vippool-lab-changed.yaml"));
+        assertThat(changed.exit()).as(changed.err()).isZero();
+        assertThat(changed.out()).contains("vippool.vipkeeper.io/lab configured");
+        assertThat(kubectl("get", "vp", "-o", "wide").out())
+                .containsPattern("NAME\\s+FIRST-ADDRESS\\s+MODE\\s+ALLOCATED\\s+READY\\s+AGE")
+                .containsPattern("lab\\s+192\\.0\\.2\\.0/28\\s+DR\\s+3\\s+True\\s+");
+        Result yaml = kubectl("get", "vippool", "lab", "-o", "yaml");
+        assertThat(yaml.out()).contains("apiVersion: vipkeeper.io/v1alpha1", "kind: VipPool", "generation: 2", "tier: front",
+                "- 198.51.100.0/28", "allocated: 3").doesNotContain("namespace:");
+        assertThat(kubectl("get", "vippools", "-l", "tier=front", "-o", "name").out().strip()).isEqualTo("vippool.vipkeeper.io/lab");
+
+        Result bad = kubectl("apply", "-f", crd("vippool-bad.yaml"));
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.err()).contains("VipPool.vipkeeper.io \"bad\" is invalid",
+                "spec.addresses[0]: Invalid value: \"192.0.2.0/28; rm -rf /\": spec.addresses[0] in body should match",
+                "spec.mode: Unsupported value: \"BGP\": supported values: \"NAT\", \"DR\", \"PROXY\"",
+                "spec.priority: Invalid value: 101: spec.priority in body should be less than or equal to 100");
+
+        Result explain = kubectl("explain", "vippools.spec");
+        assertThat(explain.exit()).as(explain.err()).isZero();
+        assertThat(explain.out()).contains("KIND:", "VipPool", "How traffic to the pool's addresses is forwarded.");
+
+        Result deleted = kubectl("delete", "-f", crd("vippools-crd.yaml"));
+        assertThat(deleted.exit()).as(deleted.err()).isZero();
+        Result gone = kubectl("get", "vippools");
+        assertThat(gone.exit()).isNotZero();
+        // kubectl's cached discovery still knows the type for a while, as with a cluster; the server no longer serves it
+        assertThat(gone.err()).containsAnyOf("the server could not find the requested resource",
+                "the server doesn't have a resource type \"vippools\"");
+        // registered again, it starts empty: the instances went with the CRD
+        assertThat(kubectl("apply", "-f", crd("vippools-crd.yaml")).exit()).isZero();
+        assertThat(kubectl("get", "vippools").err()).contains("No resources found");
+        assertThat(kubectl("delete", "crd", "vippools.vipkeeper.io").exit()).isZero();
+    }
+
+    private static String crd(String file) {
+        return Path.of("src", "test", "resources", "crd", file).toAbsolutePath().toString();
     }
 
     @Test
@@ -193,14 +258,79 @@ class LabApiServerKubectlTest {
     }
 
     @Test
-    void strategicMergePatchAndWatchAreRefusedClearly() {
+    void strategicMergePatchWorksAndAPlainHttpWatchIsRefusedClearly() {
         client.services().resource(service("smp")).create();
-        Result smp = kubectl("patch", "svc", "smp", "-p", "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}");
-        assertThat(smp.exit()).isNotZero();
-        assertThat(smp.err()).contains("strategic merge patch", "--type=merge");
+        Result smp = kubectl("patch", "svc", "smp", "-p", "{\"metadata\":{\"labels\":{\"x\":\"y\"}},"
+                + "\"spec\":{\"ports\":[{\"port\":443,\"name\":\"https\"}]}}");
+        assertThat(smp.exit()).as(smp.err()).isZero();
+        Service patched = client.services().withName("smp").get();
+        assertThat(patched.getMetadata().getLabels()).containsEntry("x", "y").containsEntry("app", "smp");
+        assertThat(patched.getSpec().getPorts()).as("Service ports merge by port").extracting(p -> p.getPort()).containsExactly(80, 443);
+        Result retain = kubectl("patch", "svc", "smp", "-p", "{\"spec\":{\"$retainKeys\":[\"type\"],\"type\":\"ClusterIP\"}}");
+        assertThat(retain.exit()).isNotZero();
+        assertThat(retain.err()).contains("does not implement $retainKeys", "--type=merge");
         Result watch = kubectl("get", "svc", "-w");
         assertThat(watch.exit()).isNotZero();
         assertThat(watch.err()).contains("watches over WebSocket only");
+    }
+
+    /** kubectl apply over existing built-in objects: a three-way strategic merge patch (containers by name, ports by port). */
+    @Test
+    void applyOverExistingObjectsMergesStrategically() {
+        String v1 = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web, labels: {app: web}}
+                spec:
+                  replicas: 1
+                  selector: {matchLabels: {app: web}}
+                  template:
+                    metadata: {labels: {app: web}}
+                    spec:
+                      containers:
+                      - {name: web, image: "nginx:1.26", ports: [{containerPort: 80}], env: [{name: A, value: "1"}]}
+                      - {name: sidecar, image: "busybox:1.36"}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web-svc}
+                spec:
+                  type: LoadBalancer
+                  selector: {app: web}
+                  ports: [{name: http, port: 80, targetPort: 80}]
+                """;
+        Result created = kubectl("apply", "-f", file("apply-v1.yaml", v1));
+        assertThat(created.exit()).as(created.err()).isZero();
+        assertThat(created.out()).contains("deployment.apps/web created", "service/web-svc created");
+        // someone else's change the next apply must keep (a field apply never managed)
+        assertThat(kubectl("patch", "svc", "web-svc", "--subresource=status", "--type=merge",
+                "-p", "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"192.0.2.50\"}]}}}").exit()).isZero();
+
+        String v2 = v1.replace("nginx:1.26", "nginx:1.27").replace("[{name: A, value: \"1\"}]", "[{name: A, value: \"1\"}, {name: B, value: \"2\"}]")
+                .replace("      - {name: sidecar, image: \"busybox:1.36\"}\n", "")
+                .replace("replicas: 1", "replicas: 2")
+                .replace("ports: [{name: http, port: 80, targetPort: 80}]", "ports: [{name: http, port: 80, targetPort: 8080}, {name: https, port: 443}]");
+        String v2File = file("apply-v2.yaml", v2);
+        Result diff = kubectl("diff", "-f", v2File);
+        assertThat(diff.exit()).as(diff.err()).isEqualTo(1);
+        assertThat(diff.out()).contains("+        image: nginx:1.27", "-        image: nginx:1.26");
+        Result dry = kubectl("apply", "--dry-run=server", "-f", v2File);
+        assertThat(dry.out()).as(dry.err()).contains("deployment.apps/web configured (server dry run)");
+        assertThat(kubectl("get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}").out())
+                .as("a dry run writes nothing").isEqualTo("nginx:1.26");
+        Result applied = kubectl("apply", "-f", v2File);
+        assertThat(applied.exit()).as(applied.err()).isZero();
+        assertThat(applied.out()).contains("deployment.apps/web configured", "service/web-svc configured");
+
+        assertThat(kubectl("get", "deploy", "web", "-o",
+                "jsonpath={.spec.replicas} {.spec.template.spec.containers[*].name} {.spec.template.spec.containers[0].image}"
+                        + " {.spec.template.spec.containers[0].env[*].name} {.metadata.generation}").out())
+                .isEqualTo("2 web nginx:1.27 A B 2");
+        assertThat(kubectl("get", "svc", "web-svc", "-o",
+                "jsonpath={.spec.ports[*].port} {.spec.ports[0].targetPort} {.status.loadBalancer.ingress[0].ip}").out())
+                .isEqualTo("80 443 8080 192.0.2.50");
+        Result again = kubectl("apply", "-f", file("apply-v2.yaml", v2));
+        assertThat(again.out()).contains("deployment.apps/web unchanged", "service/web-svc unchanged");
     }
 
     @Test
