@@ -77,8 +77,7 @@ class ClusterE2ETest {
     @Order(2)
     void handWrittenConfigMapEntryIsHeldAndAnswersPing() {
         String hand = f.plan().handWrittenVip();
-        f.lab.client().configMaps().inNamespace("kube-system").withName("vip-configmap")
-                .edit(cm -> new ConfigMapBuilder(cm).addToData(hand, "").build());
+        f.editVipConfigMap(cm -> new ConfigMapBuilder(cm).addToData(hand, "").build());
         LabFixture.awaitTrue(() -> f.lab.holders(hand).size() == 1, "one node holds " + hand, Duration.ofSeconds(10));
         LabFixture.awaitTrue(() -> Lan.quiet("ip", "netns", "exec", AddressPlan.CLIENT_NS, "ping", "-c", "1", "-W", "1", hand),
                 hand + " answers ping from vk-client", Duration.ofSeconds(10));

@@ -2,17 +2,21 @@ package io.vipkeeper.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vipkeeper.lab.Lab;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.ProbeStream;
+import java.net.HttpURLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * One lab for a test class: the real LAN, API server, controller, agent JVMs with keepalived and nftables, backends.
@@ -95,6 +99,23 @@ final class LabFixture implements AutoCloseable {
         List<ProbeStream.Answer> a = requests(vip, n);
         assertThat(a).as("answers to %d requests to %s", n, vip).hasSize(n).allMatch(ProbeStream.Answer::ok);
         return new java.util.TreeSet<>(a.stream().map(ProbeStream.Answer::pod).toList());
+    }
+
+    /**
+     * Edits the VIP ConfigMap as kubectl edit does: read, change, write with the version read; on 409 (the controller
+     * wrote it in between) read again and redo the change.
+     */
+    void editVipConfigMap(UnaryOperator<ConfigMap> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                lab.client().configMaps().inNamespace("kube-system").withName("vip-configmap").edit(change);
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** A condition that may throw while it is not true yet. */

@@ -170,8 +170,7 @@ class MigrationE2ETest {
         }
 
         // ---- step 4: the old controller's annotation goes; vipkeeper now owns the entries: a deleted Service's goes ----
-        client.configMaps().inNamespace(CONFIGMAP_NS).withName(CONFIGMAP)
-                .edit(cm -> new ConfigMapBuilder(cm).editMetadata().removeFromAnnotations("k8s.co/cloud-provider-config").endMetadata().build());
+        f.editVipConfigMap(cm -> new ConfigMapBuilder(cm).editMetadata().removeFromAnnotations("k8s.co/cloud-provider-config").endMetadata().build());
         client.services().inNamespace("default").withName("api").delete();
         LabFixture.awaitTrue(() -> configMap(client).getData().equals(Map.of(web, "default/web")), "api's entry removed by vipkeeper",
                 Duration.ofSeconds(20));
