@@ -127,7 +127,8 @@ public final class ControllerCommand implements java.util.concurrent.Callable<In
             pools.addAll(usage("--pools-file " + poolsFile, PoolsFile::read, poolsFile));
         }
         if (pools.isEmpty()) {
-            LOG.warn("no address pool: Services will only get addresses they request (give --pool, --pools-file or KEEPALIVED_SERVICE_CIDR)");
+            LOG.warn("no address pool: Services will only get addresses they request, and only with --allow-requested-outside-pools"
+                    + " (give --pool, --pools-file or KEEPALIVED_SERVICE_CIDR)");
         }
         usage("pools", p -> {
             AddressPool.requireDisjoint(p);
