@@ -191,7 +191,8 @@ public final class ControllerCommand implements Callable<Integer>, OptionChecks 
         logging.apply();
         ControllerSettings settings = settings();
         if (settings.pools().isEmpty()) {
-            LOG.warn("no address pool: Services will only get addresses they request (give --pool, --pools-file or KEEPALIVED_SERVICE_CIDR)");
+            LOG.warn("no address pool: Services will only get addresses they request, and only with --allow-requested-outside-pools"
+                    + " (give --pool, --pools-file or KEEPALIVED_SERVICE_CIDR)");
         }
         PrometheusRegistry registry = new PrometheusRegistry();
         CountDownLatch stop = new CountDownLatch(1);

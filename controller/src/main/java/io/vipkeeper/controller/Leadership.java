@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.vipkeeper.platform.Informers;
 import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -42,6 +44,9 @@ final class Leadership implements AutoCloseable {
     private final AtomicReference<String> leader = new AtomicReference<>();
     private final AtomicReference<CompletableFuture<?>> current = new AtomicReference<>();
     private Thread thread;
+    /** Watches the Lease so that a standby stands at once when the leader releases it (not at its next retry). */
+    private SharedIndexInformer<Lease> lease;
+    private final AtomicBoolean standNow = new AtomicBoolean();
 
     /** {@code client}: the controller's; the election uses it with every request bounded (see {@link #callBound}). */
     Leadership(KubernetesClient client, ControllerSettings settings, Consumer<Boolean> onChange) {
@@ -68,9 +73,23 @@ final class Leadership implements AutoCloseable {
     }
 
     void start() {
+        lease = Informers.start(plainClient.leases().inNamespace(settings.leaseNamespace()).withName(ControllerSettings.LEASE_NAME)
+                .runnableInformer(0), Informers.onAnyChange(this::leaseChanged), "Lease");
         thread = new Thread(this::campaign, "leader-election");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** A released Lease (no holder) while another held it: stand again now instead of at the next retry. */
+    private void leaseChanged(Lease l) {
+        String holder = l.getSpec() == null ? null : l.getSpec().getHolderIdentity();
+        if (running.get() && (holder == null || holder.isEmpty()) && !settings.identity().equals(leader.get())) {
+            CompletableFuture<?> f = current.get();
+            if (f != null && !f.isDone()) {
+                standNow.set(true);
+                f.cancel(true); // not leading: the elector just stops trying, and campaign() starts a new one at once
+            }
+        }
     }
 
     /** The current leader's identity, when known. */
@@ -105,7 +124,7 @@ final class Leadership implements AutoCloseable {
                 }
             }
             onChange.accept(false);
-            if (running.get()) {
+            if (running.get() && !standNow.getAndSet(false)) {
                 try {
                     Thread.sleep(settings.retryPeriod().toMillis());
                 } catch (InterruptedException e) {
@@ -159,6 +178,9 @@ final class Leadership implements AutoCloseable {
         }
         if (thread != null) {
             thread.interrupt();
+        }
+        if (lease != null) {
+            lease.close();
         }
         release(); // the election client shares the controller's connection: its owner closes it
     }

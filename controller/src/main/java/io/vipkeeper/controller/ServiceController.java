@@ -159,6 +159,11 @@ public final class ServiceController implements AutoCloseable {
         return services != null && services.get().hasSynced() && configMaps.hasSynced() && nodes.hasSynced();
     }
 
+    /** Whether the Services watch is established (tests wait for it before cutting the API server off). */
+    boolean watchingServices() {
+        return services != null && services.get().isWatching();
+    }
+
     ControllerMetrics metrics() {
         return metrics;
     }

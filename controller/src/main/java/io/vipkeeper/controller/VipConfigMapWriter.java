@@ -26,7 +26,6 @@ import org.slf4j.LoggerFactory;
 final class VipConfigMapWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(VipConfigMapWriter.class);
-    private static final int ATTEMPTS = 5;
 
     private final KubernetesClient client;
     private final String namespace;
@@ -76,54 +75,51 @@ final class VipConfigMapWriter {
     }
 
     /**
-     * Makes the ConfigMap say {@code desired}, starting from {@code current} (the informer's copy, so an unchanged
-     * ConfigMap costs no read; it is read again only when the write finds it changed). Returns what it wrote, or null
-     * when it gave up (retried later).
+     * Makes the ConfigMap say {@code desired}, merged into {@code current}: the informer's copy, so a write costs no
+     * read. When the ConfigMap is gone (404) it is created. When that copy was not the latest (409: changed meanwhile,
+     * or created meanwhile) it gives up: the informer delivers the newer copy, and that change (or the retry a second later)
+     * brings the next write. Returns what it wrote, or null when it gave up.
      */
     Written write(VipTable desired, ConfigMap current) {
-        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-            if (!mayWrite.getAsBoolean()) {
-                return null;
-            }
-            if (attempt > 1) {
-                current = client.configMaps().inNamespace(namespace).withName(name).get();
-            }
-            try {
-                if (current == null) {
-                    Map<String, String> data = VipConfigMapCodec.encode(desired);
-                    ConfigMap created = client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder()
-                            .withNewMetadata().withNamespace(namespace).withName(name)
-                            .addToAnnotations(Annotations.OWNED_ENTRIES, String.join(",", data.keySet()))
-                            .endMetadata().withData(data).build()).create();
-                    metrics.apiWrites.labelValues("configmap").inc();
-                    LOG.info("created ConfigMap {}/{} with {} VIPs", namespace, name, data.size());
-                    return new Written(version(created), null);
-                }
-                Map<String, String> data = current.getData() == null ? Map.of() : current.getData();
-                ConfigMapMerge.Result r = ConfigMapMerge.merge(data, owned(current), desired);
-                if (r.data().equals(new HashMap<>(data)) && r.owned().equals(owned(current))) {
-                    return new Written(version(current), version(current));
-                }
-                Map<String, String> annotations = new LinkedHashMap<>(
-                        current.getMetadata().getAnnotations() == null ? Map.of() : current.getMetadata().getAnnotations());
-                annotations.put(Annotations.OWNED_ENTRIES, String.join(",", r.owned()));
-                ConfigMap next = new ConfigMapBuilder(current).editMetadata().withAnnotations(annotations).endMetadata()
-                        .withData(r.data()).build();
-                ConfigMap updated = client.configMaps().inNamespace(namespace).resource(next).update();
-                metrics.apiWrites.labelValues("configmap").inc();
-                r.takenOver().forEach(this::logTakeover);
-                return new Written(version(updated), version(current));
-            } catch (KubernetesClientException e) {
-                // the copy we started from was not the latest (changed, deleted or created meanwhile): read it
-                if (e.getCode() == HttpURLConnection.HTTP_CONFLICT || e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
-                    LOG.debug("ConfigMap {}/{} changed under us (attempt {}); re-reading", namespace, name, attempt);
-                    continue;
-                }
-                LOG.warn("could not write ConfigMap {}/{}: {}", namespace, name, e.getMessage());
-                return null;
-            }
+        if (!mayWrite.getAsBoolean()) {
+            return null;
         }
-        LOG.warn("gave up writing ConfigMap {}/{} after {} conflicts; will retry on the next change", namespace, name, ATTEMPTS);
-        return null;
+        try {
+            if (current == null) {
+                Map<String, String> data = VipConfigMapCodec.encode(desired);
+                ConfigMap created = client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder()
+                        .withNewMetadata().withNamespace(namespace).withName(name)
+                        .addToAnnotations(Annotations.OWNED_ENTRIES, String.join(",", data.keySet()))
+                        .endMetadata().withData(data).build()).create();
+                metrics.apiWrites.labelValues("configmap").inc();
+                LOG.info("created ConfigMap {}/{} with {} VIPs", namespace, name, data.size());
+                return new Written(version(created), null);
+            }
+            Map<String, String> data = current.getData() == null ? Map.of() : current.getData();
+            ConfigMapMerge.Result r = ConfigMapMerge.merge(data, owned(current), desired);
+            if (r.data().equals(new HashMap<>(data)) && r.owned().equals(owned(current))) {
+                return new Written(version(current), version(current));
+            }
+            Map<String, String> annotations = new LinkedHashMap<>(
+                    current.getMetadata().getAnnotations() == null ? Map.of() : current.getMetadata().getAnnotations());
+            annotations.put(Annotations.OWNED_ENTRIES, String.join(",", r.owned()));
+            ConfigMap next = new ConfigMapBuilder(current).editMetadata().withAnnotations(annotations).endMetadata()
+                    .withData(r.data()).build();
+            ConfigMap updated = client.configMaps().inNamespace(namespace).resource(next).update();
+            metrics.apiWrites.labelValues("configmap").inc();
+            r.takenOver().forEach(this::logTakeover);
+            return new Written(version(updated), version(current));
+        } catch (KubernetesClientException e) {
+            if (current != null && e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+                // gone although the informer still has it (deleted meanwhile, or an API server that lost it): create it
+                return write(desired, null);
+            }
+            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+                LOG.debug("ConfigMap {}/{} changed under us; writing again from the informer's newer copy", namespace, name);
+            } else {
+                LOG.warn("could not write ConfigMap {}/{}: {}", namespace, name, e.getMessage());
+            }
+            return null;
+        }
     }
 }

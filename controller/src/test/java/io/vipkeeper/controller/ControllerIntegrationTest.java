@@ -167,10 +167,11 @@ class ControllerIntegrationTest {
 
     @Test
     void apiServerThatComesBackEmptyLeavesNoGhost() throws Exception {
-        h.start("192.0.2.201/32"); // one address
+        ControllerCommand.Running r = h.start("192.0.2.201/32"); // one address
         h.create(lb("default", "old").build());
         assertThat(h.awaitIngress("default", "old")).containsExactly("192.0.2.201");
         await(() -> "default/old".equals(h.vipData().get("192.0.2.201")), "entry");
+        await(r.controller()::watchingServices, "the Services watch is established");
         h.restartEmpty();
         // default/old is gone with everything else: its address is free and the ConfigMap (recreated) does not list it
         h.create(lb("default", "new").build());

@@ -51,10 +51,11 @@ class LeadershipTest {
 
     @Test
     void aLeaderThatStopsReleasesTheLeaseAndTheNextTakesOverAtOnce() {
-        // the chart's lease duration: without a release the next replica would wait ~15 s
-        ControllerCommand.Running a = h.start(elected("replica-a", Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofMillis(500)));
+        // the chart's timing: without a release the next replica would wait ~15 s, and without watching the Lease up
+        // to a retry period with jitter (2.4 s)
+        ControllerCommand.Running a = h.start(elected("replica-a", Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2)));
         await(a.controller()::isLeading, "a leads");
-        ControllerCommand.Running b = h.start(elected("replica-b", Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofMillis(500)));
+        ControllerCommand.Running b = h.start(elected("replica-b", Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2)));
         await(() -> "replica-a".equals(b.readiness().isEmpty() ? holder() : null), "b ready, a holds the Lease");
         a.close();
         // released (empty), or already taken by b
