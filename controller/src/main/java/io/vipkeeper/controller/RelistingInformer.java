@@ -68,6 +68,11 @@ final class RelistingInformer<T> implements AutoCloseable {
         return true;
     }
 
+    /** The watch is lost and the cache will be listed afresh once it is back. */
+    synchronized boolean lost() {
+        return lost;
+    }
+
     @Override
     public synchronized void close() {
         closed = true;

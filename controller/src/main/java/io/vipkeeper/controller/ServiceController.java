@@ -164,6 +164,11 @@ public final class ServiceController implements AutoCloseable {
         return services != null && services.get().isWatching();
     }
 
+    /** Whether the Services watch counts as lost (tests wait for it before the API server comes back). */
+    boolean servicesWatchLost() {
+        return services != null && services.lost();
+    }
+
     ControllerMetrics metrics() {
         return metrics;
     }

@@ -80,11 +80,11 @@ class ControllerCommandTest {
         assertThat(p.exit()).isEqualTo(2);
         assertThat(p.err().strip().lines()).hasSize(1);
         assertThat(p.err()).contains("--lease-duration 1s must be longer than --renew-deadline 5s");
-        assertThat(parse(Map.of(), "--renew-deadline", "0s").err()).contains("--renew-deadline must be more than 0, got 0s");
+        assertThat(parse(Map.of(), "--renew-deadline", "0s").err()).contains("--renew-deadline").contains("must be more than 0");
         Parsed slow = parse(Map.of(), "--retry-period", "20s");
         assertThat(slow.exit()).isEqualTo(2);
         assertThat(slow.err()).contains("--renew-deadline 10s must be longer than 1.2 x --retry-period 20s");
-        assertThat(parse(Map.of(), "--lease-duration", "0s").err()).contains("--lease-duration must be more than 0");
+        assertThat(parse(Map.of(), "--lease-duration", "0s").err()).contains("--lease-duration").contains("must be more than 0");
         // the lab and tests build settings without the command: the same check
         assertThatThrownBy(() -> ControllerSettings.builder().leaseDuration(Duration.ofSeconds(1)).renewDeadline(Duration.ofSeconds(5)).build())
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("--lease-duration 1s");

@@ -36,23 +36,17 @@ final class ControllerHarness implements AutoCloseable {
         client = server.createClient();
     }
 
-    /**
-     * The API server restarts with nothing stored (etcd lost, or a watch that can no longer resume): a new in-memory
-     * server on the same port. Clients keep their URL; every watch drops and reconnects to the empty server.
-     */
-    void restartEmpty() throws Exception {
-        int port = server.getPort();
-        try {
-            server.destroy();
-        } catch (IllegalStateException e) {
-            // see close()
-        }
+    private int stoppedPort;
+
+    /** A new, empty API server on the port of the one {@link #stopServer} stopped (etcd lost or restored). */
+    void startEmpty() throws Exception {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getByName("127.0.0.1"), port);
+        server.init(InetAddress.getByName("127.0.0.1"), stoppedPort);
     }
 
     /** The API server goes away (every request is refused from now on). */
     void stopServer() {
+        stoppedPort = server.getPort();
         try {
             server.destroy();
         } catch (IllegalStateException e) {

@@ -142,8 +142,11 @@ public final class Flags {
                     default -> java.time.Duration.ofMinutes(n);
                 };
             }
-            if (d == null || d.isZero()) {
+            if (d == null) {
                 throw new TypeConversionException("expected a duration like 500ms, 15s or 1m, got " + quote(value));
+            }
+            if (d.isZero()) {
+                throw new TypeConversionException("must be more than 0, got " + quote(value));
             }
             return d;
         }
