@@ -13,6 +13,7 @@ import io.vipkeeper.platform.KubeOptions;
 import io.vipkeeper.platform.LoggingOptions;
 import io.vipkeeper.platform.OpsServer;
 import io.vipkeeper.platform.OptionChecks;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,10 +27,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code vipkeeper controller}: gives LoadBalancer Services addresses and publishes the VIP ConfigMap. */
 @Command(name = "controller", mixinStandardHelpOptions = true, sortOptions = false,
@@ -174,7 +175,7 @@ public final class ControllerCommand implements Callable<Integer>, OptionChecks 
     private static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "vipkeeper";
         }
     }

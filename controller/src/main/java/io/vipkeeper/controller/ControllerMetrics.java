@@ -4,6 +4,7 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vipkeeper.core.alloc.AllocationResult;
 import io.vipkeeper.core.alloc.Allocator;
 import java.util.List;
 
@@ -36,7 +37,7 @@ final class ControllerMetrics {
         reconcileSeconds = Histogram.builder().name("vipkeeper_reconcile_duration_seconds").help("Time to reconcile one batch of changes")
                 .classicUpperBounds(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5).register(registry);
         leader = Gauge.builder().name("vipkeeper_controller_leader").help("1 while this replica is the leader").register(registry);
-        for (var reason : io.vipkeeper.core.alloc.AllocationResult.Reason.values()) {
+        for (var reason : AllocationResult.Reason.values()) {
             failures.labelValues(reason.label());
         }
     }

@@ -1,5 +1,7 @@
 package io.vipkeeper.core.alloc;
 
+import java.util.Locale;
+
 /** The outcome of asking for addresses. */
 public sealed interface AllocationResult {
 
@@ -29,7 +31,7 @@ public sealed interface AllocationResult {
         }
 
         public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 }
