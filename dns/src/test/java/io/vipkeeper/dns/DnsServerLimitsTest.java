@@ -158,7 +158,12 @@ class DnsServerLimitsTest {
         for (int i = 0; i < 16; i++) {
             slow.add(trickle(connect("127.0.0.2", s.port()), 1000, 15_000));
         }
-        Thread.sleep(300); // all accepted
+        // all 16 are in once the 8 beyond the per-client limit were closed (at once, on accept)
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (closedFor("per-client-limit") < 8 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(closedFor("per-client-limit")).as("connections beyond the per-client limit closed").isEqualTo(8.0);
         Dig.Reply r = new Dig(s.port()).query(WEB, "A", "+tcp");
         assertThat(r.status()).as(r.raw()).isEqualTo("NOERROR");
         assertThat(r.values("A")).containsExactly("192.0.2.10");
