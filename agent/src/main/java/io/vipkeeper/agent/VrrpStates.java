@@ -114,6 +114,9 @@ final class VrrpStates implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (reader == null) {
+            return; // never started: no reader to wake, and opening a FIFO that was never made would create a file
+        }
         // a reader blocked in open() wakes when a writer opens the FIFO; done on a side thread because that
         // open blocks in turn when no reader is left
         Thread waker = new Thread(() -> {
@@ -125,13 +128,11 @@ final class VrrpStates implements AutoCloseable {
         }, "vrrp-notify-close");
         waker.setDaemon(true);
         waker.start();
-        if (reader != null) {
-            reader.interrupt();
-            try {
-                reader.join(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        reader.interrupt();
+        try {
+            reader.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
