@@ -68,6 +68,11 @@ final class RelistingInformer<T> implements AutoCloseable {
         return true;
     }
 
+    /** This has seen the current informer watching (from then on, a watch that goes away counts as lost). */
+    synchronized boolean seenWatching() {
+        return watched;
+    }
+
     /** The watch is lost and the cache will be listed afresh once it is back. */
     synchronized boolean lost() {
         return lost;

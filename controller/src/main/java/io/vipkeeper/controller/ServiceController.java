@@ -159,9 +159,12 @@ public final class ServiceController implements AutoCloseable {
         return services != null && services.get().hasSynced() && configMaps.hasSynced() && nodes.hasSynced();
     }
 
-    /** Whether the Services watch is established (tests wait for it before cutting the API server off). */
+    /**
+     * Whether the Services watch is established and the periodic check has seen it so (tests wait for this before
+     * cutting the API server off: a watch lost before the check saw it up would not count as lost).
+     */
     boolean watchingServices() {
-        return services != null && services.get().isWatching();
+        return services != null && services.get().isWatching() && services.seenWatching();
     }
 
     /** Whether the Services watch counts as lost (tests wait for it before the API server comes back). */
