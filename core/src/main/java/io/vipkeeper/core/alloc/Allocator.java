@@ -12,6 +12,7 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,14 +40,66 @@ public final class Allocator {
     private final Map<ServiceRef, Allocation> byService = new HashMap<>();
     private final Map<String, Set<IpAddress>> bySharingKey = new HashMap<>();
     private Set<IpAddress> reserved = Set.of();
+    /** Labels of each Namespace (for a pool's namespaceSelector); a namespace not known has none. */
+    private Map<String, Map<String, String>> namespaceLabels = Map.of();
 
+    /** Pools are tried in priority order (lower first), those without one after, in the order given. */
     public Allocator(List<AddressPool> pools) {
-        AddressPool.requireDisjoint(pools);
-        for (AddressPool p : pools) {
+        setPools(pools);
+    }
+
+    private void setPools(List<AddressPool> given) {
+        AddressPool.requireDisjoint(given);
+        List<AddressPool> ordered = new ArrayList<>(given);
+        ordered.sort(Comparator.comparing(AddressPool::priority, Comparator.nullsLast(Comparator.naturalOrder())));
+        pools.clear();
+        poolsByName.clear();
+        for (AddressPool p : ordered) {
             PoolState s = new PoolState(p);
-            this.pools.add(s);
+            pools.add(s);
             poolsByName.put(p.name(), s);
         }
+    }
+
+    /**
+     * Replaces the pools (a pool object was created, edited or deleted) without moving anything: every Service keeps
+     * what it holds, its pool recorded anew (null: the address is in no pool now). Returns the Services whose
+     * addresses changed pool (left every pool, or moved into another): they are to be looked at again.
+     */
+    public Set<ServiceRef> replacePools(List<AddressPool> next) {
+        setPools(next);
+        for (IpAddress a : holdings.keySet()) {
+            markUsed(a);
+        }
+        for (IpAddress a : reserved) {
+            if (!holdings.containsKey(a)) {
+                markUsed(a);
+            }
+        }
+        Set<ServiceRef> moved = new TreeSet<>();
+        for (Map.Entry<ServiceRef, Allocation> e : byService.entrySet()) {
+            List<Allocation.Assigned> now = new ArrayList<>();
+            for (Allocation.Assigned x : e.getValue().addresses()) {
+                PoolState s = stateOf(x.address());
+                now.add(new Allocation.Assigned(x.address(), s == null ? null : s.pool.name()));
+            }
+            Allocation updated = new Allocation(now);
+            if (!updated.equals(e.getValue())) {
+                e.setValue(updated);
+                moved.add(e.getKey());
+            }
+        }
+        return moved;
+    }
+
+    /** The labels of every Namespace (namespace → labels), for pools with a namespaceSelector. */
+    public void setNamespaceLabels(Map<String, Map<String, String>> labels) {
+        namespaceLabels = Map.copyOf(labels);
+    }
+
+    private boolean allows(PoolState s, AllocationRequest r) {
+        String ns = r.service().namespace();
+        return s.pool.allows(ns, namespaceLabels.getOrDefault(ns, Map.of()), r.labels());
     }
 
     public List<AddressPool> pools() {
@@ -258,7 +311,7 @@ public final class Allocator {
         if (r.pool() != null && !r.pool().equals(s.pool.name())) {
             return false;
         }
-        if (!s.pool.allows(r.service().namespace())) {
+        if (!allows(s, r)) {
             return r.keepOutsidePools() && checkHold(ip, r) == null;
         }
         return checkHold(ip, r) == null;
@@ -270,9 +323,9 @@ public final class Allocator {
         IpAddress requested = r.requestedFor(f);
         if (requested != null) {
             PoolState s = stateOf(requested);
-            if (s != null && !s.pool.allows(ns)) {
+            if (s != null && !allows(s, r)) {
                 return new Failure(Reason.ADDRESS_INVALID, "requested address " + requested + " is in pool " + s.pool.name()
-                        + ", which does not allow namespace " + ns);
+                        + ", which does not allow " + (s.pool.allows(ns) ? "this Service (its namespace or service selector)" : "namespace " + ns));
             }
             if (r.pool() != null && (s == null || !s.pool.name().equals(r.pool()))) {
                 return new Failure(Reason.ADDRESS_INVALID, "requested address " + requested + " is not in pool " + r.pool());
@@ -286,8 +339,9 @@ public final class Allocator {
             if (s == null) {
                 return new Failure(Reason.ADDRESS_INVALID, "no pool named " + r.pool());
             }
-            if (!s.pool.allows(ns)) {
-                return new Failure(Reason.NO_POOL, "pool " + r.pool() + " does not allow namespace " + ns);
+            if (!allows(s, r)) {
+                return new Failure(Reason.NO_POOL, "pool " + r.pool() + " does not allow " + (s.pool.allows(ns)
+                        ? "this Service (its namespace or service selector)" : "namespace " + ns));
             }
             if (!s.pool.has(f)) {
                 return new Failure(Reason.NO_POOL, "pool " + r.pool() + " has no " + f + " addresses");
@@ -295,7 +349,7 @@ public final class Allocator {
             candidates.add(s);
         } else {
             for (PoolState s : pools) {
-                if (s.pool.autoAssign() && s.pool.allows(ns) && s.pool.has(f)) {
+                if (s.pool.autoAssign() && allows(s, r) && s.pool.has(f)) {
                     candidates.add(s);
                 }
             }

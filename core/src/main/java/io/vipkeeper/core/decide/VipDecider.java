@@ -10,13 +10,18 @@ import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.net.IpFamily;
 import io.vipkeeper.core.net.SpecialAddress;
 import io.vipkeeper.core.pool.AddressPool;
+import io.vipkeeper.core.pool.PoolPlacement;
+import io.vipkeeper.core.pool.VipPoolSpec;
 import io.vipkeeper.core.viptable.ConfigMapMerge;
 import io.vipkeeper.core.viptable.ForwardMethod;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
 import io.vipkeeper.core.viptable.VipEntry;
 import io.vipkeeper.core.viptable.VipTable;
 import io.vipkeeper.core.viptable.VipTarget;
+import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -37,8 +42,10 @@ import java.util.TreeSet;
 public final class VipDecider {
 
     /**
-     * How the controller was configured. {@code allowRequestedOutsidePools}: grant a requested address that is in no
-     * pool (the seed did; off by default, so a tenant cannot claim any address of the LAN).
+     * How the controller was configured. {@code pools}: the pools that are not objects (flags, --pools-file,
+     * KEEPALIVED_SERVICE_CIDR); VipPool objects come and go with {@link #pools(List)}. {@code allowRequestedOutsidePools}:
+     * grant a requested address that is in no pool (the seed did; off by default, so a tenant cannot claim any address of
+     * the LAN).
      */
     public record Policy(List<AddressPool> pools, ForwardMethod defaultMethod, String loadBalancerClass, boolean allowRequestedOutsidePools) {
         public Policy {
@@ -63,6 +70,17 @@ public final class VipDecider {
 
     private final Policy policy;
     private Allocator allocator;
+    /** The VipPool objects as last given, oldest first, and what became of each. */
+    private List<PoolObject> objects = List.of();
+    private final Map<String, PoolStatus.Health> health = new TreeMap<>();
+    private final Map<String, String> healthMessage = new HashMap<>();
+    /** The pools in use: the flags' and the objects' that are Ready. */
+    private List<AddressPool> pools;
+    /** Specs of the Ready pool objects, by name: their placement and forward method. */
+    private final Map<String, VipPoolSpec> specs = new TreeMap<>();
+    /** The Services' own forward method annotation (null: none, the pool's or the controller's default applies). */
+    private final Map<ServiceRef, ForwardMethod> annotated = new HashMap<>();
+    private Map<String, Map<String, String>> namespaceLabels = Map.of();
     private final Map<ServiceRef, ForwardMethod> methods = new HashMap<>();
     private final Map<ServiceRef, String> fingerprints = new HashMap<>();
     /** Services that could not get an address: looked at again whenever an address is freed. */
@@ -79,7 +97,114 @@ public final class VipDecider {
 
     public VipDecider(Policy policy) {
         this.policy = policy;
-        this.allocator = new Allocator(policy.pools());
+        this.pools = policy.pools();
+        this.allocator = new Allocator(pools);
+    }
+
+    /**
+     * Replaces the VipPool objects (all of them, as the informer has them). Of two that share an address the older
+     * (creationTimestamp, then name) is used and the newer is refused (Conflict); one that shares an address with a pool
+     * from flags is refused naming it; one whose spec does not parse is refused (Invalid). Nothing moves: a Service
+     * holding an address that left every pool keeps it until it changes (it is looked at again and told so). Returns the
+     * Services to look at again: those whose addresses changed pool, and every Service waiting for an address.
+     */
+    public Set<ServiceRef> pools(List<PoolObject> given) {
+        List<PoolObject> sorted = new ArrayList<>(given);
+        sorted.sort(Comparator.comparing(PoolObject::created).thenComparing(PoolObject::name));
+        objects = List.copyOf(sorted);
+        health.clear();
+        healthMessage.clear();
+        specs.clear();
+        List<AddressPool> next = new ArrayList<>(policy.pools());
+        List<AddressPool> accepted = new ArrayList<>();
+        for (PoolObject o : sorted) {
+            if (o.invalid() != null) {
+                refuse(o.name(), PoolStatus.Health.INVALID, o.invalid());
+                continue;
+            }
+            AddressPool p = o.spec().pool();
+            Optional<String> clash = policy.pools().stream().filter(f -> f.name().equals(p.name())).findFirst()
+                    .map(f -> "a pool from flags (--pool, --pools-file or KEEPALIVED_SERVICE_CIDR) is named " + f.name());
+            for (AddressPool f : policy.pools()) {
+                if (clash.isEmpty()) {
+                    clash = p.overlap(f).map(x -> x + " of pool " + f.name() + ", a pool from flags (--pool, --pools-file or KEEPALIVED_SERVICE_CIDR)");
+                }
+            }
+            for (AddressPool older : accepted) {
+                if (clash.isEmpty()) {
+                    clash = p.overlap(older).map(x -> x + " of pool " + older.name() + ", which is older");
+                }
+            }
+            if (clash.isPresent()) {
+                refuse(o.name(), PoolStatus.Health.CONFLICT, clash.get());
+                continue;
+            }
+            accepted.add(p);
+            health.put(o.name(), PoolStatus.Health.READY);
+            specs.put(o.name(), o.spec());
+        }
+        // objects without a priority come after the flags' pools, by name (the allocator orders by priority first)
+        accepted.sort(Comparator.comparing(AddressPool::name));
+        next.addAll(accepted);
+        pools = List.copyOf(next);
+        Set<ServiceRef> affected = new TreeSet<>(allocator.replacePools(pools));
+        affected.addAll(waiting);
+        // a pool's forward method may have changed: the table follows at once (the annotation still wins)
+        for (Map.Entry<ServiceRef, ForwardMethod> e : methods.entrySet()) {
+            ForwardMethod own = annotated.get(e.getKey());
+            if (own == null) {
+                String pool = allocator.allocationOf(e.getKey()).map(Allocation::primaryPool).orElse(null);
+                VipPoolSpec spec = pool == null ? null : specs.get(pool);
+                e.setValue(spec != null && spec.forwardMethod() != null ? spec.forwardMethod() : policy.defaultMethod());
+            }
+        }
+        return affected;
+    }
+
+    private void refuse(String name, PoolStatus.Health h, String why) {
+        health.put(name, h);
+        healthMessage.put(name, why);
+    }
+
+    /** The labels of every Namespace; returns the Services waiting for an address (a selector may match now). */
+    public Set<ServiceRef> namespaces(Map<String, Map<String, String>> labels) {
+        if (labels.equals(namespaceLabels)) {
+            return Set.of();
+        }
+        namespaceLabels = Map.copyOf(labels);
+        allocator.setNamespaceLabels(namespaceLabels);
+        return Set.copyOf(waiting);
+    }
+
+    /** The status of every VipPool object: health, and the counts of those in use. */
+    public List<PoolStatus> poolStatuses() {
+        Map<String, Map<IpFamily, PoolStatus.Counts>> counts = new HashMap<>();
+        for (Allocator.PoolUsage u : allocator.usage()) {
+            counts.computeIfAbsent(u.pool(), k -> new EnumMap<>(IpFamily.class))
+                    .put(u.family(), new PoolStatus.Counts(u.size(), u.inUse(), u.size().subtract(BigInteger.valueOf(u.inUse()))));
+        }
+        List<PoolStatus> out = new ArrayList<>();
+        for (PoolObject o : objects) {
+            PoolStatus.Health h = health.get(o.name());
+            Map<IpFamily, PoolStatus.Counts> c = counts.get(o.name());
+            if (h != PoolStatus.Health.READY || c == null) {
+                c = new EnumMap<>(IpFamily.class);
+                if (o.spec() != null) {
+                    for (IpFamily f : IpFamily.values()) {
+                        if (o.spec().pool().has(f)) {
+                            c.put(f, new PoolStatus.Counts(o.spec().pool().size(f), 0, BigInteger.ZERO));
+                        }
+                    }
+                }
+            }
+            out.add(new PoolStatus(o.name(), h, healthMessage.get(o.name()), o.spec() == null ? "" : o.spec().summary(), c));
+        }
+        return out;
+    }
+
+    /** The placements of the pool objects in use (the VIP ConfigMap's pool-placement annotation; defaults included). */
+    public List<PoolPlacement> placements() {
+        return specs.values().stream().map(VipPoolSpec::placement).toList();
     }
 
     /** Pool sizes and use, for metrics. */
@@ -92,8 +217,10 @@ public final class VipDecider {
      * {@code oldestFirst}: every Service, oldest first (the oldest claim wins a conflict).
      */
     public Rebuilt rebuild(List<ServiceView> oldestFirst) {
-        Allocator fresh = new Allocator(policy.pools());
+        Allocator fresh = new Allocator(pools);
+        fresh.setNamespaceLabels(namespaceLabels);
         methods.clear();
+        annotated.clear();
         fingerprints.clear();
         waiting.clear();
         created.clear();
@@ -105,7 +232,8 @@ public final class VipDecider {
                 continue;
             }
             fingerprints.put(v.ref(), v.fingerprint());
-            methods.put(v.ref(), methodOf(v));
+            annotated.put(v.ref(), v.method());
+            methods.put(v.ref(), methodOf(v, v.status().isEmpty() ? null : poolOf(fresh, v.status().get(0))));
             created.put(v.ref(), v.created());
             if (v.status().isEmpty()) {
                 continue;
@@ -213,6 +341,7 @@ public final class VipDecider {
             boolean released = allocator.release(ref);
             freed |= released;
             methods.remove(ref);
+            annotated.remove(ref);
             fingerprints.remove(ref);
             created.remove(ref);
             evicted.remove(ref);
@@ -223,8 +352,9 @@ public final class VipDecider {
         }
         boolean unchanged = v.fingerprint().equals(fingerprints.put(ref, v.fingerprint()));
         List<ServiceEvent> events = new ArrayList<>();
-        ForwardMethod method = methodOf(v);
+        ForwardMethod method = methodOf(v, allocator.allocationOf(ref).map(Allocation::primaryPool).orElse(null));
         methods.put(ref, method);
+        annotated.put(ref, v.method());
         if (v.methodProblem() != null) {
             events.add(new ServiceEvent.InvalidForwardMethod(ref, v.methodProblem(), method));
         }
@@ -255,6 +385,7 @@ public final class VipDecider {
             freed = true;
         }
         Allocation allocation = success.allocation();
+        methods.put(ref, methodOf(v, allocation.primaryPool()));
         for (Allocation.Assigned a : allocation.addresses()) {
             if (a.pool() == null && !request.requested().contains(a.address())) {
                 events.add(new ServiceEvent.AddressOutsidePools(ref, a.address()));
@@ -316,6 +447,7 @@ public final class VipDecider {
     private ServiceDecision release(ServiceView v) {
         ServiceRef ref = v.ref();
         methods.remove(ref);
+        annotated.remove(ref);
         fingerprints.remove(ref);
         created.remove(ref);
         evicted.remove(ref);
@@ -329,8 +461,17 @@ public final class VipDecider {
         return new ServiceDecision.Released(ref, List.of(new ServiceEvent.IpReleased(ref, had, why)), notLoadBalancer && v.ingressCount() > 0);
     }
 
-    private ForwardMethod methodOf(ServiceView v) {
-        return v.method() != null ? v.method() : policy.defaultMethod();
+    /** The Service's annotation, else the default of the pool its primary address is from, else the controller's default. */
+    private ForwardMethod methodOf(ServiceView v, String pool) {
+        if (v.method() != null) {
+            return v.method();
+        }
+        VipPoolSpec spec = pool == null ? null : specs.get(pool);
+        return spec != null && spec.forwardMethod() != null ? spec.forwardMethod() : policy.defaultMethod();
+    }
+
+    private static String poolOf(Allocator a, IpAddress ip) {
+        return a.poolOf(ip).map(AddressPool::name).orElse(null);
     }
 
     /** The VIP table the held addresses make: each address with its holders and their forward methods. */

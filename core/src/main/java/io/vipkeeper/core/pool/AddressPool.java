@@ -2,6 +2,7 @@ package io.vipkeeper.core.pool;
 
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.names.KubeNames;
+import io.vipkeeper.core.names.LabelSelector;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.net.IpFamily;
 import io.vipkeeper.core.net.IpRange;
@@ -9,6 +10,8 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -16,8 +19,16 @@ import java.util.TreeSet;
  * A named set of addresses Services may get. {@code namespaces} empty means every namespace.
  * {@code avoidBuggyIps} keeps IPv4 addresses ending in .0 and .255 out of automatic assignment (some
  * firmware drops them); {@code autoAssign=false} means only Services that name the pool get its addresses.
+ * MetalLB's serviceAllocation (VipPool objects): {@code priority} (lower first; {@code null}: after those with one),
+ * {@code namespaceSelector} on the Namespace's labels and {@code serviceSelector} on the Service's ({@code null}: any).
  */
-public record AddressPool(String name, List<IpRange> ranges, Set<String> namespaces, boolean avoidBuggyIps, boolean autoAssign) {
+public record AddressPool(String name, List<IpRange> ranges, Set<String> namespaces, boolean avoidBuggyIps, boolean autoAssign,
+        Integer priority, LabelSelector namespaceSelector, LabelSelector serviceSelector) {
+
+    /** A pool without serviceAllocation priority or selectors (flags, the pools file, KEEPALIVED_SERVICE_CIDR). */
+    public AddressPool(String name, List<IpRange> ranges, Set<String> namespaces, boolean avoidBuggyIps, boolean autoAssign) {
+        this(name, ranges, namespaces, avoidBuggyIps, autoAssign, null, null, null);
+    }
 
     public AddressPool {
         KubeNames.requirePoolName(name);
@@ -36,10 +47,37 @@ public record AddressPool(String name, List<IpRange> ranges, Set<String> namespa
             KubeNames.requireNamespace(ns);
         }
         namespaces = Collections.unmodifiableSet(new TreeSet<>(namespaces));
+        if (namespaceSelector != null && namespaceSelector.isEmpty()) {
+            namespaceSelector = null;
+        }
+        if (serviceSelector != null && serviceSelector.isEmpty()) {
+            serviceSelector = null;
+        }
     }
 
     public boolean allows(String namespace) {
         return namespaces.isEmpty() || namespaces.contains(namespace);
+    }
+
+    /**
+     * Whether a Service in {@code namespace} (whose Namespace has {@code namespaceLabels}) with {@code serviceLabels} may
+     * get the pool's addresses: the namespace list, then both selectors.
+     */
+    public boolean allows(String namespace, Map<String, String> namespaceLabels, Map<String, String> serviceLabels) {
+        return allows(namespace) && (namespaceSelector == null || namespaceSelector.matches(namespaceLabels))
+                && (serviceSelector == null || serviceSelector.matches(serviceLabels));
+    }
+
+    /** Whether the pool's ranges share an address with another's (the first such pair, as text), or empty. */
+    public Optional<String> overlap(AddressPool other) {
+        for (IpRange a : ranges) {
+            for (IpRange b : other.ranges) {
+                if (a.overlaps(b)) {
+                    return Optional.of(a + " overlaps " + b);
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     public boolean contains(IpAddress a) {
