@@ -6,7 +6,9 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vipkeeper.core.alloc.AllocationResult;
 import io.vipkeeper.core.alloc.Allocator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /** The controller's Prometheus metrics (names are part of the interface: dashboards and alerts use them). */
 final class ControllerMetrics {
@@ -42,10 +44,22 @@ final class ControllerMetrics {
         }
     }
 
+    /** The label sets last set: a pool that is gone (deleted, or refused) leaves the metrics. */
+    private Set<List<String>> poolLabels = Set.of();
+
     void updatePools(List<Allocator.PoolUsage> usage) {
+        Set<List<String>> now = new HashSet<>();
         for (Allocator.PoolUsage u : usage) {
             poolSize.labelValues(u.pool(), u.family().name()).set(u.size().doubleValue());
             poolInUse.labelValues(u.pool(), u.family().name()).set(u.inUse());
+            now.add(List.of(u.pool(), u.family().name()));
         }
+        for (List<String> gone : poolLabels) {
+            if (!now.contains(gone)) {
+                poolSize.remove(gone.get(0), gone.get(1));
+                poolInUse.remove(gone.get(0), gone.get(1));
+            }
+        }
+        poolLabels = now;
     }
 }

@@ -1,7 +1,9 @@
 package io.vipkeeper.controller;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.Service;
@@ -9,7 +11,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.alloc.AllocationResult;
+import io.vipkeeper.core.decide.PoolObject;
+import io.vipkeeper.core.decide.PoolStatus;
 import io.vipkeeper.core.decide.ServiceDecision;
 import io.vipkeeper.core.decide.ServiceEvent;
 import io.vipkeeper.core.decide.ServiceView;
@@ -17,10 +22,14 @@ import io.vipkeeper.core.decide.VipDecider;
 import io.vipkeeper.core.names.KubeNames;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.pool.VipPoolSpec;
 import io.vipkeeper.core.viptable.VipTable;
 import io.vipkeeper.platform.EventRecorder;
 import io.vipkeeper.platform.Informers;
+import io.vipkeeper.platform.PoolPlacementJson;
 import io.vipkeeper.platform.process.Sleep;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -30,6 +39,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,8 +51,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Observes Services and the VIP ConfigMap, and (while leader) reconciles: every Service this controller serves
- * gets addresses from the allocator, its status says so, and the VIP ConfigMap lists them.
+ * Observes Services, the VIP ConfigMap, Nodes, Namespaces and VipPool objects, and (while leader) reconciles: every
+ * Service this controller serves gets addresses from the allocator, its status says so, and the VIP ConfigMap lists
+ * them (with the pools' placement); every VipPool's status says whether it is used and how full it is.
  *
  * <p>One thread does all the work, so the allocator needs no locks. The Service status is the record of what
  * is allocated: whenever leadership is gained the allocator is rebuilt from a fresh list of every Service
@@ -79,6 +90,11 @@ public final class ServiceController implements AutoCloseable {
     private RelistingInformer<Service> services;
     private SharedIndexInformer<ConfigMap> configMaps;
     private SharedIndexInformer<Node> nodes;
+    private SharedIndexInformer<Namespace> namespaces;
+    private VipPoolSource vipPools;
+    private final VipPoolStatusWriter poolStatusWriter;
+    /** How often a cluster without the VipPool CRD is asked again whether it has it now (tests shorten it). */
+    static volatile Duration crdRecheck = Duration.ofSeconds(30);
     private Thread worker;
 
     // owned by the worker thread
@@ -87,6 +103,12 @@ public final class ServiceController implements AutoCloseable {
     private VipTable written;
     /** The resourceVersion of the ConfigMap whose entries the decider last saw (null: none seen). */
     private String reservedFrom;
+    /** The pool-placement annotation last written (null: none). */
+    private String writtenPlacement;
+    /** What of each VipPool object the decider last saw (name, creation, spec): a status write alone changes nothing. */
+    private Map<String, String> poolsSeen;
+    /** Each pool object's health last reported by an Event. */
+    private final Map<String, PoolStatus.Health> poolHealth = new HashMap<>();
 
     public ServiceController(KubernetesClient client, ControllerSettings settings, PrometheusRegistry registry) {
         this.client = client;
@@ -95,6 +117,7 @@ public final class ServiceController implements AutoCloseable {
         this.events = new EventRecorder(client, "vipkeeper-controller", settings.identity());
         this.configMapWriter = new VipConfigMapWriter(client, settings.configMapNamespace(), settings.configMapName(), leading::get, metrics);
         this.writer = new ServiceWriter(client, leading::get, metrics, this::queueRetry);
+        this.poolStatusWriter = new VipPoolStatusWriter(client, leading::get, metrics);
         this.decider = new VipDecider(new VipDecider.Policy(settings.pools(), settings.defaultForwardMethod(), settings.loadBalancerClass(),
                 settings.allowRequestedOutsidePools()));
         metrics.updatePools(decider.usage());
@@ -108,6 +131,10 @@ public final class ServiceController implements AutoCloseable {
                 .runnableInformer(0), Informers.onAnyChange(c -> queue.configMapChanged()), "VIP ConfigMap");
         // Node addresses are never a Service's: the decider refuses them and moves a Service off one
         nodes = Informers.start(client.nodes().runnableInformer(0), Informers.onAnyChange(n -> queue.nodesChanged()), "Nodes");
+        // a pool's namespaceSelector matches Namespace labels
+        namespaces = Informers.start(client.namespaces().runnableInformer(0), Informers.onAnyChange(n -> queue.namespacesChanged()), "Namespaces");
+        vipPools = new VipPoolSource(client, queue::poolsChanged, crdRecheck);
+        vipPools.start();
         retries.scheduleWithFixedDelay(this::checkWatches, WATCH_CHECK_MS, WATCH_CHECK_MS, TimeUnit.MILLISECONDS);
         worker = new Thread(this::loop, "reconciler");
         worker.start();
@@ -145,7 +172,8 @@ public final class ServiceController implements AutoCloseable {
 
     /** Empty when fine, else what is wrong (served on /healthz). */
     public Optional<String> health() {
-        if (services == null || !services.get().isRunning() || !configMaps.isRunning() || !nodes.isRunning()) {
+        if (services == null || !services.get().isRunning() || !configMaps.isRunning() || !nodes.isRunning() || !namespaces.isRunning()
+                || !vipPools.running()) {
             return Optional.of("informers are not running");
         }
         if (worker == null || !worker.isAlive()) {
@@ -156,7 +184,8 @@ public final class ServiceController implements AutoCloseable {
 
     /** Caches synced (served on /readyz together with leader knowledge). */
     public boolean synced() {
-        return services != null && services.get().hasSynced() && configMaps.hasSynced() && nodes.hasSynced();
+        return services != null && services.get().hasSynced() && configMaps.hasSynced() && nodes.hasSynced() && namespaces.hasSynced()
+                && vipPools.synced();
     }
 
     /**
@@ -207,6 +236,12 @@ public final class ServiceController implements AutoCloseable {
                 if (batch.nodes()) {
                     queue.nodesChanged();
                 }
+                if (batch.pools()) {
+                    queue.poolsChanged();
+                }
+                if (batch.namespaces()) {
+                    queue.namespacesChanged();
+                }
                 continue;
             }
             long start = System.nanoTime();
@@ -218,6 +253,8 @@ public final class ServiceController implements AutoCloseable {
                 batch.services().forEach(queue::addService);
                 queue.configMapChanged();
                 queue.nodesChanged();
+                queue.poolsChanged();
+                queue.namespacesChanged();
             }
             metrics.reconcileSeconds.observe((System.nanoTime() - start) / 1e9);
         }
@@ -225,6 +262,13 @@ public final class ServiceController implements AutoCloseable {
 
     private void reconcile(WorkQueue.Batch batch) {
         Set<String> keys = new LinkedHashSet<>(batch.services());
+        if (batch.namespaces() || batch.resync()) {
+            decider.namespaces(namespaceLabels()).forEach(r -> keys.add(r.toString()));
+        }
+        if (batch.pools() || batch.resync()) {
+            // pools first: the rebuild restores addresses into the pools as they are now
+            updatePools(batch.resync()).forEach(r -> keys.add(r.toString()));
+        }
         if (batch.resync()) {
             keys.addAll(rebuild());
             reservedFrom = null;
@@ -256,7 +300,7 @@ public final class ServiceController implements AutoCloseable {
             }
             changed.add(ref);
             if (s != null) {
-                present.put(ref, ServiceRequests.view(s, settings));
+                present.put(ref, view(s));
                 objects.put(ref, s);
             }
         }
@@ -270,9 +314,12 @@ public final class ServiceController implements AutoCloseable {
         flushWrites();
         decision.wake().forEach(r -> queue.addService(r.toString()));
         metrics.updatePools(decider.usage());
-        if (configMapNews || !decision.table().equals(written)) {
-            VipConfigMapWriter.Written w = configMapWriter.write(decision.table(), cm);
+        writePoolStatuses();
+        String placement = placement();
+        if (configMapNews || !decision.table().equals(written) || !Objects.equals(placement, writtenPlacement)) {
+            VipConfigMapWriter.Written w = configMapWriter.write(decision.table(), placement, cm);
             written = w == null ? null : decision.table();
+            writtenPlacement = w == null ? null : placement;
             if (w != null && Objects.equals(w.base(), reservedFrom)) {
                 reservedFrom = w.resourceVersion(); // only our own write lies between what the decider saw and now
             }
@@ -280,6 +327,84 @@ public final class ServiceController implements AutoCloseable {
                 retryConfigMapLater();
             }
         }
+    }
+
+    /** The Service as the decider takes it, with its labels (for a pool's serviceSelector). */
+    private ServiceView view(Service s) {
+        ServiceView v = ServiceRequests.view(s, settings);
+        Map<String, String> labels = s.getMetadata().getLabels();
+        if (v.request() == null || labels == null || labels.isEmpty()) {
+            return v;
+        }
+        return new ServiceView(v.ref(), v.serving(), v.fingerprint(), v.request().withLabels(labels), v.invalid(), v.method(),
+                v.methodProblem(), v.status(), v.ingressCount(), v.created());
+    }
+
+    /**
+     * Gives the decider the VipPool objects when what it saw of them changed (a status write alone changes nothing);
+     * returns the Services to look at again.
+     */
+    private Set<ServiceRef> updatePools(boolean force) {
+        Map<String, String> seen = new TreeMap<>();
+        List<PoolObject> objects = new ArrayList<>();
+        for (GenericKubernetesResource p : vipPools.list()) {
+            String name = p.getMetadata().getName();
+            String created = p.getMetadata().getCreationTimestamp();
+            Object spec = p.getAdditionalProperties().get("spec");
+            seen.put(name, created + "|" + spec);
+            try {
+                objects.add(PoolObject.valid(name, created, VipPoolSpec.parse(name, spec)));
+            } catch (InvalidInputException e) {
+                objects.add(PoolObject.invalid(name, created, e.getMessage()));
+            }
+        }
+        if (!force && seen.equals(poolsSeen)) {
+            return Set.of();
+        }
+        poolsSeen = seen;
+        Set<ServiceRef> again = decider.pools(objects);
+        LOG.info("pools: {} from flags, {} objects ({} in use)", settings.pools().size(), objects.size(), decider.placements().size());
+        return again;
+    }
+
+    /** Writes each VipPool's status when it changed, and an Event when its health changed. */
+    private void writePoolStatuses() {
+        if (!vipPools.served()) {
+            return;
+        }
+        Instant now = Instant.now();
+        Set<String> present = new LinkedHashSet<>();
+        for (PoolStatus st : decider.poolStatuses()) {
+            GenericKubernetesResource obj = vipPools.get(st.name());
+            if (obj == null) {
+                continue;
+            }
+            present.add(st.name());
+            if (poolHealth.put(st.name(), st.health()) != st.health()) {
+                switch (st.health()) {
+                    case READY -> events.normal(obj, "PoolReady", "addresses " + st.addresses() + " are handed out");
+                    case CONFLICT -> events.warning(obj, "PoolConflict", "not used: " + st.message());
+                    case INVALID -> events.warning(obj, "PoolInvalid", "not used: " + st.message());
+                }
+            }
+            poolStatusWriter.write(obj, st, now);
+        }
+        poolHealth.keySet().retainAll(present);
+    }
+
+    /** The pool-placement annotation's text, or null when every pool in use has the default placement. */
+    private String placement() {
+        String json = PoolPlacementJson.encode(decider.placements());
+        return json.equals("{}") ? null : json;
+    }
+
+    private Map<String, Map<String, String>> namespaceLabels() {
+        Map<String, Map<String, String>> out = new HashMap<>();
+        for (Namespace n : namespaces.getStore().list()) {
+            Map<String, String> labels = n.getMetadata().getLabels();
+            out.put(n.getMetadata().getName(), labels == null ? Map.of() : Map.copyOf(labels));
+        }
+        return out;
     }
 
     /** Applies one Service's decision: Events now, Service writes queued for the batch's parallel flush. */
@@ -353,7 +478,7 @@ public final class ServiceController implements AutoCloseable {
         for (Service s : all) {
             keys.add(key(s));
             if (validRef(key(s)) != null) {
-                views.add(ServiceRequests.view(s, settings));
+                views.add(view(s));
                 objects.put(ServiceRequests.ref(s), s);
             }
         }
@@ -361,6 +486,7 @@ public final class ServiceController implements AutoCloseable {
         rebuilt.events().forEach(e -> emit(objects.get(e.service()), e));
         keys.addAll(services.get().getStore().listKeys());
         written = null;
+        writtenPlacement = null;
         LOG.info("rebuilt allocations: {} Services keep their addresses", rebuilt.restored());
         return keys;
     }
@@ -415,6 +541,12 @@ public final class ServiceController implements AutoCloseable {
         }
         if (nodes != null) {
             nodes.close();
+        }
+        if (namespaces != null) {
+            namespaces.close();
+        }
+        if (vipPools != null) {
+            vipPools.close();
         }
         if (worker != null) {
             worker.interrupt();

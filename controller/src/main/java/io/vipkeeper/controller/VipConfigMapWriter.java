@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vipkeeper.core.viptable.ConfigMapMerge;
+import io.vipkeeper.core.viptable.PoolPlacementCodec;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
 import io.vipkeeper.core.viptable.VipTable;
 import java.net.HttpURLConnection;
@@ -12,6 +13,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
@@ -21,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes the controller's VIPs into the VIP ConfigMap: creates it when missing, replaces only the keys the
- * controller owns (listed in an annotation), and updates with the resourceVersion it read, re-reading on 409.
+ * controller owns (listed in an annotation), and updates with the resourceVersion it read, re-reading on 409. The
+ * pools' placement ({@code vipkeeper.io/pool-placement}, for the agents) rides along, written only when it changes.
  */
 final class VipConfigMapWriter {
 
@@ -81,15 +84,29 @@ final class VipConfigMapWriter {
      * brings the next write. Returns what it wrote, or null when it gave up.
      */
     Written write(VipTable desired, ConfigMap current) {
+        return write(desired, null, current);
+    }
+
+    /** The annotation's value the controller wants: null when every pool has the default placement (then it is absent). */
+    static String placementOf(ConfigMap cm) {
+        return cm == null || cm.getMetadata().getAnnotations() == null ? null : cm.getMetadata().getAnnotations().get(PoolPlacementCodec.ANNOTATION);
+    }
+
+    /** The same, with {@code placement} the pool-placement annotation's text (null: none, the annotation is removed). */
+    Written write(VipTable desired, String placement, ConfigMap current) {
         if (!mayWrite.getAsBoolean()) {
             return null;
         }
         try {
             if (current == null) {
                 Map<String, String> data = VipConfigMapCodec.encode(desired);
+                Map<String, String> annotations = new LinkedHashMap<>();
+                annotations.put(Annotations.OWNED_ENTRIES, String.join(",", data.keySet()));
+                if (placement != null) {
+                    annotations.put(PoolPlacementCodec.ANNOTATION, placement);
+                }
                 ConfigMap created = client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder()
-                        .withNewMetadata().withNamespace(namespace).withName(name)
-                        .addToAnnotations(Annotations.OWNED_ENTRIES, String.join(",", data.keySet()))
+                        .withNewMetadata().withNamespace(namespace).withName(name).withAnnotations(annotations)
                         .endMetadata().withData(data).build()).create();
                 metrics.apiWrites.labelValues("configmap").inc();
                 LOG.info("created ConfigMap {}/{} with {} VIPs", namespace, name, data.size());
@@ -97,12 +114,17 @@ final class VipConfigMapWriter {
             }
             Map<String, String> data = current.getData() == null ? Map.of() : current.getData();
             ConfigMapMerge.Result r = ConfigMapMerge.merge(data, owned(current), desired);
-            if (r.data().equals(new HashMap<>(data)) && r.owned().equals(owned(current))) {
+            if (r.data().equals(new HashMap<>(data)) && r.owned().equals(owned(current)) && Objects.equals(placement, placementOf(current))) {
                 return new Written(version(current), version(current));
             }
             Map<String, String> annotations = new LinkedHashMap<>(
                     current.getMetadata().getAnnotations() == null ? Map.of() : current.getMetadata().getAnnotations());
             annotations.put(Annotations.OWNED_ENTRIES, String.join(",", r.owned()));
+            if (placement != null) {
+                annotations.put(PoolPlacementCodec.ANNOTATION, placement);
+            } else {
+                annotations.remove(PoolPlacementCodec.ANNOTATION);
+            }
             ConfigMap next = new ConfigMapBuilder(current).editMetadata().withAnnotations(annotations).endMetadata()
                     .withData(r.data()).build();
             ConfigMap updated = client.configMaps().inNamespace(namespace).resource(next).update();
@@ -112,7 +134,7 @@ final class VipConfigMapWriter {
         } catch (KubernetesClientException e) {
             if (current != null && e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
                 // gone although the informer still has it (deleted meanwhile, or an API server that lost it): create it
-                return write(desired, null);
+                return write(desired, placement, null);
             }
             if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
                 LOG.debug("ConfigMap {}/{} changed under us; writing again from the informer's newer copy", namespace, name);

@@ -10,13 +10,15 @@ import java.util.Set;
  */
 final class WorkQueue {
 
-    record Batch(Set<String> services, boolean configMap, boolean resync, boolean nodes) {
+    record Batch(Set<String> services, boolean configMap, boolean resync, boolean nodes, boolean pools, boolean namespaces) {
     }
 
     private final Set<String> services = new LinkedHashSet<>();
     private boolean configMap;
     private boolean resync;
     private boolean nodes;
+    private boolean pools;
+    private boolean namespaces;
     private boolean closed;
 
     synchronized void addService(String key) {
@@ -35,6 +37,18 @@ final class WorkQueue {
         notifyAll();
     }
 
+    /** A VipPool object changed (or whether they are served became known). */
+    synchronized void poolsChanged() {
+        pools = true;
+        notifyAll();
+    }
+
+    /** A Namespace changed (its labels may have: pools' namespaceSelector). */
+    synchronized void namespacesChanged() {
+        namespaces = true;
+        notifyAll();
+    }
+
     /** Everything must be looked at again (leadership gained). */
     synchronized void resync() {
         resync = true;
@@ -49,7 +63,7 @@ final class WorkQueue {
     /** Waits for work, then for {@code gather} more, and returns it all; null once closed. */
     Batch take(Duration gather) throws InterruptedException {
         synchronized (this) {
-            while (!closed && services.isEmpty() && !configMap && !resync && !nodes) {
+            while (!closed && services.isEmpty() && !configMap && !resync && !nodes && !pools && !namespaces) {
                 wait();
             }
             if (closed) {
@@ -60,11 +74,13 @@ final class WorkQueue {
             Thread.sleep(gather.toMillis());
         }
         synchronized (this) {
-            Batch b = new Batch(new LinkedHashSet<>(services), configMap, resync, nodes);
+            Batch b = new Batch(new LinkedHashSet<>(services), configMap, resync, nodes, pools, namespaces);
             services.clear();
             configMap = false;
             resync = false;
             nodes = false;
+            pools = false;
+            namespaces = false;
             return b;
         }
     }

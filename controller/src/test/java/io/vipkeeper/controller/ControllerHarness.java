@@ -37,6 +37,12 @@ final class ControllerHarness implements AutoCloseable {
     }
 
     private int stoppedPort;
+    private PrometheusRegistry lastRegistry;
+
+    /** The metrics of the controller started last. */
+    PrometheusRegistry lastRegistry() {
+        return lastRegistry;
+    }
 
     /** A new, empty API server on the port of the one {@link #stopServer} stopped (etcd lost or restored). */
     void startEmpty() throws Exception {
@@ -70,7 +76,8 @@ final class ControllerHarness implements AutoCloseable {
     ControllerCommand.Running start(ControllerSettings settings) {
         // each controller has its own client, as separate replicas would
         KubernetesClient own = server.createClient();
-        ControllerCommand.Running r = ControllerCommand.start(own, settings, new PrometheusRegistry());
+        lastRegistry = new PrometheusRegistry();
+        ControllerCommand.Running r = ControllerCommand.start(own, settings, lastRegistry);
         started.add(own);
         started.add(r);
         return r;
