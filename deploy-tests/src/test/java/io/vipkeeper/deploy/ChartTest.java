@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.vipkeeper.agent.AgentAccess;
 import io.vipkeeper.controller.ControllerAccess;
@@ -15,6 +16,8 @@ import io.vipkeeper.dns.DnsAccess;
 import io.vipkeeper.controller.PoolsFile;
 import io.vipkeeper.core.agent.Dataplane;
 import io.vipkeeper.core.pool.AddressPool;
+import io.vipkeeper.core.pool.VipPoolSpec;
+import io.vipkeeper.core.viptable.ForwardMethod;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,7 +58,7 @@ class ChartTest {
         for (ObjectNode o : objects) {
             HasMetadata m = StrictModel.parse(o);
             assertThat(m.getMetadata().getName()).matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
-            if (!m.getKind().startsWith("Cluster")) {
+            if (!m.getKind().startsWith("Cluster") && !m.getKind().equals("VipPool")) {
                 assertThat(m.getMetadata().getNamespace()).as(m.getKind() + " " + m.getMetadata().getName()).isNotBlank();
             }
         }
@@ -116,6 +119,42 @@ class ChartTest {
         Files.delete(file);
         assertThat(pools).extracting(AddressPool::name).containsExactly("prod", "default");
         assertThat(pools.get(0).toString()).contains("2001:db8::");
+    }
+
+    @Test
+    void vipPoolsOfTheValuesRenderAsVipPoolObjectsTheControllerParses() throws Exception {
+        List<ObjectNode> pools = Chart.ofKind(Chart.render(Chart.valuesFile("all-on.yaml")), "VipPool");
+        assertThat(pools).extracting(p -> p.path("metadata").path("name").asText()).containsExactly("edge", "lan");
+        assertThat(pools.get(0).path("metadata").has("namespace")).isFalse();
+        VipPoolSpec edge = VipPoolSpec.parse("edge", Chart.YAML.treeToValue(pools.get(0).path("spec"), Map.class));
+        assertThat(edge.pool().priority()).isEqualTo(10);
+        assertThat(edge.forwardMethod()).isEqualTo(ForwardMethod.DR);
+        assertThat(edge.placement().iface().name()).isEqualTo("eth1");
+        assertThat(edge.pool().allows("team-a", Map.of("team", "a"), Map.of("tier", "front"))).isTrue();
+        assertThat(Chart.ofKind(Chart.render(), "VipPool")).isEmpty();
+    }
+
+    @Test
+    void theVipPoolCrdIsInTheChartAndServesThePrinterColumns() throws Exception {
+        Path crd = Chart.dir().resolve("crds/vippools.vipkeeper.io.yaml");
+        ObjectNode o = (ObjectNode) Chart.YAML.readTree(crd.toFile());
+        var parsed = (CustomResourceDefinition) StrictModel.parse(o);
+        assertThat(parsed.getSpec().getScope()).isEqualTo("Cluster");
+        var v = parsed.getSpec().getVersions().get(0);
+        assertThat(v.getName()).isEqualTo("v1alpha1");
+        assertThat(v.getSubresources().getStatus()).isNotNull();
+        assertThat(v.getAdditionalPrinterColumns()).extracting(c -> c.getName() + "=" + c.getJsonPath())
+                .containsExactly("Addresses=.status.addresses", "Used=.status.used", "Free=.status.free", "Age=.metadata.creationTimestamp");
+        // a structural schema: every property has a type (or is a preserved-unknown object), every property documented
+        assertStructural(Chart.YAML.valueToTree(v.getSchema().getOpenAPIV3Schema()), "");
+    }
+
+    static void assertStructural(JsonNode schema, String path) {
+        assertThat(schema.has("type")).as("type of " + path).isTrue();
+        schema.path("properties").fields().forEachRemaining(e -> assertStructural(e.getValue(), path + "." + e.getKey()));
+        if (schema.has("items")) {
+            assertStructural(schema.path("items"), path + "[]");
+        }
     }
 
     @ParameterizedTest
@@ -212,6 +251,7 @@ class ChartTest {
                 Arguments.of("subsecond-vrrp2.yaml", "/agent/advertInterval"),
                 Arguments.of("bad-vrid.yaml", "/agent/vrid"),
                 Arguments.of("bad-pool-name.yaml", "/pools/0/name"),
+                Arguments.of("bad-vippool.yaml", "/vipPools/0/forwardMethod"),
                 Arguments.of("bad-watch-namespace.yaml", "/agent/watchNamespace"),
                 Arguments.of("bad-etcd-secret.yaml", "/dns/etcd/tlsSecret"));
     }

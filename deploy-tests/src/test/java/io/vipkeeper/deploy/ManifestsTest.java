@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,10 +34,21 @@ class ManifestsTest {
     }
 
     @Test
-    void kustomizationListsTheNamespaceAndTheRenderedChart() throws Exception {
+    void theCrdEqualsTheChartsCrd() throws Exception {
+        Path chart = Chart.dir().resolve("crds/vippools.vipkeeper.io.yaml");
+        Path plain = Chart.root().resolve("deploy/manifests/vippools.vipkeeper.io.yaml");
+        if (Boolean.getBoolean("vipkeeper.writeManifests")) {
+            Files.copy(chart, plain, StandardCopyOption.REPLACE_EXISTING);
+        }
+        assertThat(Files.readString(plain)).as("deploy/manifests/vippools.vipkeeper.io.yaml drifted from the chart's crds/: run make manifests")
+                .isEqualTo(Files.readString(chart));
+    }
+
+    @Test
+    void kustomizationListsTheNamespaceTheCrdAndTheRenderedChart() throws Exception {
         JsonNode k = Chart.YAML.readTree(Chart.root().resolve("deploy/manifests/kustomization.yaml").toFile());
         assertThat(k.path("kind").asText()).isEqualTo("Kustomization");
-        assertThat(k.path("resources").toString()).contains("namespace.yaml").contains("vipkeeper.yaml");
+        assertThat(k.path("resources").toString()).contains("namespace.yaml").contains("vippools.vipkeeper.io.yaml").contains("vipkeeper.yaml");
         JsonNode ns = Chart.YAML.readTree(Chart.root().resolve("deploy/manifests/namespace.yaml").toFile());
         assertThat(ns.path("metadata").path("name").asText()).isEqualTo(Chart.NAMESPACE);
         for (var o : Chart.objects(Files.readString(file()))) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
@@ -12,6 +14,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vipkeeper.agent.AgentAccess;
 import io.vipkeeper.agent.HostCommands;
@@ -47,6 +50,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RbacTest {
 
     static final Duration LIMIT = Duration.ofSeconds(30);
+    static final ResourceDefinitionContext VIPPOOLS = new ResourceDefinitionContext.Builder().withGroup("vipkeeper.io")
+            .withVersion("v1alpha1").withPlural("vippools").withKind("VipPool").withNamespaced(false).build();
 
     @Test
     void controllerRbacIsExactlyWhatTheControllerCalls() throws Exception {
@@ -77,6 +82,15 @@ class RbacTest {
                 k.services().resource(new ServiceBuilder(lb("team-a", "api")).editMetadata()
                         .addToAnnotations("vipkeeper.io/address-pool", "small").endMetadata().build()).create();
                 await(() -> ingress(k, "default", "web") && ingress(k, "team-a", "api"), "both Services have addresses");
+                // a VipPool object: its informer, its status written (and an Event on it)
+                GenericKubernetesResource pool = new GenericKubernetesResourceBuilder().withApiVersion("vipkeeper.io/v1alpha1")
+                        .withKind("VipPool").withNewMetadata().withName("objects").endMetadata().build();
+                pool.setAdditionalProperty("spec", Map.of("addresses", List.of("198.51.100.0/30"), "autoAssign", false));
+                k.genericKubernetesResources(VIPPOOLS).resource(pool).create();
+                await(() -> {
+                    GenericKubernetesResource p = k.genericKubernetesResources(VIPPOOLS).withName("objects").get();
+                    return p != null && p.getAdditionalProperties().get("status") != null;
+                }, "VipPool status written");
                 // the pool (two addresses) is exhausted: AllocationFailed
                 k.services().resource(lb("default", "third")).create();
                 await(() -> events(k, "default", "AllocationFailed"), "AllocationFailed event");

@@ -1,5 +1,10 @@
 package io.vipkeeper.deploy;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.vipkeeper.core.pool.VipPoolSpec;
+import java.util.List;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,6 +40,7 @@ final class StrictModel {
             Map.entry("v1/Service", Service.class),
             Map.entry("apps/v1/Deployment", Deployment.class),
             Map.entry("apps/v1/DaemonSet", DaemonSet.class),
+            Map.entry("apiextensions.k8s.io/v1/CustomResourceDefinition", CustomResourceDefinition.class),
             Map.entry("rbac.authorization.k8s.io/v1/ClusterRole", ClusterRole.class),
             Map.entry("rbac.authorization.k8s.io/v1/ClusterRoleBinding", ClusterRoleBinding.class),
             Map.entry("rbac.authorization.k8s.io/v1/Role", Role.class),
@@ -65,9 +71,37 @@ final class StrictModel {
     private StrictModel() {
     }
 
+    /**
+     * A VipPool has no model class: its metadata parses strictly, and its spec as the controller parses it
+     * ({@link VipPoolSpec}: unknown fields and values that do not parse are refused, naming the field).
+     */
+    @SuppressWarnings("unchecked")
+    private static HasMetadata vipPool(ObjectNode o) {
+        String name = o.path("metadata").path("name").asText();
+        for (var it = o.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!List.of("apiVersion", "kind", "metadata", "spec").contains(f)) {
+                throw new AssertionError("VipPool " + name + ": unknown field " + f);
+            }
+        }
+        try {
+            VipPoolSpec.parse(name, MAPPER.treeToValue(o.path("spec"), Map.class));
+            GenericKubernetesResource r = new GenericKubernetesResource();
+            r.setApiVersion(o.path("apiVersion").asText());
+            r.setKind("VipPool");
+            r.setMetadata(MAPPER.treeToValue(o.path("metadata"), ObjectMeta.class));
+            return r;
+        } catch (Exception e) {
+            throw new AssertionError("VipPool " + name + " does not parse: " + e.getMessage(), e);
+        }
+    }
+
     /** The typed object; throws naming the object and the unknown or mistyped field. */
     static HasMetadata parse(ObjectNode o) {
         String key = o.path("apiVersion").asText() + "/" + o.path("kind").asText();
+        if (key.equals("vipkeeper.io/v1alpha1/VipPool")) {
+            return vipPool(o);
+        }
         Class<? extends HasMetadata> type = KINDS.get(key);
         if (type == null) {
             throw new AssertionError("no model class for " + key + " (" + o.path("metadata").path("name").asText() + ")");
