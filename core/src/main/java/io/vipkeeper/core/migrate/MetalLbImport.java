@@ -83,17 +83,17 @@ public final class MetalLbImport {
         String id = where;
         try {
             String kindText = Fields.string(m, "kind", where);
-            String name = Fields.string(Fields.mapOrEmpty(m, "metadata", where), "name", where + ".metadata");
-            if (!KubeNames.isSubdomain(name)) {
-                throw new InvalidInputException(where + ": not an object name: " + InvalidInputException.quote(name));
-            }
             if (!kindText.matches("[A-Za-z][A-Za-z0-9]{0,62}")) {
                 throw new InvalidInputException(where + ": not a kind: " + InvalidInputException.quote(kindText));
+            }
+            String name = Fields.string(Fields.mapOrEmpty(m, "metadata", where), "name", where + ".metadata");
+            if (!KubeNames.isSubdomain(name)) {
+                throw new InvalidInputException(kindText + " " + InvalidInputException.quote(name) + ": not an object name");
             }
             id = kindText + " " + name;
             object(m, kindText, name, id);
         } catch (InvalidInputException e) {
-            errors.add(e.getMessage().startsWith(where) || e.getMessage().startsWith(id) ? e.getMessage() : id + ": " + e.getMessage());
+            errors.add(e.getMessage());
         }
     }
 

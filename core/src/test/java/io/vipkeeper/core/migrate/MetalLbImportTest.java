@@ -136,7 +136,7 @@ class MetalLbImportTest {
                 pool("overlap-b", "addresses", List.of("203.0.113.8-203.0.113.20"))));
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.errors()).anySatisfy(e -> assertThat(e).startsWith("IPAddressPool bad-cidr.spec.addresses[0]: ").contains("198.51.100.0/33"))
-                .anySatisfy(e -> assertThat(e).contains("not an object name: \"bad\\u000aname\""))
+                .anySatisfy(e -> assertThat(e).isEqualTo("IPAddressPool \"bad\\u000aname\": not an object name"))
                 .anySatisfy(e -> assertThat(e).isEqualTo("IPAddressPool bad-flag.spec.autoAssign: not true or false: \"yes\""))
                 .anySatisfy(e -> assertThat(e).contains("bad-ns.spec.serviceAllocation.namespaces", "\"Team A\""))
                 .anySatisfy(e -> assertThat(e).contains("bad-selector", "operator", "\"Maybe\""))
