@@ -3,6 +3,7 @@ package io.vipkeeper.cli;
 import io.vipkeeper.agent.AgentCommand;
 import io.vipkeeper.agent.RenderCommand;
 import io.vipkeeper.controller.ControllerCommand;
+import io.vipkeeper.controller.migrate.ImportCommand;
 import io.vipkeeper.dns.DnsCommand;
 import io.vipkeeper.lab.LabCommand;
 import io.vipkeeper.platform.CliErrors;
@@ -18,6 +19,7 @@ import picocli.CommandLine;
             LabCommand.class,
             RenderCommand.class,
             DnsCommand.class,
+            ImportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -66,21 +66,23 @@ class BadFlagsTest {
     }
 
     /** The arguments a command needs to get as far as the flag under test. */
-    static final Map<String, List<String>> BASE = Map.of(
-            "controller", List.of("--kubeconfig", KUBECONFIG),
-            "agent", List.of("--kubeconfig", KUBECONFIG, "--services-configmap", "kube-system/vip-configmap"),
-            "render", List.of("--objects", KUBECONFIG, "--node", "node2"),
-            "dns publish", List.of("--kubeconfig", KUBECONFIG, "--federation", "federation", "--domain", "example.com"),
-            "dns serve", List.of("--zone", "example.com"),
-            "lab load-services", List.of("--kubeconfig", KUBECONFIG),
-            "lab backend", List.of("--name", "hello-1"),
-            "lab run", List.of("--prefix", "192.0.2"),
-            "lab probe", List.of("--host", "127.0.0.1"));
+    static final Map<String, List<String>> BASE = Map.ofEntries(
+            Map.entry("controller", List.of("--kubeconfig", KUBECONFIG)),
+            Map.entry("agent", List.of("--kubeconfig", KUBECONFIG, "--services-configmap", "kube-system/vip-configmap")),
+            Map.entry("render", List.of("--objects", KUBECONFIG, "--node", "node2")),
+            Map.entry("dns publish", List.of("--kubeconfig", KUBECONFIG, "--federation", "federation", "--domain", "example.com")),
+            Map.entry("dns serve", List.of("--zone", "example.com")),
+            Map.entry("lab load-services", List.of("--kubeconfig", KUBECONFIG)),
+            Map.entry("lab backend", List.of("--name", "hello-1")),
+            Map.entry("lab run", List.of("--prefix", "192.0.2")),
+            Map.entry("lab probe", List.of("--host", "127.0.0.1")),
+            Map.entry("import metallb", List.of("--kubeconfig", KUBECONFIG)),
+            Map.entry("import kube-vip", List.of("--kubeconfig", KUBECONFIG)));
 
     static Stream<Case> cases() {
         List<Case> c = new ArrayList<>();
         // the kube options and logging, on every command that has them
-        for (String cmd : List.of("controller", "agent", "lab load-services")) {
+        for (String cmd : List.of("controller", "agent", "lab load-services", "import metallb", "import kube-vip")) {
             c.add(bad(cmd, "--kubeconfig", MISSING));
             c.add(bad(cmd, "--kubeconfig", DIR.toString()));
             c.add(bad(cmd, "--kubeconfig", GARBAGE));
@@ -108,6 +110,8 @@ class BadFlagsTest {
         c.add(bad("controller", "--renew-deadline", "20s"));
         c.add(bad("controller", "--retry-period", "1h"));
         c.add(bad("controller", "--leader-elect=maybe", null));
+        c.add(bad("import kube-vip", "--configmap", "no-slash"));
+        c.add(bad("import kube-vip", "--configmap", "kube-system/Not_A_Name"));
         // agent (the same option mixin as render)
         c.add(bad("agent", "--services-configmap", "x"));
         c.add(bad("agent", "--http-port", "99999"));

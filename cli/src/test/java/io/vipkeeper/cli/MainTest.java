@@ -42,7 +42,7 @@ class MainTest {
     @Test
     void everyCommandHasHelpAndRefusesUnknownFlagsWithExitTwo() {
         List<List<String>> paths = commandPaths(Main.commandLine(), List.of());
-        assertThat(paths).extracting(p -> String.join(" ", p)).contains("controller", "lab", "lab api");
+        assertThat(paths).extracting(p -> String.join(" ", p)).contains("controller", "lab", "lab api", "import metallb", "import kube-vip");
         for (List<String> path : paths) {
             List<String> help = new ArrayList<>(path);
             help.add("--help");

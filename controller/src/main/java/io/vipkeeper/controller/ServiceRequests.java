@@ -74,15 +74,8 @@ final class ServiceRequests {
         ServiceRef ref = ref(s);
         Map<String, String> ann = annotations(s);
         List<IpAddress> requested = requestedAddresses(s, ann);
-        String pool = ann.get(Annotations.ADDRESS_POOL);
-        if (pool != null && !KubeNames.isToken(pool)) {
-            throw new InvalidInputException("annotation " + Annotations.ADDRESS_POOL + ": not a pool name: " + InvalidInputException.quote(pool));
-        }
-        String key = ann.get(Annotations.ALLOW_SHARED_IP);
-        if (key != null && !KubeNames.isToken(key)) {
-            throw new InvalidInputException("annotation " + Annotations.ALLOW_SHARED_IP + ": not a sharing key: " + InvalidInputException.quote(key)
-                    + " (letters, digits, '-', '_' and '.')");
-        }
+        String pool = agreedToken(ann, Annotations.ADDRESS_POOL_SPELLINGS, "pool name", "");
+        String key = agreedToken(ann, Annotations.ALLOW_SHARED_IP_SPELLINGS, "sharing key", " (letters, digits, '-', '_' and '.')");
         FamilyPolicy policy = policy(s.getSpec().getIpFamilyPolicy());
         List<IpFamily> families = new ArrayList<>();
         if (s.getSpec().getIpFamilies() != null) {
@@ -112,36 +105,96 @@ final class ServiceRequests {
         return new AllocationRequest(ref, families, policy, requested, pool, key, ports, keepOutsidePools);
     }
 
+    /**
+     * The requested addresses: from {@code vipkeeper.io/loadBalancerIPs}, MetalLB's {@code metallb.io/} and
+     * {@code metallb.universe.tf/loadBalancerIPs}, kube-vip's {@code kube-vip.io/loadbalancerIPs} and
+     * {@code spec.loadBalancerIP}. Every one that is set must parse and they must agree: the annotations name the same
+     * addresses, and spec.loadBalancerIP is one of them (kube-vip-cloud-provider writes the first of a dual-stack pair
+     * there). Guessing which of two disagreeing values the user meant could move a live address, so the Service is
+     * refused instead (an AllocationFailed event naming both; an address it holds is kept).
+     */
     private static List<IpAddress> requestedAddresses(Service s, Map<String, String> ann) {
-        String lbip = s.getSpec().getLoadBalancerIP();
-        String list = ann.get(Annotations.LOAD_BALANCER_IPS);
-        if (lbip != null && !lbip.isEmpty() && list != null) {
-            throw new InvalidInputException("both spec.loadBalancerIP and annotation " + Annotations.LOAD_BALANCER_IPS
-                    + " are set; use one");
+        List<IpAddress> chosen = null;
+        String from = null;
+        for (String name : Annotations.LOAD_BALANCER_IPS_SPELLINGS) {
+            String value = ann.get(name);
+            if (absent(name, value, Annotations.LOAD_BALANCER_IPS)) {
+                continue;
+            }
+            List<IpAddress> list = addressList(name, value);
+            if (chosen == null) {
+                chosen = list;
+                from = name;
+            } else if (!Set.copyOf(list).equals(Set.copyOf(chosen))) {
+                throw disagree("annotation " + from, ann.get(from), "annotation " + name, value);
+            }
         }
-        List<IpAddress> out = new ArrayList<>();
+        String lbip = s.getSpec().getLoadBalancerIP();
         if (lbip != null && !lbip.isEmpty()) {
             IpAddress a = IpAddress.tryParse(lbip);
             if (a == null) {
                 throw new InvalidInputException("spec.loadBalancerIP is not an IP address: " + InvalidInputException.quote(lbip));
             }
-            out.add(a);
-        }
-        if (list != null) {
-            for (String part : list.split(",", -1)) {
-                IpAddress a = IpAddress.tryParse(part.trim());
-                if (a == null) {
-                    throw new InvalidInputException("annotation " + Annotations.LOAD_BALANCER_IPS + ": not an IP address: "
-                            + InvalidInputException.quote(part));
-                }
-                if (out.stream().anyMatch(x -> x.family() == a.family())) {
-                    throw new InvalidInputException("annotation " + Annotations.LOAD_BALANCER_IPS + " names two " + a.family()
-                            + " addresses; give at most one per family");
-                }
-                out.add(a);
+            if (chosen == null) {
+                return List.of(a);
+            }
+            if (!chosen.contains(a)) {
+                throw disagree("annotation " + from, ann.get(from), "spec.loadBalancerIP", lbip);
             }
         }
+        return chosen == null ? List.of() : chosen;
+    }
+
+    /** A comma-separated list of addresses, at most one per family (MetalLB's and kube-vip's rule too). */
+    private static List<IpAddress> addressList(String name, String value) {
+        List<IpAddress> out = new ArrayList<>();
+        for (String part : value.split(",", -1)) {
+            IpAddress a = IpAddress.tryParse(part.trim());
+            if (a == null) {
+                throw new InvalidInputException("annotation " + name + ": not an IP address: " + InvalidInputException.quote(part));
+            }
+            if (out.stream().anyMatch(x -> x.family() == a.family())) {
+                throw new InvalidInputException("annotation " + name + " names two " + a.family()
+                        + " addresses; give at most one per family");
+            }
+            out.add(a);
+        }
         return out;
+    }
+
+    /**
+     * The value of a token annotation (pool name, sharing key) from its spellings: each one set must be a token, and
+     * all must be equal.
+     */
+    private static String agreedToken(Map<String, String> ann, List<String> spellings, String what, String hint) {
+        String chosen = null;
+        String from = null;
+        for (String name : spellings) {
+            String value = ann.get(name);
+            if (absent(name, value, spellings.get(0))) {
+                continue;
+            }
+            if (!KubeNames.isToken(value)) {
+                throw new InvalidInputException("annotation " + name + ": not a " + what + ": " + InvalidInputException.quote(value) + hint);
+            }
+            if (chosen == null) {
+                chosen = value;
+                from = name;
+            } else if (!chosen.equals(value)) {
+                throw disagree("annotation " + from, chosen, "annotation " + name, value);
+            }
+        }
+        return chosen;
+    }
+
+    /** Not set. MetalLB and kube-vip read an empty value as none, so their spellings do too; vipkeeper's own refuses it. */
+    private static boolean absent(String name, String value, String own) {
+        return value == null || (value.isEmpty() && !name.equals(own));
+    }
+
+    private static InvalidInputException disagree(String first, String firstValue, String second, String secondValue) {
+        return new InvalidInputException(first + " (" + InvalidInputException.quote(firstValue) + ") and " + second + " ("
+                + InvalidInputException.quote(secondValue) + ") disagree; remove one or make them name the same");
     }
 
     private static FamilyPolicy policy(String text) {
@@ -178,9 +231,13 @@ final class ServiceRequests {
         Map<String, String> ann = annotations(s);
         return String.join("|", s.getSpec().getType(), Objects.toString(s.getSpec().getLoadBalancerClass()),
                 Objects.toString(s.getSpec().getLoadBalancerIP()), Objects.toString(s.getSpec().getIpFamilies()),
-                Objects.toString(s.getSpec().getIpFamilyPolicy()), Objects.toString(ann.get(Annotations.ADDRESS_POOL)),
-                Objects.toString(ann.get(Annotations.LOAD_BALANCER_IPS)), Objects.toString(ann.get(Annotations.ALLOW_SHARED_IP)),
+                Objects.toString(s.getSpec().getIpFamilyPolicy()), spellings(ann, Annotations.ADDRESS_POOL_SPELLINGS),
+                spellings(ann, Annotations.LOAD_BALANCER_IPS_SPELLINGS), spellings(ann, Annotations.ALLOW_SHARED_IP_SPELLINGS),
                 Objects.toString(s.getMetadata().getUid()));
+    }
+
+    private static String spellings(Map<String, String> ann, List<String> names) {
+        return String.join("|", names.stream().map(n -> Objects.toString(ann.get(n))).toList());
     }
 
     static Map<String, String> annotations(Service s) {
