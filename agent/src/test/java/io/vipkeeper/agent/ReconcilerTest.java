@@ -19,7 +19,9 @@ import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.core.render.NftablesRuleset;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -207,8 +209,8 @@ class ReconcilerTest {
              "routed":{"addresses":["203.0.113.64/28"],"announce":"bgp","communities":["64512:7"],"localPref":120}}""";
 
     ClusterState placed() {
-        return cluster.node("node-a", "192.0.2.11", java.util.Map.of("rack", "r1"))
-                .node("node-b", "192.0.2.12", java.util.Map.of("rack", "r2"))
+        return cluster.node("node-a", "192.0.2.11", Map.of("rack", "r1"))
+                .node("node-b", "192.0.2.12", Map.of("rack", "r2"))
                 .entry("203.0.113.5", "default/web").entry("198.51.100.40", "default/web").entry("203.0.113.70", "default/web")
                 .placement(PLACEMENT);
     }
@@ -308,7 +310,7 @@ class ReconcilerTest {
             assertThat(h.master()).isEqualTo("node-a");
             assertThat(h.priority()).isEqualTo(200);
             assertThat(h.backups()).containsExactly(new HolderCandidates.Candidate("node-b", 201));
-            assertThat(h.since()).isEqualTo(java.time.Instant.ofEpochMilli(1_700_000_000_000L));
+            assertThat(h.since()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
             assertThat(h.masterDownSeconds()).isEqualTo(HolderCandidates.masterDownSeconds(AgentSettings.builder(InterfaceName.parse("eth0")).build(), 200));
         });
         wallClock.addAndGet(5_000);
@@ -319,7 +321,7 @@ class ReconcilerTest {
         r.sync(cluster.node("node-c", "192.0.2.13").snapshot());
         assertThat(holders.written).hasSize(2);
         assertThat(holders.last().held().get(vip).backups()).extracting(HolderCandidates.Candidate::node).containsExactly("node-c", "node-b");
-        assertThat(holders.last().held().get(vip).since()).isEqualTo(java.time.Instant.ofEpochMilli(1_700_000_000_000L));
+        assertThat(holders.last().held().get(vip).since()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
 
         // lost: the next master writes; regained: a later since
         r.vrrp().update("vips", VrrpStates.State.BACKUP);
@@ -327,6 +329,6 @@ class ReconcilerTest {
         wallClock.addAndGet(60_000);
         r.vrrp().update("vips", VrrpStates.State.MASTER);
         assertThat(holders.written).hasSize(3);
-        assertThat(holders.last().held().get(vip).since()).isEqualTo(java.time.Instant.ofEpochMilli(1_700_000_065_000L));
+        assertThat(holders.last().held().get(vip).since()).isEqualTo(Instant.ofEpochMilli(1_700_000_065_000L));
     }
 }
