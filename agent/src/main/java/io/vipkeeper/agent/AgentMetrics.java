@@ -12,6 +12,7 @@ import java.util.function.DoubleSupplier;
 final class AgentMetrics {
 
     final Gauge vrrpState;
+    final Gauge vipHolder;
     final Counter transitions;
     final Counter reloads;
     final Counter nftApplies;
@@ -23,6 +24,9 @@ final class AgentMetrics {
         vrrpState = Gauge.builder().name("vipkeeper_vrrp_state")
                 .help("VRRP state of this node for a VIP: 0 init or stopped, 1 backup, 2 master, 3 fault")
                 .labelNames("vip", "vrrp_instance").register(registry);
+        vipHolder = Gauge.builder().name("vipkeeper_vip_holder")
+                .help("1 while this node is the VRRP MASTER of the VIP; no series on any other node (sum by vip = 1)")
+                .labelNames("vip", "node").register(registry);
         transitions = Counter.builder().name("vipkeeper_vrrp_transitions_total").help("VRRP state changes of this node, by new state")
                 .labelNames("vrrp_instance", "state").register(registry);
         reloads = Counter.builder().name("vipkeeper_keepalived_reloads_total")

@@ -45,7 +45,8 @@ public final class AgentPipeline {
     /** Translates objects read from files; {@code configMap} names the VIP table (null: the only ConfigMap). */
     static ClusterSnapshot translate(ClusterObjects objects, ConfigMapRef configMap) {
         List<String> errors = new ArrayList<>();
-        VipConfigMapCodec.Decoded table = KubeTranslator.vipConfigMap(vipConfigMap(objects, configMap)).table();
+        VipConfigMap cm = KubeTranslator.vipConfigMap(vipConfigMap(objects, configMap));
+        VipConfigMapCodec.Decoded table = cm.table();
         List<ServiceSpec> services = new ArrayList<>();
         for (var s : objects.services()) {
             collect(errors, () -> services.add(KubeTranslator.service(s)));
@@ -77,7 +78,7 @@ public final class AgentPipeline {
         }
         groups.forEach(g -> errors.addAll(g.refused()));
         nodes.forEach(n -> errors.addAll(n.refused()));
-        return new ClusterSnapshot(table, services, groups, nodes, errors);
+        return new ClusterSnapshot(table, services, groups, nodes, errors, cm.placements(), cm.placementRefusal());
     }
 
     private static ConfigMap vipConfigMap(ClusterObjects objects, ConfigMapRef ref) {

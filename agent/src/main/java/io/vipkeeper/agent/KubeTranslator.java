@@ -27,7 +27,10 @@ import io.vipkeeper.core.names.KubeNames;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.net.SpecialAddress;
+import io.vipkeeper.core.pool.PoolPlacements;
+import io.vipkeeper.core.viptable.PoolPlacementCodec;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
+import io.vipkeeper.platform.PoolPlacementJson;
 import io.vipkeeper.platform.KubeReads;
 import java.util.ArrayList;
 import java.util.List;
@@ -206,12 +209,29 @@ public final class KubeTranslator {
                 }
             }
         }
-        return new NodeInfo(name, external, internal, refused);
+        // labels are only matched against pools' nodeSelectors (never rendered): kept as they are
+        Map<String, String> labels = n.getMetadata() == null || n.getMetadata().getLabels() == null ? Map.of()
+                : n.getMetadata().getLabels();
+        return new NodeInfo(name, external, internal, refused, labels);
     }
 
-    /** The VIP ConfigMap, its entries parsed one by one (an entry that does not parse is kept as refused, not thrown). */
+    /**
+     * The VIP ConfigMap, its entries parsed one by one (an entry that does not parse is kept as refused, not thrown)
+     * and its pool-placement annotation parsed whole (one that does not parse is kept as refused, with the reason).
+     */
     static VipConfigMap vipConfigMap(ConfigMap cm) {
-        return new VipConfigMap(cm.getMetadata() == null ? null : cm.getMetadata().getUid(), VipConfigMapCodec.decode(cm.getData()));
+        String uid = cm.getMetadata() == null ? null : cm.getMetadata().getUid();
+        Map<String, String> annotations = cm.getMetadata() == null ? null : cm.getMetadata().getAnnotations();
+        String placement = annotations == null ? null : annotations.get(PoolPlacementCodec.ANNOTATION);
+        PoolPlacements placements;
+        String refusal = null;
+        try {
+            placements = PoolPlacementJson.decode(placement);
+        } catch (InvalidInputException e) {
+            placements = PoolPlacements.NONE;
+            refusal = e.getMessage();
+        }
+        return new VipConfigMap(uid, VipConfigMapCodec.decode(cm.getData()), placements, refusal);
     }
 
     private static ServiceRef ref(HasMetadata o, String obj) {

@@ -53,6 +53,8 @@ public final class NodeAgent implements AutoCloseable {
     static final String ANNOUNCING_NODE = KubeAnnouncements.ANNOUNCING_NODE;
     /** Quiet this long after a sync, the agent runs one full collection so the JVM can return the heap it grew. */
     private static final Duration IDLE_BEFORE_COMPACT = Duration.ofSeconds(20);
+    /** Passes writing vip-holders annotations are at least this far apart (bounds the writes of flapping VIPs). */
+    private static final Duration HOLDERS_MIN_GAP = Duration.ofSeconds(1);
 
     /** How this agent runs. {@code nodeIp} and {@code watchNamespace} may be null. */
     public record Options(ConfigMapRef configMap, String nodeName, IpAddress nodeIp, String watchNamespace, AgentSettings settings,
@@ -117,7 +119,8 @@ public final class NodeAgent implements AutoCloseable {
         this.reconciler = new Reconciler(options.nodeName(), options.nodeIp(), settings, dataPlane, keepalived, iface::subnets,
                 (reason, message) -> events.warning(configMapReference(), reason, message), registry, keepalived::restarts,
                 new Announcer(new KubeAnnouncements(client, events, options.nodeName()), announcements),
-                Path.of(settings.notifyFifo()), System::currentTimeMillis);
+                Path.of(settings.notifyFifo()), System::currentTimeMillis,
+                new VipHolders(new KubeVipHolders(client), announcements, HOLDERS_MIN_GAP, System::nanoTime));
     }
 
     public void start() throws IOException {
@@ -230,7 +233,8 @@ public final class NodeAgent implements AutoCloseable {
         slices.values().forEach(g -> errors.addAll(g.refused()));
         errors.addAll(nodeInfos.errors());
         nodeInfos.values().forEach(n -> errors.addAll(n.refused()));
-        return new ClusterSnapshot(cm.table(), svcs.values(), slices.values(), nodeInfos.values(), errors);
+        return new ClusterSnapshot(cm.table(), svcs.values(), slices.values(), nodeInfos.values(), errors, cm.placements(),
+                cm.placementRefusal());
     }
 
     /** The VIP ConfigMap as an Event's involved object: kind, namespace, name and the uid last seen. */
@@ -257,6 +261,9 @@ public final class NodeAgent implements AutoCloseable {
         }
         VrrpStates vrrp = reconciler.vrrp();
         for (VrrpInstance i : in) {
+            if (i.iface() != null && !i.iface().equals(options.settings().iface())) {
+                continue; // on a pool's own interface: only --iface's addresses are read here
+            }
             VrrpStates.State s = vrrp.of(i.name());
             for (IpAddress vip : i.vips()) {
                 boolean held = on.get().contains(vip);

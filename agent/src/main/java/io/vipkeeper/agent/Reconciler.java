@@ -6,17 +6,24 @@ import io.vipkeeper.core.agent.ClusterSnapshot;
 import io.vipkeeper.core.agent.Report;
 import io.vipkeeper.core.net.Cidr;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.pool.PoolPlacements;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.plan.AgentPlanner;
+import io.vipkeeper.core.plan.HolderCandidates;
 import io.vipkeeper.core.plan.VrrpInstance;
 import io.vipkeeper.core.viptable.VipTable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
@@ -55,6 +62,16 @@ final class Reconciler implements AutoCloseable {
     private final AtomicReference<List<VrrpInstance>> instances = new AtomicReference<>();
     private final AtomicReference<VipTable> table = new AtomicReference<>(VipTable.EMPTY);
     private volatile long appliedAt;
+    private final VipHolders holders;
+    /** When each instance this node is MASTER of became MASTER (wall clock). */
+    private final Map<String, Instant> masterSince = new ConcurrentHashMap<>();
+    /** The last observation's Nodes and the placements in force: who else runs an instance (for {@link #holders}). */
+    private volatile ClusterSnapshot observedNow;
+    /** The last placement annotation that parsed; a refused one leaves this in force (sync thread only). */
+    private PoolPlacements lastGoodPlacements = PoolPlacements.NONE;
+    /** The nodes running each instance, computed once per Node list and placements (guarded by this). */
+    private final Map<VrrpInstance, List<HolderCandidates.Candidate>> candidates = new HashMap<>();
+    private ClusterSnapshot candidatesFrom;
 
     /**
      * @param nodeIp    {@code --node-ip}, or null
@@ -66,6 +83,15 @@ final class Reconciler implements AutoCloseable {
     Reconciler(String nodeName, IpAddress nodeIp, AgentSettings settings, List<Applier> dataPlane, Applier keepalived,
                Supplier<List<Cidr>> interfaceSubnets, Events events, PrometheusRegistry registry, DoubleSupplier keepalivedRestarts, Announcer announcer, Path fifo,
                LongSupplier wallClockMillis) {
+        this(nodeName, nodeIp, settings, dataPlane, keepalived, interfaceSubnets, events, registry, keepalivedRestarts,
+                announcer, fifo, wallClockMillis, VipHolders.none());
+    }
+
+    /** As above; {@code holders} records on the Services who holds their VIPs while this node is MASTER. */
+    Reconciler(String nodeName, IpAddress nodeIp, AgentSettings settings, List<Applier> dataPlane, Applier keepalived,
+               Supplier<List<Cidr>> interfaceSubnets, Events events, PrometheusRegistry registry, DoubleSupplier keepalivedRestarts, Announcer announcer, Path fifo,
+               LongSupplier wallClockMillis, VipHolders holders) {
+        this.holders = holders;
         this.nodeName = nodeName;
         this.nodeIp = nodeIp;
         this.settings = settings;
@@ -85,6 +111,13 @@ final class Reconciler implements AutoCloseable {
 
     /** Plans from {@code observed} and puts the plan in force. */
     void sync(ClusterSnapshot observed) throws IOException {
+        if (observed.placementRefusal() == null) {
+            lastGoodPlacements = observed.placements();
+        } else {
+            // refused (reported with the plan): the VIPs stay where the last good placement put them
+            observed = observed.withPlacements(lastGoodPlacements);
+        }
+        observedNow = observed;
         long start = System.nanoTime();
         AgentPlan next = AgentPlanner.plan(observed, nodeName, nodeIp, interfaceSubnets.get(), settings);
         metrics.renderSeconds.observe((System.nanoTime() - start) / 1e9);
@@ -100,13 +133,43 @@ final class Reconciler implements AutoCloseable {
             Set<String> names = new HashSet<>();
             next.instances().forEach(i -> names.add(i.name()));
             vrrp.retain(names);
+            masterSince.keySet().retainAll(names);
             updateStateGauges();
             for (VrrpInstance i : next.instances()) {
                 if (vrrp.of(i.name()) == VrrpStates.State.MASTER) {
                     announcer.held(i.vips(), table.get()); // VIPs added to an instance that is already MASTER
                 }
             }
+            publishHolders();
         }
+    }
+
+    /** Tells {@link #holders} every VIP this node is MASTER of now, with its backups, since when and the wait. */
+    private synchronized void publishHolders() {
+        List<VrrpInstance> in = instances.get();
+        ClusterSnapshot seen = observedNow;
+        if (in == null || seen == null) {
+            return;
+        }
+        if (candidatesFrom == null || !candidatesFrom.nodes().equals(seen.nodes())
+                || !candidatesFrom.placements().equals(seen.placements())) {
+            candidates.clear();
+            candidatesFrom = seen;
+        }
+        Map<IpAddress, VipHolders.Holder> held = new TreeMap<>();
+        for (VrrpInstance i : in) {
+            if (vrrp.of(i.name()) != VrrpStates.State.MASTER) {
+                continue;
+            }
+            List<HolderCandidates.Candidate> backups = candidates.computeIfAbsent(i, k -> HolderCandidates.of(k, settings,
+                    seen.nodes(), seen.placements(), nodeName, nodeIp)).stream().filter(c -> !c.node().equals(nodeName)).toList();
+            Instant since = masterSince.computeIfAbsent(i.name(), k -> Instant.ofEpochMilli(wallClockMillis.getAsLong()));
+            double wait = HolderCandidates.masterDownSeconds(settings, i.priority());
+            for (IpAddress vip : i.vips()) {
+                held.put(vip, new VipHolders.Holder(vip, nodeName, i.priority(), backups, since, wait));
+            }
+        }
+        holders.update(held, table.get());
     }
 
     /** Metrics, a log line and, when the tool refused, a Warning event naming it. */
@@ -162,6 +225,11 @@ final class Reconciler implements AutoCloseable {
 
     private void onVrrpChange(String instance, VrrpStates.State state) {
         metrics.transitions.labelValues(instance, state.name()).inc();
+        if (state == VrrpStates.State.MASTER) {
+            masterSince.put(instance, Instant.ofEpochMilli(wallClockMillis.getAsLong()));
+        } else {
+            masterSince.remove(instance);
+        }
         updateStateGauges();
         List<VrrpInstance> in = instances.get();
         if (in == null) {
@@ -176,6 +244,7 @@ final class Reconciler implements AutoCloseable {
                 }
             }
         }
+        publishHolders();
     }
 
     private void updateStateGauges() {
@@ -184,6 +253,8 @@ final class Reconciler implements AutoCloseable {
             return;
         }
         metrics.vrrpState.clear();
+        // only the MASTER has a holder series: a node that lost the VIP drops its own (no stale 1 after a failover)
+        metrics.vipHolder.clear();
         for (VrrpInstance i : in) {
             int v = switch (vrrp.of(i.name())) {
                 case BACKUP -> 1;
@@ -193,6 +264,9 @@ final class Reconciler implements AutoCloseable {
             };
             for (IpAddress vip : i.vips()) {
                 metrics.vrrpState.labelValues(vip.toString(), i.name()).set(v);
+                if (v == 2) {
+                    metrics.vipHolder.labelValues(vip.toString(), nodeName).set(1);
+                }
             }
         }
     }

@@ -29,7 +29,7 @@ final class VrrpStates implements AutoCloseable {
     enum State { INIT, BACKUP, MASTER, FAULT, STOP }
 
     private static final Logger LOG = LoggerFactory.getLogger(VrrpStates.class);
-    private static final Pattern LINE = Pattern.compile("INSTANCE \"([A-Za-z0-9_]{1,64})\" (MASTER|BACKUP|FAULT|STOP|INIT)( [0-9]{1,3})?");
+    private static final Pattern LINE = Pattern.compile("INSTANCE \"([A-Za-z0-9_]{1,80})\" (MASTER|BACKUP|FAULT|STOP|INIT)( [0-9]{1,3})?");
 
     private final Path fifo;
     private final BiConsumer<String, State> onChange;

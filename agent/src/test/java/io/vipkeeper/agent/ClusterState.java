@@ -12,7 +12,8 @@ import io.vipkeeper.core.agent.TrafficPolicy;
 import io.vipkeeper.core.alloc.PortKey;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
-import io.vipkeeper.core.viptable.VipConfigMapCodec;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.vipkeeper.core.viptable.PoolPlacementCodec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,9 +31,15 @@ final class ClusterState {
     private final Map<ServiceRef, List<EndpointAddress>> endpoints = new LinkedHashMap<>();
     private final Map<String, NodeInfo> nodes = new TreeMap<>();
     private final List<String> objectErrors = new ArrayList<>();
+    private String placement;
 
     ClusterState entry(String key, String value) {
         vipTable.put(key, value);
+        return this;
+    }
+
+    ClusterState without(String key) {
+        vipTable.remove(key);
         return this;
     }
 
@@ -53,6 +60,17 @@ final class ClusterState {
         return this;
     }
 
+    ClusterState node(String name, String ip, Map<String, String> labels) {
+        nodes.put(name, new NodeInfo(name, List.of(), List.of(IpAddress.parse(ip)), List.of(), labels));
+        return this;
+    }
+
+    /** The VIP ConfigMap's pool-placement annotation, as written (null: none); read as the agent reads it. */
+    ClusterState placement(String annotation) {
+        placement = annotation;
+        return this;
+    }
+
     ClusterState objectError(String message) {
         objectErrors.add(message);
         return this;
@@ -62,7 +80,13 @@ final class ClusterState {
         List<EndpointGroup> groups = new ArrayList<>();
         endpoints.forEach((ref, eps) -> groups.add(new EndpointGroup(ref,
                 List.of(new EndpointPortSpec("http", PortKey.Protocol.TCP, 8080)), eps)));
-        return new ClusterSnapshot(VipConfigMapCodec.decode(vipTable), List.copyOf(services.values()), groups,
-                List.copyOf(nodes.values()), objectErrors);
+        ConfigMapBuilder cm = new ConfigMapBuilder().withNewMetadata().withNamespace("kube-system").withName("vip-configmap")
+                .endMetadata().withData(vipTable);
+        if (placement != null) {
+            cm.editMetadata().addToAnnotations(PoolPlacementCodec.ANNOTATION, placement).endMetadata();
+        }
+        VipConfigMap read = KubeTranslator.vipConfigMap(cm.build());
+        return new ClusterSnapshot(read.table(), List.copyOf(services.values()), groups,
+                List.copyOf(nodes.values()), objectErrors, read.placements(), read.placementRefusal());
     }
 }

@@ -13,11 +13,15 @@ import io.vipkeeper.core.agent.TrafficPolicy;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.Cidr;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.plan.HolderCandidates;
+import io.vipkeeper.core.plan.VrrpInstance;
 import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.core.render.NftablesRuleset;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +36,7 @@ class ReconcilerTest {
     final FakeApplier keepalived = new FakeApplier(Applier.Kind.KEEPALIVED, KeepalivedConfig::render);
     final FakeEvents events = new FakeEvents();
     final FakeAnnouncements announcements = new FakeAnnouncements();
+    final FakeVipHolders holders = new FakeVipHolders();
     final PrometheusRegistry registry = new PrometheusRegistry();
     final AtomicLong wallClock = new AtomicLong(1_000_000);
     final ClusterState cluster = new ClusterState().node("node-a", "192.0.2.11").node("node-b", "192.0.2.12")
@@ -39,11 +44,15 @@ class ReconcilerTest {
             .service("default/web", TrafficPolicy.CLUSTER).endpoint("default/web", "198.51.100.1", "node-b");
 
     Reconciler reconciler(InstanceMode mode) {
+        return reconciler(mode, registry);
+    }
+
+    Reconciler reconciler(InstanceMode mode, PrometheusRegistry registry) {
         AgentSettings settings = AgentSettings.builder(InterfaceName.parse("eth0")).dataplane(Dataplane.NFTABLES)
                 .instanceMode(mode).runDir(runDir.toString()).build();
         return new Reconciler("node-a", null, settings, List.of(nft, new TrackFiles()), keepalived,
                 () -> List.of(Cidr.parse("192.0.2.0/24")), events, registry, () -> 0,
-                announcements.announcer(), runDir.resolve("notify.fifo"), wallClock::get);
+                announcements.announcer(), runDir.resolve("notify.fifo"), wallClock::get, holders.holders());
     }
 
     double counter(String name, String result) {
@@ -179,5 +188,147 @@ class ReconcilerTest {
         r.close();
         assertThat(keepalived.closed).isTrue();
         assertThat(nft.closed).isTrue();
+    }
+    /** The value of a gauge's series with these labels, or null when there is none. */
+    Double series(String name, String... labels) {
+        return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals(name))
+                .flatMap(s -> ((GaugeSnapshot) s).getDataPoints().stream())
+                .filter(d -> {
+                    for (int i = 0; i < labels.length; i += 2) {
+                        if (!labels[i + 1].equals(d.getLabels().get(labels[i]))) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }).map(GaugeSnapshot.GaugeDataPointSnapshot::getValue).findFirst().orElse(null);
+    }
+
+    static final String PLACEMENT = """
+            {"far":{"addresses":["203.0.113.0/28"],"nodeSelector":{"matchLabels":{"rack":"r2"}}},
+             "edge":{"addresses":["198.51.100.32/28"],"interface":"eth1"},
+             "routed":{"addresses":["203.0.113.64/28"],"announce":"bgp","communities":["64512:7"],"localPref":120}}""";
+
+    ClusterState placed() {
+        return cluster.node("node-a", "192.0.2.11", Map.of("rack", "r1"))
+                .node("node-b", "192.0.2.12", Map.of("rack", "r2"))
+                .entry("203.0.113.5", "default/web").entry("198.51.100.40", "default/web").entry("203.0.113.70", "default/web")
+                .placement(PLACEMENT);
+    }
+
+    @Test
+    void thePoolPlacementDecidesWhereAndHowItsVipsAreHeld() throws Exception {
+        for (InstanceMode mode : InstanceMode.values()) {
+            Reconciler r = reconciler(mode, new PrometheusRegistry());
+            r.sync(placed().snapshot());
+            String conf = keepalived.inForce();
+            // far: its pool selects rack r2, this node is r1: not held, not forwarded here
+            assertThat(conf).as(mode.name()).doesNotContain("203.0.113.5");
+            assertThat(nft.inForce()).doesNotContain("203.0.113.5");
+            // edge: on eth1, in an instance of its own
+            VrrpInstance edge = r.instances().stream().filter(i -> i.vips().contains(IpAddress.parse("198.51.100.40")))
+                    .findFirst().orElseThrow();
+            assertThat(edge.iface()).isEqualTo(InterfaceName.parse("eth1"));
+            assertThat(edge.vips()).containsExactly(IpAddress.parse("198.51.100.40"));
+            assertThat(conf).contains("vrrp_instance " + edge.name() + " {\n  state BACKUP\n  interface eth1\n");
+            // routed: announced by BGP (another applier), no VRRP instance, forwarded as any VIP
+            assertThat(conf).doesNotContain("203.0.113.70");
+            assertThat(nft.inForce()).contains("203.0.113.70");
+            // the default VIPs are where they always were
+            assertThat(conf).contains("interface eth0", "192.0.2.241");
+            assertThat(events.withReason("InvalidEntry")).isEmpty();
+        }
+    }
+
+    @Test
+    void aRefusedPlacementIsReportedAndTheLastGoodOneStaysInForce() throws Exception {
+        Reconciler r = reconciler(InstanceMode.SINGLE);
+        // refused before any good one: every VIP with the default placement
+        r.sync(placed().placement("{not json").snapshot());
+        assertThat(keepalived.inForce()).doesNotContain("interface eth1").contains("198.51.100.40", "203.0.113.70");
+        assertThat(events.withReason("InvalidEntry")).singleElement().satisfies(e -> assertThat(e.message())
+                .startsWith("ENTRY_REFUSED \"vipkeeper.io/pool-placement\": vipkeeper.io/pool-placement is not JSON")
+                .endsWith("; the last good placement stays in force"));
+        assertThat(gauge("vipkeeper_entries_refused_in_force")).isEqualTo(1);
+
+        r.sync(placed().snapshot());
+        String good = keepalived.inForce();
+        assertThat(good).contains("interface eth1").doesNotContain("203.0.113.70");
+        assertThat(gauge("vipkeeper_entries_refused_in_force")).isEqualTo(0);
+
+        // hostile: whatever it tries, nothing of it reaches keepalived.conf, and the last good placement stays
+        events.events.clear();
+        for (String hostile : new String[] {
+                "{\"edge\":{\"addresses\":[\"198.51.100.32/28\"],\"interface\":\"eth1\\n}\\nvrrp_script pwn {\\n script \\\"/bin/sh\\\"\"}}",
+                "{\"edge\":{\"addresses\":[\"198.51.100.32/28\\n}\"],\"interface\":\"eth1\"}}",
+                "{\"edge\":{\"addresses\":[\"198.51.100.32/28\"],\"interface\":\"eth1\",\"notify\":\"/bin/sh\"}}",
+                "{\"e\\ndge\":{\"addresses\":[\"198.51.100.32/28\"]}}",
+                "{\"edge\":{\"addresses\":[\"198.51.100.32/28\"],\"nodeSelector\":{\"matchLabels\":{\"rack\":\"r1;reboot\"}}}}",
+                "[1,2,3]"}) {
+            r.sync(placed().placement(hostile).snapshot());
+            assertThat(keepalived.inForce()).as(hostile).isEqualTo(good);
+            assertThat(keepalived.inForce()).doesNotContain("pwn", "/bin/sh", "reboot", "notify ");
+        }
+        assertThat(events.withReason("InvalidEntry")).hasSize(6)
+                .allSatisfy(e -> assertThat(e.message()).startsWith("ENTRY_REFUSED \"vipkeeper.io/pool-placement\""));
+        assertThat(gauge("vipkeeper_entries_refused_in_force")).isEqualTo(1);
+    }
+
+    @Test
+    void theHolderSeriesExistsOnlyWhileThisNodeIsMaster() throws Exception {
+        Reconciler r = reconciler(InstanceMode.SINGLE);
+        r.sync(cluster.snapshot());
+        assertThat(series("vipkeeper_vip_holder", "vip", "192.0.2.241")).isNull();
+        r.vrrp().update("vips", VrrpStates.State.MASTER);
+        assertThat(series("vipkeeper_vip_holder", "vip", "192.0.2.241", "node", "node-a")).isEqualTo(1.0);
+        assertThat(series("vipkeeper_vip_holder", "vip", "192.0.2.240", "node", "node-a")).isEqualTo(1.0);
+        for (VrrpStates.State lost : new VrrpStates.State[] {VrrpStates.State.BACKUP, VrrpStates.State.FAULT}) {
+            r.vrrp().update("vips", lost);
+            assertThat(series("vipkeeper_vip_holder", "vip", "192.0.2.241")).as(lost.name()).isNull();
+            r.vrrp().update("vips", VrrpStates.State.MASTER);
+            assertThat(series("vipkeeper_vip_holder", "vip", "192.0.2.241")).isEqualTo(1.0);
+        }
+        // a VIP that leaves the table leaves the metric with it
+        r.sync(cluster.without("192.0.2.240").snapshot());
+        assertThat(series("vipkeeper_vip_holder", "vip", "192.0.2.240")).isNull();
+        r.close();
+        assertThat(series("vipkeeper_vip_holder", "vip", "192.0.2.241")).isNull();
+    }
+
+    @Test
+    void theMasterRecordsItsBackupsAndSinceOnEachServiceAndOnlyWhatChanged() throws Exception {
+        Reconciler r = reconciler(InstanceMode.SINGLE);
+        r.sync(cluster.snapshot());
+        assertThat(holders.written).isEmpty();
+        wallClock.set(1_700_000_000_000L);
+        r.vrrp().update("vips", VrrpStates.State.MASTER);
+        ServiceRef web = ServiceRef.parse("default/web");
+        IpAddress vip = IpAddress.parse("192.0.2.241");
+        assertThat(holders.written).singleElement().satisfies(w -> {
+            assertThat(w.service()).isEqualTo(web);
+            assertThat(w.vips()).containsExactly(vip);
+            VipHolders.Holder h = w.held().get(vip);
+            assertThat(h.master()).isEqualTo("node-a");
+            assertThat(h.priority()).isEqualTo(200);
+            assertThat(h.backups()).containsExactly(new HolderCandidates.Candidate("node-b", 201));
+            assertThat(h.since()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
+            assertThat(h.masterDownSeconds()).isEqualTo(HolderCandidates.masterDownSeconds(AgentSettings.builder(InterfaceName.parse("eth0")).build(), 200));
+        });
+        wallClock.addAndGet(5_000);
+        r.sync(cluster.snapshot());
+        assertThat(holders.written).as("nothing changed: no write").hasSize(1);
+
+        // a node joins: new backups, same since
+        r.sync(cluster.node("node-c", "192.0.2.13").snapshot());
+        assertThat(holders.written).hasSize(2);
+        assertThat(holders.last().held().get(vip).backups()).extracting(HolderCandidates.Candidate::node).containsExactly("node-c", "node-b");
+        assertThat(holders.last().held().get(vip).since()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
+
+        // lost: the next master writes; regained: a later since
+        r.vrrp().update("vips", VrrpStates.State.BACKUP);
+        assertThat(holders.written).hasSize(2);
+        wallClock.addAndGet(60_000);
+        r.vrrp().update("vips", VrrpStates.State.MASTER);
+        assertThat(holders.written).hasSize(3);
+        assertThat(holders.last().held().get(vip).since()).isEqualTo(Instant.ofEpochMilli(1_700_000_065_000L));
     }
 }

@@ -1,5 +1,7 @@
 package io.vipkeeper.lab;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.Config;
@@ -20,9 +22,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
 
 /** What {@code lab status} (and {@code up}) prints: nodes, VIP holders, Services, pods, processes. */
 final class LabStatus {
+
+    static final String VIP_HOLDERS = "vipkeeper.io/vip-holders";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private LabStatus() {
     }
@@ -87,6 +93,7 @@ final class LabStatus {
                 String ports = s.getSpec().getPorts().stream().map(p -> p.getPort() + "/" + p.getProtocol()).collect(Collectors.joining(","));
                 out.printf("%-26s %-14s %-16s %s%n", s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(), s.getSpec().getType(), ip, ports);
             }
+            holders(out, client.services().inAnyNamespace().list().getItems());
             out.println();
             out.println("POD          ADDRESS          NODE       READY");
             for (Pod p : client.pods().inAnyNamespace().list().getItems()) {
@@ -107,6 +114,44 @@ final class LabStatus {
             }
         }
         out.flush();
+    }
+
+    /** The Services' vipkeeper.io/vip-holders annotations (written by each VIP's MASTER): one line per VIP. */
+    static void holders(PrintWriter out, List<Service> services) {
+        out.println();
+        out.println("VIP              SERVICE                    MASTER (PRIO)      SINCE                     BACKUPS (PRIO)");
+        int lines = 0;
+        for (Service s : services) {
+            Map<String, String> annotations = s.getMetadata().getAnnotations();
+            String text = annotations == null ? null : annotations.get(VIP_HOLDERS);
+            JsonNode tree;
+            try {
+                tree = text == null ? null : JSON.readTree(text);
+            } catch (IOException e) {
+                continue;
+            }
+            if (tree == null || !tree.isObject()) {
+                continue;
+            }
+            for (var it = tree.fields(); it.hasNext(); ) {
+                var e = it.next();
+                JsonNode m = e.getValue();
+                String backups = StreamSupport.stream(m.path("backups").spliterator(), false)
+                        .map(b -> safe(b.path("node").asText()) + " (" + b.path("priority").asInt() + ")").collect(Collectors.joining(", "));
+                out.printf("%-16s %-26s %-18s %-25s %s%n", safe(e.getKey()), s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(),
+                        safe(m.path("master").asText()) + " (" + m.path("priority").asInt() + ")", safe(m.path("since").asText()),
+                        backups.isEmpty() ? "-" : backups);
+                lines++;
+            }
+        }
+        if (lines == 0) {
+            out.println("(no vipkeeper.io/vip-holders yet)");
+        }
+    }
+
+    /** Annotation text is anyone's: only name-like characters are printed. */
+    private static String safe(String s) {
+        return s.replaceAll("[^A-Za-z0-9._:+-]", "?");
     }
 
     /** A short description of a lab process from its command line. */

@@ -15,6 +15,10 @@ public record VridRange(int first, int last) {
         return last - first + 1;
     }
 
+    public boolean contains(int vrid) {
+        return vrid >= first && vrid <= last;
+    }
+
     /** Parses {@code first-last}, e.g. {@code 50-99}. */
     public static VridRange parse(String text) {
         if (text == null || !text.matches("[0-9]{1,3}-[0-9]{1,3}")) {

@@ -5,6 +5,7 @@ import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.ClusterSnapshot;
 import io.vipkeeper.core.agent.InstanceMode;
 import io.vipkeeper.core.agent.NodeIdentity;
+import io.vipkeeper.core.agent.NodeInfo;
 import io.vipkeeper.core.agent.Report;
 import io.vipkeeper.core.agent.Resolution;
 import io.vipkeeper.core.agent.ResolvedVip;
@@ -15,6 +16,10 @@ import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.Cidr;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.net.IpFamily;
+import io.vipkeeper.core.pool.Announce;
+import io.vipkeeper.core.pool.PoolPlacement;
+import io.vipkeeper.core.pool.PoolPlacements;
+import io.vipkeeper.core.viptable.PoolPlacementCodec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,50 +50,120 @@ public final class AgentPlanner {
         NodeIdentity identity = NodeIdentity.resolve(nodeName, observed.nodes(), nodeIp);
         Resolution r = VipResolver.resolve(observed.vipTable(), services, VipResolver.byService(observed.endpoints()),
                 nodeName, settings, VipChecks.of(observed.nodes(), nodeName, nodeIp, interfaceSubnets));
-        return plan(r, identity, settings);
+        if (observed.placementRefusal() != null) {
+            List<Report> reports = new ArrayList<>(r.reports());
+            reports.add(new Report(Report.Kind.ENTRY_REFUSED, new Report.Subject.Entry(PoolPlacementCodec.ANNOTATION),
+                    observed.placementRefusal() + "; the last good placement stays in force"));
+            r = new Resolution(r.vips(), reports);
+        }
+        Map<String, String> labels = observed.nodes().stream().filter(n -> n.name().equals(nodeName)).findFirst()
+                .map(NodeInfo::labels).orElse(Map.of());
+        return plan(r, identity, settings, observed.placements(), labels);
     }
 
+    /** Every VIP with the default placement: VRRP on {@code --iface}, on every node. */
     public static AgentPlan plan(Resolution resolution, NodeIdentity node, AgentSettings s) {
+        return plan(resolution, node, s, PoolPlacements.NONE, Map.of());
+    }
+
+    /**
+     * The plan under the pools' placements, for a node with {@code nodeLabels}: a VIP whose pool's nodeSelector does
+     * not match them is not held here (other nodes hold it); a pool's {@code interface} takes its VIPs' instances
+     * there; {@code announce: bgp} VIPs get no VRRP instance and are listed in {@link AgentPlan#bgpVips()}.
+     * VRIDs are computed from what every node sees alike (the VIP table and the placements), before this node's
+     * labels are looked at, so all nodes agree on them.
+     */
+    public static AgentPlan plan(Resolution resolution, NodeIdentity node, AgentSettings s, PoolPlacements placements,
+                                 Map<String, String> nodeLabels) {
         List<Report> reports = new ArrayList<>(resolution.reports());
-        List<ResolvedVip> held = new ArrayList<>();
+        List<ResolvedVip> vrrp = new ArrayList<>();
+        List<ResolvedVip> kept = new ArrayList<>();
+        List<BgpVip> bgp = new ArrayList<>();
         for (ResolvedVip v : resolution.vips()) {
-            if (s.vrrpVersion() == 2 && !v.vip().isIpv4()) {
+            PoolPlacement p = placements.of(v.vip()).orElse(null);
+            if (p != null && p.announce() == Announce.BGP) {
+                if (allows(p, nodeLabels, v.vip(), reports)) {
+                    bgp.add(new BgpVip(v.vip(), p.pool(), p.communities(), p.localPref()));
+                    kept.add(v);
+                }
+            } else if (s.vrrpVersion() == 2 && !v.vip().isIpv4()) {
                 reports.add(new Report(Report.Kind.NOT_HELD, v.vip(), "IPv6 VIPs need --vrrp-version 3"));
             } else if (s.useUnicast() && v.vip().family() != node.address().family()) {
                 reports.add(new Report(Report.Kind.NOT_HELD, v.vip(), "unicast VRRP for an " + v.vip().family()
                         + " VIP needs an " + v.vip().family() + " node address (this node's is " + node.address() + ")"));
             } else {
-                held.add(v);
+                vrrp.add(v);
             }
         }
         List<VrrpInstance> instances = new ArrayList<>();
         IpAddress src = s.useUnicast() ? node.address() : null;
         List<IpAddress> peers = s.useUnicast() ? node.peers() : List.of();
         if (s.instanceMode() == InstanceMode.SINGLE) {
-            for (IpFamily f : IpFamily.values()) {
-                List<IpAddress> vips = held.stream().map(ResolvedVip::vip).filter(a -> a.family() == f).toList();
-                if (!vips.isEmpty()) {
-                    instances.add(new VrrpInstance(f == IpFamily.IPv4 ? "vips" : "vips6", f, s.vrid(),
-                            node.singlePriority(), vips, src, peers, null, null));
+            // a pool with its own interface or nodeSelector gets its own instances: one instance has one interface,
+            // and all nodes of an instance must hold the same VIPs
+            List<String> own = placements.placements().stream().filter(AgentPlanner::ownInstance).map(PoolPlacement::pool).toList();
+            Map<String, Integer> poolVrids = VridAssigner.assignPools(own, s.vridRange(), s.vrid());
+            Map<String, List<IpAddress>> byGroup = new TreeMap<>();
+            for (ResolvedVip v : vrrp) {
+                PoolPlacement p = placements.of(v.vip()).filter(AgentPlanner::ownInstance).orElse(null);
+                if (p != null && !poolVrids.containsKey(p.pool())) {
+                    reports.add(new Report(Report.Kind.NOT_HELD, v.vip(), "pool " + p.pool() + " has its own placement and no VRID in "
+                            + s.vridRange() + " is left for it (" + own.size() + " such pools, --vrid " + s.vrid() + " excluded)"));
+                } else if (p == null || allows(p, nodeLabels, v.vip(), reports)) {
+                    kept.add(v);
+                    byGroup.computeIfAbsent(p == null ? "" : p.pool(), k -> new ArrayList<>()).add(v.vip());
                 }
             }
-            return new AgentPlan(s, held, instances, reports);
+            for (Map.Entry<String, List<IpAddress>> g : byGroup.entrySet()) {
+                PoolPlacement p = g.getKey().isEmpty() ? null : placements.placements().stream()
+                        .filter(x -> x.pool().equals(g.getKey())).findFirst().orElseThrow();
+                for (IpFamily f : IpFamily.values()) {
+                    List<IpAddress> vips = g.getValue().stream().filter(a -> a.family() == f).toList();
+                    if (vips.isEmpty()) {
+                        continue;
+                    }
+                    String name = (f == IpFamily.IPv4 ? "vips" : "vips6") + (p == null ? "" : "_" + p.pool().replace('-', '_'));
+                    instances.add(new VrrpInstance(name, f, p == null ? s.vrid() : poolVrids.get(p.pool()),
+                            node.singlePriority(), vips, src, peers, null, null, p == null ? null : p.iface()));
+                }
+            }
+            return new AgentPlan(s, kept, instances, reports, bgp);
         }
-        Map<IpAddress, Integer> vrids = VridAssigner.assign(held.stream().map(ResolvedVip::vip).toList(), s.vridRange());
-        List<ResolvedVip> kept = new ArrayList<>();
-        for (ResolvedVip v : held) {
+        // ids from every VRRP VIP of the table, before this node's labels count: all nodes compute the same ones
+        Map<IpAddress, Integer> vrids = VridAssigner.assign(vrrp.stream().map(ResolvedVip::vip).toList(), s.vridRange());
+        for (ResolvedVip v : vrrp) {
             Integer vrid = vrids.get(v.vip());
             String key = VipNames.key(v.vip());
             if (vrid == null) {
                 reports.add(new Report(Report.Kind.NOT_HELD, v.vip(), "no free VRID in "
-                        + s.vridRange() + " (" + held.size() + " VIPs for " + s.vridRange().size() + " ids)"));
+                        + s.vridRange() + " (" + vrrp.size() + " VIPs for " + s.vridRange().size() + " ids)"));
+                continue;
+            }
+            PoolPlacement p = placements.of(v.vip()).orElse(null);
+            if (p != null && !allows(p, nodeLabels, v.vip(), reports)) {
                 continue;
             }
             kept.add(v);
             instances.add(new VrrpInstance("vip_" + key, v.vip().family(), vrid,
                     Priorities.perVip(v.vip(), node.clusterNodes(), node.name()), List.of(v.vip()), src, peers,
-                    v.localOnly() ? "local_" + key : null, v.localOnly() ? s.runDir() + "/local/" + key : null));
+                    v.localOnly() ? "local_" + key : null, v.localOnly() ? s.runDir() + "/local/" + key : null,
+                    p == null ? null : p.iface()));
         }
-        return new AgentPlan(s, kept, instances, reports);
+        return new AgentPlan(s, kept, instances, reports, bgp);
+    }
+
+    /** Whether a VRRP pool needs instances of its own (single mode): its own interface or nodeSelector. */
+    private static boolean ownInstance(PoolPlacement p) {
+        return p.announce() == Announce.VRRP && (p.iface() != null || p.nodeSelector() != null);
+    }
+
+    /** Whether the pool's nodeSelector lets this node hold or announce the VIP; if not, says so in a report. */
+    private static boolean allows(PoolPlacement p, Map<String, String> nodeLabels, IpAddress vip, List<Report> reports) {
+        if (p.nodeSelector() == null || p.nodeSelector().matches(nodeLabels)) {
+            return true;
+        }
+        reports.add(new Report(Report.Kind.NOT_HELD, vip, "pool " + p.pool()
+                + "'s nodeSelector does not match this node's labels: other nodes hold it"));
+        return false;
     }
 }

@@ -45,6 +45,35 @@ public final class VridAssigner {
         return out;
     }
 
+    /**
+     * Single mode: the ids of the pools that have their own instance (an interface or a nodeSelector of their own),
+     * by the same rule with the pool names in name order (home id from {@code StableHash("pool/" + name)}), never
+     * {@code reserved} (the {@code --vrid} of the instances {@code vips}/{@code vips6}). Every node computes the same
+     * ids from the same published placements.
+     */
+    public static Map<String, Integer> assignPools(Collection<String> pools, VridRange range, int reserved) {
+        Map<String, Integer> out = new TreeMap<>();
+        boolean[] taken = new boolean[range.size()];
+        int free = range.size();
+        if (range.contains(reserved)) {
+            taken[reserved - range.first()] = true;
+            free--;
+        }
+        for (String pool : new TreeSet<>(pools)) {
+            if (free == 0) {
+                break;
+            }
+            int slot = (int) Long.remainderUnsigned(StableHash.hash("pool/" + pool), range.size());
+            while (taken[slot]) {
+                slot = (slot + 1) % taken.length;
+            }
+            taken[slot] = true;
+            free--;
+            out.put(pool, range.first() + slot);
+        }
+        return out;
+    }
+
     static int home(IpAddress vip, VridRange range) {
         return (int) Long.remainderUnsigned(StableHash.hash(vip.toString()), range.size());
     }

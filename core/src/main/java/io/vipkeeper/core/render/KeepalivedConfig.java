@@ -102,7 +102,7 @@ public final class KeepalivedConfig {
     private static void instance(StringBuilder b, VrrpInstance i, AgentSettings s, boolean haproxy) {
         b.append("\nvrrp_instance ").append(i.name()).append(" {\n");
         b.append("  state BACKUP\n");
-        b.append("  interface ").append(s.iface()).append('\n');
+        b.append("  interface ").append(i.ifaceOr(s.iface())).append('\n');
         b.append("  virtual_router_id ").append(i.vrid()).append('\n');
         b.append("  priority ").append(i.priority()).append('\n');
         if (s.instanceMode() == InstanceMode.PER_VIP) {

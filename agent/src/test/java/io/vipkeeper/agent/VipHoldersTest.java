@@ -1,0 +1,116 @@
+package io.vipkeeper.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vipkeeper.core.names.ServiceRef;
+import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.plan.HolderCandidates;
+import io.vipkeeper.core.viptable.VipConfigMapCodec;
+import io.vipkeeper.core.viptable.VipTable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/** Coalescing of the vip-holders writes, and the annotation's merge (untrusted content, other masters' VIPs). */
+class VipHoldersTest {
+
+    static IpAddress ip(String s) {
+        return IpAddress.parse(s);
+    }
+
+    static VipHolders.Holder holder(String vip, String node, long sinceMillis) {
+        return new VipHolders.Holder(ip(vip), node, 200, List.of(new HolderCandidates.Candidate("node-b", 199)),
+                Instant.ofEpochMilli(sinceMillis), 0.322);
+    }
+
+    @Test
+    void aThousandFlappingVipsMakeOneWritePerServicePerPass() {
+        Map<String, String> data = new HashMap<>();
+        List<IpAddress> vips = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            IpAddress v = i < 250 ? ip("198.51.100.0").plus(i) : i < 500 ? ip("203.0.113.0").plus(i - 250)
+                    : ip("2001:db8::").plus(i - 500);
+            vips.add(v);
+            data.put(v.toString().replace(':', '-'), "default/svc-" + (i % 10));
+        }
+        VipTable table = VipConfigMapCodec.decode(data).table();
+        FakeVipHolders writer = new FakeVipHolders();
+        List<Runnable> queue = new ArrayList<>();
+        VipHolders holders = new VipHolders(writer, queue::add, Duration.ZERO, System::nanoTime);
+        for (int round = 0; round < 50; round++) {
+            Map<IpAddress, VipHolders.Holder> held = new TreeMap<>();
+            for (IpAddress v : vips) {
+                held.put(v, holder(v.toString(), "node-a", 1000L * round));
+            }
+            holders.update(held, table);
+            holders.update(Map.of(), table); // lost them all again
+            holders.update(held, table);
+        }
+        assertThat(queue).as("one pass queued").hasSize(1);
+        queue.remove(0).run();
+        assertThat(writer.written).hasSize(10);
+        assertThat(writer.written).allSatisfy(w -> {
+            assertThat(w.held()).hasSize(100);
+            assertThat(w.vips()).hasSize(100);
+            assertThat(w.held().values()).allSatisfy(h -> assertThat(h.since()).isEqualTo(Instant.ofEpochMilli(49_000)));
+        });
+        // a Service lost while queued is not written
+        holders.update(Map.of(vips.get(0), holder(vips.get(0).toString(), "node-a", 99_000)), table);
+        holders.update(Map.of(), table);
+        queue.forEach(Runnable::run);
+        assertThat(writer.written).hasSize(10);
+    }
+
+    @Test
+    void theMergeSetsThisNodesVipsKeepsOtherMastersAndDropsVipsTheServiceNoLongerHas() {
+        String other = "{\"192.0.2.242\":{\"master\":\"node-c\",\"priority\":199}}";
+        String text = VipHoldersAnnotation.merge(other, Map.of(ip("192.0.2.241"), holder("192.0.2.241", "node-a", 0)),
+                Set.of(ip("192.0.2.241"), ip("192.0.2.242")));
+        assertThat(text).isEqualTo("{\"192.0.2.241\":{\"master\":\"node-a\",\"priority\":200,\"backups\":[{\"node\":\"node-b\","
+                + "\"priority\":199}],\"since\":\"1970-01-01T00:00:00Z\",\"masterDownSeconds\":0.322},"
+                + "\"192.0.2.242\":{\"master\":\"node-c\",\"priority\":199}}");
+        // node-b takes 192.0.2.241 over: the previous master is named; 192.0.2.242 left the Service
+        String moved = VipHoldersAnnotation.merge(text, Map.of(ip("192.0.2.241"), holder("192.0.2.241", "node-b", 5_000)),
+                Set.of(ip("192.0.2.241")));
+        Map<IpAddress, JsonNode> read = VipHoldersAnnotation.read(moved);
+        assertThat(read).containsOnlyKeys(ip("192.0.2.241"));
+        assertThat(read.get(ip("192.0.2.241")).path("master").asText()).isEqualTo("node-b");
+        assertThat(read.get(ip("192.0.2.241")).path("previous").asText()).isEqualTo("node-a");
+        assertThat(read.get(ip("192.0.2.241")).path("since").asText()).isEqualTo("1970-01-01T00:00:05Z");
+        // the same master again (new backups): the last move stays named
+        String again = VipHoldersAnnotation.merge(moved, Map.of(ip("192.0.2.241"), holder("192.0.2.241", "node-b", 5_000)),
+                Set.of(ip("192.0.2.241")));
+        assertThat(VipHoldersAnnotation.read(again).get(ip("192.0.2.241")).path("previous").asText()).isEqualTo("node-a");
+    }
+
+    @Test
+    void whatIsThereIsUntrusted() {
+        Map<IpAddress, VipHolders.Holder> held = Map.of(ip("192.0.2.241"), holder("192.0.2.241", "node-a", 0));
+        Set<IpAddress> vips = Set.of(ip("192.0.2.241"));
+        for (String hostile : new String[] {"not json", "[1]", "\"x\"", "{\"192.0.2.241\":\"x\"}", "{\"evil\\n\":{}}",
+                "{\"192.0.2.241\":{\"master\":\"node-x\\n\\\"}\"}}", "{\"192.0.2.241\":{\"master\":42}}"}) {
+            String text = VipHoldersAnnotation.merge(hostile, held, vips);
+            Map<IpAddress, JsonNode> read = VipHoldersAnnotation.read(text);
+            assertThat(read).as(hostile).containsOnlyKeys(ip("192.0.2.241"));
+            assertThat(read.get(ip("192.0.2.241")).has("previous")).as(hostile).isFalse();
+            assertThat(text).doesNotContain("evil", "node-x");
+        }
+    }
+
+    @Test
+    void aServiceRefInTheAnnotationIsOnlyTheTablesVips() {
+        // a Service sharing a VIP with another: both get the record
+        VipTable table = VipConfigMapCodec.decode(Map.of("192.0.2.241", "default/web,default/api")).table();
+        FakeVipHolders writer = new FakeVipHolders();
+        writer.holders().update(Map.of(ip("192.0.2.241"), holder("192.0.2.241", "node-a", 0)), table);
+        assertThat(writer.written).extracting(FakeVipHolders.Write::service)
+                .containsExactlyInAnyOrder(ServiceRef.parse("default/web"), ServiceRef.parse("default/api"));
+    }
+}

@@ -1,0 +1,32 @@
+package io.vipkeeper.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@code lab status} prints each VIP's holders from the Services' vip-holders annotations; hostile text is not echoed. */
+class LabStatusTest {
+
+    static Service svc(String name, String holders) {
+        return new ServiceBuilder().withNewMetadata().withNamespace("default").withName(name)
+                .addToAnnotations(LabStatus.VIP_HOLDERS, holders).endMetadata().build();
+    }
+
+    @Test
+    void printsOneLinePerVipWithMasterSinceAndBackups() {
+        StringWriter w = new StringWriter();
+        LabStatus.holders(new PrintWriter(w, true), List.of(
+                svc("hello", "{\"192.0.2.241\":{\"master\":\"vk-node2\",\"priority\":201,\"backups\":[{\"node\":\"vk-node3\",\"priority\":202},"
+                        + "{\"node\":\"vk-node1\",\"priority\":200}],\"since\":\"2026-12-02T00:41:07.123Z\",\"masterDownSeconds\":0.322}}"),
+                svc("evil", "{\"192.0.2.9\\u001b[2J\":{\"master\":\"x\\ny\"}}"), svc("junk", "not json")));
+        String out = w.toString();
+        assertThat(out).contains("192.0.2.241      default/hello              vk-node2 (201)     2026-12-02T00:41:07.123Z  "
+                + "vk-node3 (202), vk-node1 (200)");
+        assertThat(out).doesNotContain("\u001b", "x\ny").contains("x?y");
+    }
+}
