@@ -174,6 +174,7 @@ class BadFlagsTest {
         c.add(bad("lab api", "--listen", "127.0.0.1:65536"));
         c.add(bad("lab api", "--kubeconfig-out", NO_DIR));
         c.add(bad("lab clusters", "--host", "999.0.0.1"));
+        c.add(bad("lab clusters", "--host", "no-such-host.invalid"));
         c.add(bad("lab clusters", "--kubeconfig-out", NO_DIR));
         c.add(bad("lab load-services", "--count", "0"));
         c.add(bad("lab load-services", "--ip-family", "IPv5"));
