@@ -13,6 +13,7 @@ import io.vipkeeper.lab.lan.ProbeStream;
 import io.vipkeeper.platform.KubeReads;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,7 +57,7 @@ public final class Chaos {
     static final int PROBE_INTERVAL_MS = 20;
     static final int PROBE_TIMEOUT_MS = 1000;
     /** How long a killed process may take to run again (a JVM starting on a busy 2-core machine). */
-    static final Duration RESTART_BOUND = Duration.ofSeconds(60);
+    static final Duration RESTART_BOUND = Duration.ofSeconds(120);
     static final Duration SAMPLE_EVERY = Duration.ofMillis(500);
 
     private final Settings settings;
@@ -68,6 +69,7 @@ public final class Chaos {
     private final AtomicInteger churnSeq = new AtomicInteger();
     private final List<String> churn = new ArrayList<>();
     private long t0;
+    private volatile long chaosStart = Long.MAX_VALUE;
     private Lab lab;
     private LabControllers controllers;
     private KubernetesClient client;
@@ -119,7 +121,8 @@ public final class Chaos {
             }
             line("traffic: every " + PROBE_INTERVAL_MS + " ms to each of " + vips + " from " + AddressPlan.CLIENT_NS + "; chaos for "
                     + settings.duration().toSeconds() + " s, seed " + settings.seed());
-            lastEndMicros = ProbeStream.nowMicros();
+            chaosStart = ProbeStream.nowMicros();
+            lastEndMicros = chaosStart;
             sampler = new Thread(this::sampleLoop, "chaos-sampler");
             sampler.setDaemon(true);
             sampler.start();
@@ -176,8 +179,9 @@ public final class Chaos {
                 sampler.interrupt();
             }
             probes.forEach(ProbeStream::close);
+            // from the start of the chaos on: before it, the VIPs were just taken (the probes waited for a first answer)
             List<ProbeStream.Answer> all = new ArrayList<>();
-            probes.forEach(p -> all.addAll(p.answers()));
+            probes.forEach(p -> p.answers().stream().filter(a -> a.sentMicros() >= chaosStart).forEach(all::add));
             List<ChaosTraffic.Burst> outside = ChaosTraffic.outside(all, windows);
             requests[0] = all.size();
             requests[2] = outside.stream().mapToInt(ChaosTraffic.Burst::count).sum();
@@ -315,7 +319,10 @@ public final class Chaos {
                             + AddressPlan.nodeNs(node) + " before the fault"));
                 }
                 long pid = before.get().pid();
+                // as a container kill does: the agent and its keepalived die together (in a pod, tini and with it every
+                // process of the container go when the JVM dies); the VIPs it held stay on eth0 until the agent is back
                 before.get().destroyForcibly();
+                keepaliveds(node).forEach(ProcessHandle::destroyForcibly);
                 // back: a new agent runs, and so does a keepalived it started (the old one is a leftover it must replace)
                 boolean back = await(() -> lab.agentProcess(node).filter(p -> p.pid() != pid && p.isAlive()).isPresent()
                         && lab.keepalivedPid(node).filter(k -> keepalived.isEmpty() || !k.equals(keepalived.get())).isPresent(), RESTART_BOUND);
@@ -362,6 +369,20 @@ public final class Chaos {
                         + handover + " ms", v);
             }
         };
+    }
+
+    /** keepalived's processes on node {@code i} (the parent and its VRRP child), from their pid files. */
+    private List<ProcessHandle> keepaliveds(int i) {
+        List<ProcessHandle> out = new ArrayList<>();
+        for (String f : List.of("keepalived.pid", "vrrp.pid")) {
+            try {
+                long pid = Long.parseLong(Files.readString(lab.paths().nodeRunDir(i).resolve(f)).strip());
+                ProcessHandle.of(pid).filter(h -> h.info().command().map(c -> c.endsWith("keepalived")).orElse(false)).ifPresent(out::add);
+            } catch (IOException | NumberFormatException e) {
+                // not running
+            }
+        }
+        return out;
     }
 
     /** The leading replica: the one the Lease names, if it says it leads; else the one that says it does. */
