@@ -56,7 +56,8 @@ class BadFlagsTest {
     /** Options whose values are free text by design (names passed through, binaries, URLs checked by their client). */
     static final Set<String> FREE_TEXT = Set.of("controller --load-balancer-class", "agent --keepalived-bin",
             "dns publish --require-annotation", "lab backend --name", "lab up --state-dir", "lab down --state-dir",
-            "lab status --state-dir", "lab demo --state-dir", "lab failover --state-dir", "lab run --state-dir");
+            "lab status --state-dir", "lab demo --state-dir", "lab failover --state-dir", "lab run --state-dir",
+            "lab chaos --state-dir");
 
     record Case(String command, String flag, List<String> args) {
         @Override
@@ -178,6 +179,7 @@ class BadFlagsTest {
         c.add(bad("lab api", "--listen", "127.0.0.1:65536"));
         c.add(bad("lab api", "--kubeconfig-out", NO_DIR));
         c.add(bad("lab clusters", "--host", "999.0.0.1"));
+        c.add(bad("lab clusters", "--host", "no-such-host.invalid"));
         c.add(bad("lab clusters", "--kubeconfig-out", NO_DIR));
         c.add(bad("lab load-services", "--count", "0"));
         c.add(bad("lab load-services", "--ip-family", "IPv5"));
@@ -197,6 +199,11 @@ class BadFlagsTest {
         c.add(bad("lab failover", "--rounds", "201"));
         c.add(bad("lab failover", "--settle-ms", "-1"));
         c.add(bad("lab failover", "--csv", NO_DIR));
+        c.add(bad("lab chaos", "--minutes", "0"));
+        c.add(bad("lab chaos", "--minutes", "51"));
+        c.add(bad("lab chaos", "--minutes", "ten"));
+        c.add(bad("lab chaos", "--seed", "x42"));
+        c.add(bad("lab chaos", "--csv", NO_DIR));
         c.add(bad("lab backend", "--port", "70000"));
         c.add(bad("lab probe", "--host", "999.0.0.1"));
         c.add(bad("lab probe", "--port", "0"));

@@ -18,6 +18,7 @@ public final class DnsMetrics {
     final Counter refused;
     final Counter queries;
     final Counter tcpClosed;
+    final Counter tcpAcceptErrors;
 
     public DnsMetrics(PrometheusRegistry registry) {
         this.registry = registry;
@@ -42,5 +43,8 @@ public final class DnsMetrics {
         tcpClosed = Counter.builder().name("vipkeeper_dns_tcp_closed_total")
                 .help("TCP connections dns serve closed for a limit, by limit (per-client-limit, connection-limit, idle-timeout, max-time)")
                 .labelNames("limit").register(registry);
+        tcpAcceptErrors = Counter.builder().name("vipkeeper_dns_tcp_accept_errors_total")
+                .help("Failed TCP accepts in dns serve (e.g. out of file descriptors); accepting pauses 10 ms to 1 s after each")
+                .register(registry);
     }
 }

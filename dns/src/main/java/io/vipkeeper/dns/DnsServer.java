@@ -101,7 +101,8 @@ public final class DnsServer implements AutoCloseable {
             throw new IOException("no port free for both UDP and TCP on " + listen.getAddress());
         }
         this.udp = u;
-        this.tcp = new DnsTcpServer(t, tcpLimits, q -> answer(q, false), why -> metrics.tcpClosed.labelValues(why.label).inc());
+        this.tcp = new DnsTcpServer(t, tcpLimits, q -> answer(q, false), why -> metrics.tcpClosed.labelValues(why.label).inc(),
+                metrics.tcpAcceptErrors::inc, ServerSocketChannel::accept);
         for (int i = 0; i < Math.max(1, udpThreads); i++) {
             threads.add(daemon("dns-udp-" + i, this::serveUdp));
         }

@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
  * byte every few seconds does not keep it open), lives at most {@link Limits#maxTime()} in all, and one client
  * address holds at most {@link Limits#perClient()} connections (more are closed at once). At
  * {@link Limits#maxConnections()} the oldest connection is closed to make room, so new clients are always served.
+ * When accepting fails (typically "Too many open files"), the pending connection stays in the backlog and the
+ * selector would report it again at once, spinning a core: accepting pauses instead, 10 ms doubling to 1 s
+ * ({@link AcceptBackoff}), while the open connections are still served; each failure is counted.
  */
 final class DnsTcpServer implements AutoCloseable {
 
@@ -87,6 +90,12 @@ final class DnsTcpServer implements AutoCloseable {
     private final Limits limits;
     private final Function<byte[], byte[]> answerer;
     private final Consumer<Close> closed;
+    private final Acceptor acceptor;
+    private final Runnable acceptFailed;
+    private final AcceptBackoff backoff = new AcceptBackoff(Duration.ofMillis(10), Duration.ofSeconds(1));
+    /** While accepting is paused after a failure: when to listen again (System.nanoTime), else 0. */
+    private long acceptPausedUntil;
+    private SelectionKey acceptKey;
     private final Selector selector;
     /** In accept order: the first is the oldest. Touched only by the selector thread. */
     private final Set<Connection> connections = new LinkedHashSet<>();
@@ -99,13 +108,26 @@ final class DnsTcpServer implements AutoCloseable {
      * must not block (it answers from memory). {@code closed} hears of each connection the server closes for a limit.
      */
     DnsTcpServer(ServerSocketChannel server, Limits limits, Function<byte[], byte[]> answerer, Consumer<Close> closed) throws IOException {
+        this(server, limits, answerer, closed, () -> { }, ServerSocketChannel::accept);
+    }
+
+    /** Takes the next pending connection (tests make it fail as a process out of file descriptors does). */
+    interface Acceptor {
+        SocketChannel accept(ServerSocketChannel server) throws IOException;
+    }
+
+    /** {@code acceptFailed} hears of each failed accept. */
+    DnsTcpServer(ServerSocketChannel server, Limits limits, Function<byte[], byte[]> answerer, Consumer<Close> closed, Runnable acceptFailed,
+                 Acceptor acceptor) throws IOException {
         this.server = server;
         this.limits = limits;
         this.answerer = answerer;
         this.closed = closed;
+        this.acceptFailed = acceptFailed;
+        this.acceptor = acceptor;
         this.selector = Selector.open();
         server.configureBlocking(false);
-        server.register(selector, SelectionKey.OP_ACCEPT);
+        this.acceptKey = server.register(selector, SelectionKey.OP_ACCEPT);
         this.thread = new Thread(this::run, "dns-tcp");
         this.thread.setDaemon(true);
     }
@@ -123,7 +145,11 @@ final class DnsTcpServer implements AutoCloseable {
                 for (Connection c : connections) {
                     next = Math.min(next, Math.min(c.idleDeadline, c.endOfLife));
                 }
+                if (acceptPausedUntil != 0) {
+                    next = Math.min(next, acceptPausedUntil);
+                }
                 selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - now) + 1));
+                resumeAccepting(System.nanoTime());
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
                     SelectionKey k = it.next();
@@ -167,7 +193,7 @@ final class DnsTcpServer implements AutoCloseable {
 
     private void accept() throws IOException {
         SocketChannel ch;
-        while ((ch = server.accept()) != null) {
+        while ((ch = acceptOrPause()) != null) {
             InetAddress client = ((InetSocketAddress) ch.getRemoteAddress()).getAddress();
             if (perClient.getOrDefault(client, 0) >= limits.perClient()) {
                 closed.accept(Close.PER_CLIENT_LIMIT); // counted first: whoever sees the close sees the count
@@ -182,6 +208,33 @@ final class DnsTcpServer implements AutoCloseable {
             c.key = ch.register(selector, SelectionKey.OP_READ, c);
             connections.add(c);
             perClient.merge(client, 1, Integer::sum);
+        }
+    }
+
+    /** The next pending connection, or null when there is none or accepting failed (then it pauses: see the class comment). */
+    private SocketChannel acceptOrPause() {
+        try {
+            SocketChannel ch = acceptor.accept(server);
+            if (ch != null) {
+                backoff.succeeded();
+            }
+            return ch;
+        } catch (IOException e) {
+            acceptFailed.run();
+            Duration pause = backoff.failed();
+            LOG.warn("tcp: accepting failed ({}); not accepting for {} ms", e.getMessage(), pause.toMillis());
+            acceptKey.interestOps(0);
+            acceptPausedUntil = System.nanoTime() + pause.toNanos();
+            return null;
+        }
+    }
+
+    private void resumeAccepting(long now) {
+        if (acceptPausedUntil != 0 && now - acceptPausedUntil >= 0) {
+            acceptPausedUntil = 0;
+            if (acceptKey.isValid()) {
+                acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+            }
         }
     }
 

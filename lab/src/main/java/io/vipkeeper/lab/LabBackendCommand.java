@@ -3,12 +3,14 @@ package io.vipkeeper.lab;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Callable;
 import io.vipkeeper.platform.Flags;
+import io.vipkeeper.platform.StartupException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,7 +30,13 @@ public final class LabBackendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(port), 64);
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(port), 64);
+        } catch (BindException e) {
+            // the environment, not the flag: one line and exit 1, as every command with a port in use
+            throw new StartupException("cannot listen on port " + port + ": " + e.getMessage() + " (choose another with --port)", e);
+        }
         server.createContext("/", exchange -> {
             String from = exchange.getRemoteAddress().getAddress().getHostAddress();
             byte[] body = (name + " from " + from + "\n").getBytes(StandardCharsets.UTF_8);

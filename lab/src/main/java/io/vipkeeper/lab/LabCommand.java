@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lab", mixinStandardHelpOptions = true,
         description = "A lab on this machine for trying vipkeeper without a cluster.",
         subcommands = {LabUpCommand.class, LabDownCommand.class, LabStatusCommand.class, LabDemoCommand.class,
-            LabFailoverCommand.class, LabApiCommand.class, LoadServicesCommand.class, SeedClustersCommand.class, LabRunCommand.class, LabBackendCommand.class,
+            LabFailoverCommand.class, LabChaosCommand.class, LabApiCommand.class, LoadServicesCommand.class, SeedClustersCommand.class, LabRunCommand.class, LabBackendCommand.class,
             LabProbeCommand.class})
 public final class LabCommand implements Runnable {
     @CommandLine.Spec

@@ -4,9 +4,13 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.platform.Flags;
 import io.vipkeeper.platform.LoggingOptions;
 import io.vipkeeper.platform.OptionChecks;
+import io.vipkeeper.platform.StartupException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,6 +47,11 @@ public final class SeedClustersCommand implements Callable<Integer>, OptionCheck
     @Override
     public void checkOptions() {
         Flags.writable("--kubeconfig-out", kubeconfigOut);
+        try {
+            InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new InvalidInputException("--host: cannot resolve " + InvalidInputException.quote(host) + " to an address");
+        }
     }
 
     @Override
@@ -55,7 +64,13 @@ public final class SeedClustersCommand implements Callable<Integer>, OptionCheck
         for (String[] s : SEED) {
             LabApiServer server = new LabApiServer();
             servers.add(server);
-            String url = server.start(host, 0);
+            String url;
+            try {
+                url = server.start(host, 0);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                // a valid address the machine refuses (not one of its own): one line, exit 1
+                throw new StartupException("cannot listen on " + host + ": " + e.getMessage(), e);
+            }
             populate(server.client(), s[0], s[1], s[2], s[3]);
             clusters.append("- name: ").append(s[0]).append("\n  cluster:\n    server: ").append(url).append('\n');
             contexts.append("- name: ").append(s[0]).append("\n  context:\n    cluster: ").append(s[0])
