@@ -37,6 +37,8 @@ import picocli.CommandLine;
         description = {
             "Gives every LoadBalancer Service an external IP from the address pools, writes it to the Service's status",
             "and lists it in the VIP ConfigMap that the node agents (and kube-keepalived-vip) read.",
+            "Pools: VipPool objects (vipkeeper.io/v1alpha1; live, with a status) when their CRD is installed,",
+            "and the pools given here (--pool, --pools-file, KEEPALIVED_SERVICE_CIDR), read at start.",
             "",
             "Environment (keepalived-cloud-provider's, still honoured): KEEPALIVED_SERVICE_CIDR (one pool),",
             "KEEPALIVED_NAMESPACE + KEEPALIVED_CONFIG_MAP (the ConfigMap), KEEPALIVED_DEFAULT_FORWARD_METHOD,",

@@ -109,6 +109,14 @@ public final class ServiceController implements AutoCloseable {
     private Map<String, String> poolsSeen;
     /** Each pool object's health last reported by an Event. */
     private final Map<String, PoolStatus.Health> poolHealth = new HashMap<>();
+    /**
+     * When each pool's status was last written: during a burst of allocations its counts change with every batch, so
+     * they are written at most once per {@link #POOL_STATUS_INTERVAL} (a change of health at once), the last state
+     * by a later look.
+     */
+    private final Map<String, Long> poolStatusWritten = new HashMap<>();
+    private volatile boolean poolStatusLater;
+    static final Duration POOL_STATUS_INTERVAL = Duration.ofSeconds(1);
 
     public ServiceController(KubernetesClient client, ControllerSettings settings, PrometheusRegistry registry) {
         this.client = client;
@@ -373,6 +381,8 @@ public final class ServiceController implements AutoCloseable {
             return;
         }
         Instant now = Instant.now();
+        long nanos = System.nanoTime();
+        boolean deferred = false;
         Set<String> present = new LinkedHashSet<>();
         for (PoolStatus st : decider.poolStatuses()) {
             GenericKubernetesResource obj = vipPools.get(st.name());
@@ -380,6 +390,12 @@ public final class ServiceController implements AutoCloseable {
                 continue;
             }
             present.add(st.name());
+            boolean healthChanged = poolHealth.get(st.name()) != st.health();
+            Long last = poolStatusWritten.get(st.name());
+            if (!healthChanged && last != null && nanos - last < POOL_STATUS_INTERVAL.toNanos()) {
+                deferred = true; // counts only: written with the next look, at most a second from now
+                continue;
+            }
             if (poolHealth.put(st.name(), st.health()) != st.health()) {
                 switch (st.health()) {
                     case READY -> events.normal(obj, "PoolReady", "addresses " + st.addresses() + " are handed out");
@@ -387,9 +403,19 @@ public final class ServiceController implements AutoCloseable {
                     case INVALID -> events.warning(obj, "PoolInvalid", "not used: " + st.message());
                 }
             }
-            poolStatusWriter.write(obj, st, now);
+            if (poolStatusWriter.write(obj, st, now)) {
+                poolStatusWritten.put(st.name(), nanos);
+            }
         }
         poolHealth.keySet().retainAll(present);
+        poolStatusWritten.keySet().retainAll(present);
+        if (deferred && !poolStatusLater) {
+            poolStatusLater = true;
+            retries.schedule(() -> {
+                poolStatusLater = false;
+                queue.poolsChanged();
+            }, POOL_STATUS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     /** The pool-placement annotation's text, or null when every pool in use has the default placement. */

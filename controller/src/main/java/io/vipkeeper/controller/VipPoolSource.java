@@ -62,10 +62,13 @@ final class VipPoolSource implements AutoCloseable {
         try {
             client.genericKubernetesResources(CONTEXT).list(new ListOptionsBuilder().withLimit(1L).build());
         } catch (KubernetesClientException e) {
-            if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+            // 403: a ClusterRole from before VipPools (the controller upgraded, the chart not): run as without the CRD
+            if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND || e.getCode() == HttpURLConnection.HTTP_FORBIDDEN) {
                 if (!absent) {
-                    LOG.info("VipPool objects are not served (CRD vippools.vipkeeper.io not installed): using the pools from flags only;"
-                            + " looking again every {} s", recheck.toSeconds());
+                    LOG.info("VipPool objects are {}: using the pools from flags only; looking again every {} s",
+                            e.getCode() == HttpURLConnection.HTTP_NOT_FOUND ? "not served (CRD vippools.vipkeeper.io not installed)"
+                                    : "not readable (no right to list vippools.vipkeeper.io: update the controller's ClusterRole)",
+                            Math.max(1, recheck.toSeconds()));
                     absent = true;
                     onChange.run(); // the pools are known now: none from objects
                 }

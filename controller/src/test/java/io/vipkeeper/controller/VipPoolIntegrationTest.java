@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** VipPool objects against the in-memory API server: live pools, their status, Events and the placement annotation. */
 class VipPoolIntegrationTest {
@@ -214,23 +216,32 @@ class VipPoolIntegrationTest {
         assertThat(h.awaitIngress("apps", "web")).containsExactly("192.0.2.1");
     }
 
-    /** CRUD, except that VipPools are not served (404, as an API server without the CRD answers) until told. */
+    /**
+     * CRUD, except that VipPools are not served until told: 404, as an API server without the CRD answers, or 403, as
+     * one whose ClusterRole for the controller predates VipPools.
+     */
     static final class WithoutCrd extends KubernetesCrudDispatcher {
         final AtomicBoolean served = new AtomicBoolean();
+        final int code;
+
+        WithoutCrd(int code) {
+            this.code = code;
+        }
 
         @Override
         public MockResponse dispatch(RecordedRequest request) {
             if (!served.get() && request.getPath().startsWith("/apis/vipkeeper.io/")) {
-                return new MockResponse().setResponseCode(404).setBody(
-                        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"NotFound\",\"code\":404}");
+                return new MockResponse().setResponseCode(code).setBody(
+                        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":" + code + "}");
             }
             return super.dispatch(request);
         }
     }
 
-    @Test
-    void withoutTheCrdFlagPoolsServeAndACrdInstalledLaterIsPickedUp() throws Exception {
-        WithoutCrd d = new WithoutCrd();
+    @ParameterizedTest
+    @ValueSource(ints = {404, 403})
+    void withoutTheCrdFlagPoolsServeAndACrdInstalledLaterIsPickedUp(int code) throws Exception {
+        WithoutCrd d = new WithoutCrd(code);
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), d, false);
         server.init(InetAddress.getByName("127.0.0.1"), 0);
         Duration before = ServiceController.crdRecheck;

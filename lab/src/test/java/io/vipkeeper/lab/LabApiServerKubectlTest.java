@@ -139,7 +139,8 @@ class LabApiServerKubectlTest {
         Result applied = kubectl("apply", "-k", manifests.toString());
         assertThat(applied.exit()).as(applied.err()).isZero();
         long objects = Files.readString(manifests.resolve("vipkeeper.yaml")).lines().filter(l -> l.startsWith("kind: ")).count()
-                + 1; // the namespace, from namespace.yaml
+                + 2; // the namespace, from namespace.yaml, and the VipPool CRD
+        assertThat(applied.out()).contains("customresourcedefinition.apiextensions.k8s.io/vippools.vipkeeper.io created");
         assertThat(applied.out().lines().filter(l -> l.endsWith(" created"))).hasSize((int) objects);
         assertThat(applied.out()).contains("namespace/vipkeeper created", "daemonset.apps/vipkeeper-agent created",
                 "deployment.apps/vipkeeper-controller created", "clusterrole.rbac.authorization.k8s.io/vipkeeper-agent created");
@@ -170,6 +171,8 @@ class LabApiServerKubectlTest {
                 .contains("addresses: [192.0.2.200/29]");
         assertThat(kubectl("-n", "vipkeeper", "get", "ds", "vipkeeper-agent", "-o", "jsonpath={.spec.template.spec.containers[0].args[2]}")
                 .out()).isEqualTo("--iface=ens3");
+        // gone again, the VipPool CRD with it (the CRD test registers its own under that name)
+        assertThat(kubectl("delete", "-k", mine.toString()).exit()).isZero();
     }
 
     /**
