@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -37,6 +38,21 @@ class ForeignAnnotationsIntegrationTest {
         created.setStatus(new ServiceStatusBuilder().withNewLoadBalancer()
                 .withIngress(new LoadBalancerIngressBuilder().withIp(ip).build()).endLoadBalancer().build());
         h.client.services().resource(created).updateStatus();
+    }
+
+    /** Adds an annotation as kubectl annotate does: on a conflict (the controller wrote meanwhile), read again and redo. */
+    private void annotate(String name, String key, String value) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                h.client.services().inNamespace("default").withName(name)
+                        .edit(x -> new ServiceBuilder(x).editMetadata().addToAnnotations(key, value).endMetadata().build());
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
     }
 
     @Test
@@ -69,15 +85,13 @@ class ForeignAnnotationsIntegrationTest {
         h.start("192.0.2.200/29");
         h.create(lb("default", "web").editMetadata().addToAnnotations(Annotations.METALLB_LOAD_BALANCER_IPS, "192.0.2.203").endMetadata().build());
         assertThat(h.awaitIngress("default", "web")).containsExactly("192.0.2.203");
-        h.client.services().inNamespace("default").withName("web").edit(x -> new ServiceBuilder(x).editMetadata()
-                .addToAnnotations(Annotations.KUBE_VIP_LOAD_BALANCER_IPS, "192.0.2.204").endMetadata().build());
+        annotate("web", Annotations.KUBE_VIP_LOAD_BALANCER_IPS, "192.0.2.204");
         h.awaitEvent("default", "web", "AllocationFailed",
                 "annotation metallb.io/loadBalancerIPs (\"192.0.2.203\") and annotation kube-vip.io/loadbalancerIPs (\"192.0.2.204\") disagree");
         stays(() -> h.ingress("default", "web"), List.of("192.0.2.203"), Duration.ofMillis(300));
         assertThat(h.vipData()).containsEntry("192.0.2.203", "default/web").doesNotContainKey("192.0.2.204");
         // made to agree: served as asked
-        h.client.services().inNamespace("default").withName("web").edit(x -> new ServiceBuilder(x).editMetadata()
-                .addToAnnotations(Annotations.KUBE_VIP_LOAD_BALANCER_IPS, "192.0.2.203").endMetadata().build());
+        annotate("web", Annotations.KUBE_VIP_LOAD_BALANCER_IPS, "192.0.2.203");
         h.create(lb("default", "garbage").editMetadata().addToAnnotations(Annotations.METALLB_LOAD_BALANCER_IPS, "192.0.2.999").endMetadata().build());
         h.awaitEvent("default", "garbage", "AllocationFailed", "annotation metallb.io/loadBalancerIPs: not an IP address: \"192.0.2.999\"");
         assertThat(h.ingress("default", "web")).containsExactly("192.0.2.203");
