@@ -155,6 +155,8 @@ final class Reconciler implements AutoCloseable {
                 || !candidatesFrom.placements().equals(seen.placements())) {
             candidates.clear();
             candidatesFrom = seen;
+        } else {
+            candidates.keySet().retainAll(new HashSet<>(in)); // instances that changed or went: their entries go
         }
         Map<IpAddress, VipHolders.Holder> held = new TreeMap<>();
         for (VrrpInstance i : in) {

@@ -55,6 +55,47 @@ class RenderCommandTest {
         }
     }
 
+    /** render reads the pool-placement annotation and the Nodes' labels as the agent does. */
+    @Test
+    void renderHonoursThePoolPlacementAndNodeLabels() throws IOException {
+        Path objects = Files.createTempFile("vk-render-", ".yaml");
+        try {
+            Files.writeString(objects, """
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata:
+                      name: vip-configmap
+                      namespace: kube-system
+                      annotations:
+                        vipkeeper.io/pool-placement: '{"edge":{"addresses":["198.51.100.0/28"],"interface":"eth1"},"far":{"addresses":["203.0.113.0/28"],"nodeSelector":{"matchLabels":{"rack":"r2"}}}}'
+                    data:
+                      192.0.2.10: ""
+                      198.51.100.5: ""
+                      203.0.113.5: ""
+                    ---
+                    apiVersion: v1
+                    kind: Node
+                    metadata:
+                      name: node-a
+                      labels: {rack: r1}
+                    status:
+                      addresses: [{type: InternalIP, address: 192.0.2.11}]
+                    """);
+            String[] r = GoldenTest.render(List.of("--objects", objects.toString(), "--node", "node-a"));
+            assertThat(r[0]).as(r[2]).isEqualTo("0");
+            assertThat(r[1]).contains("vrrp_instance vips_edge {\n  state BACKUP\n  interface eth1\n", "    198.51.100.5\n",
+                    "    192.0.2.10\n").doesNotContain("203.0.113.5");
+            assertThat(r[2]).contains("# NOT_HELD 203.0.113.5: pool far's nodeSelector does not match this node's labels");
+
+            Files.writeString(objects, Files.readString(objects).replace("\"eth1\"", "\"eth1;x\""));
+            r = GoldenTest.render(List.of("--objects", objects.toString(), "--node", "node-a", "--strict"));
+            assertThat(r[0]).isEqualTo("1");
+            assertThat(r[2]).contains("# ENTRY_REFUSED \"vipkeeper.io/pool-placement\": vipkeeper.io/pool-placement: pool \"edge\"");
+        } finally {
+            Files.deleteIfExists(objects);
+        }
+    }
+
     @Test
     void unknownNodeExitsOneAndBadFlagsExitTwo() {
         String[] r = GoldenTest.render(GoldenTest.args("--objects seed000.yaml --node nowhere"));

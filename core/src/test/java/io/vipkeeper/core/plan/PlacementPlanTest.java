@@ -18,6 +18,7 @@ import io.vipkeeper.core.pool.PoolPlacements;
 import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.core.viptable.PoolPlacementCodec;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,6 +119,32 @@ class PlacementPlanTest {
             assertThat(byName.get(i.name()).vrid()).as(i.name()).isEqualTo(i.vrid());
         }
         assertThat(KeepalivedConfig.render(a)).contains("vrrp_instance vip_203_0_113_1 {\n  state BACKUP\n  interface eth1\n");
+    }
+
+    /** Many VIPs in a small range collide: ids must still not depend on which VIPs a node's labels let it hold. */
+    @Test
+    void vridsDoNotDependOnTheNodesLabels() {
+        Map<String, String> table = new HashMap<>();
+        for (int i = 1; i <= 40; i++) {
+            table.put("192.0.2." + (100 + i), "");
+            table.put("198.51.100." + i, "");
+        }
+        PoolPlacements r1 = placements(Map.of("prod", pool("addresses", List.of("198.51.100.0/26"),
+                "nodeSelector", Map.of("matchLabels", Map.of("rack", "r1")))));
+        AgentSettings s = settings().instanceMode(InstanceMode.PER_VIP).vridRange(new VridRange(50, 149)).build();
+        Map<String, Integer> onA = new LinkedHashMap<>();
+        for (String node : List.of("node-a", "node-b")) {
+            AgentPlan p = AgentPlanner.plan(new ClusterSnapshot(VipConfigMapCodec.decode(table), List.of(), List.of(), NODES,
+                    List.of(), r1, null), node, null, s);
+            for (VrrpInstance i : p.instances()) {
+                if (node.equals("node-a")) {
+                    onA.put(i.name(), i.vrid());
+                } else {
+                    assertThat(i.vrid()).as(i.name() + " on node-b").isEqualTo(onA.get(i.name()));
+                }
+            }
+            assertThat(p.instances()).hasSize(node.equals("node-a") ? 80 : 40);
+        }
     }
 
     @Test
