@@ -13,6 +13,7 @@ import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.plan.AgentPlanner;
+import io.vipkeeper.core.pool.PoolPlacements;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -40,6 +41,15 @@ public final class AgentPipeline {
             throw new InvalidInputException(String.join("\n", observed.objectErrors()));
         }
         return AgentPlanner.plan(observed, nodeName, nodeIp, settings);
+    }
+
+    /** The pool placements of the VIP ConfigMap's annotation ({@code configMap}: as for {@link #translate}). */
+    static PoolPlacements placements(ClusterObjects objects, ConfigMapRef configMap) {
+        VipConfigMap cm = KubeTranslator.vipConfigMap(vipConfigMap(objects, configMap));
+        if (cm.placementError() != null) {
+            throw new InvalidInputException(cm.placementError());
+        }
+        return cm.placements();
     }
 
     /** Translates objects read from files; {@code configMap} names the VIP table (null: the only ConfigMap). */

@@ -27,8 +27,11 @@ import io.vipkeeper.core.names.KubeNames;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.net.SpecialAddress;
+import io.vipkeeper.core.pool.PoolPlacements;
+import io.vipkeeper.core.viptable.PoolPlacementCodec;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
 import io.vipkeeper.platform.KubeReads;
+import io.vipkeeper.platform.PoolPlacementJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -206,12 +209,23 @@ public final class KubeTranslator {
                 }
             }
         }
-        return new NodeInfo(name, external, internal, refused);
+        Map<String, String> labels = n.getMetadata() == null || n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels();
+        return new NodeInfo(name, external, internal, refused, labels);
     }
 
     /** The VIP ConfigMap, its entries parsed one by one (an entry that does not parse is kept as refused, not thrown). */
     static VipConfigMap vipConfigMap(ConfigMap cm) {
-        return new VipConfigMap(cm.getMetadata() == null ? null : cm.getMetadata().getUid(), VipConfigMapCodec.decode(cm.getData()));
+        String placement = cm.getMetadata() == null || cm.getMetadata().getAnnotations() == null ? null
+                : cm.getMetadata().getAnnotations().get(PoolPlacementCodec.ANNOTATION);
+        PoolPlacements placements = PoolPlacements.NONE;
+        String placementError = null;
+        try {
+            placements = PoolPlacementJson.decode(placement);
+        } catch (InvalidInputException e) {
+            placementError = e.getMessage();
+        }
+        return new VipConfigMap(cm.getMetadata() == null ? null : cm.getMetadata().getUid(), VipConfigMapCodec.decode(cm.getData()),
+                placements, placementError);
     }
 
     private static ServiceRef ref(HasMetadata o, String obj) {

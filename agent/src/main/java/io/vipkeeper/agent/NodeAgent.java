@@ -17,9 +17,11 @@ import io.vipkeeper.core.agent.Dataplane;
 import io.vipkeeper.core.agent.EndpointGroup;
 import io.vipkeeper.core.agent.NodeInfo;
 import io.vipkeeper.core.agent.ServiceSpec;
+import io.vipkeeper.core.bgp.BgpPeer;
 import io.vipkeeper.core.names.ConfigMapRef;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.plan.VrrpInstance;
+import io.vipkeeper.core.pool.Announce;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
 import io.vipkeeper.platform.EventRecorder;
 import io.vipkeeper.platform.Informers;
@@ -59,6 +61,18 @@ public final class NodeAgent implements AutoCloseable {
                           String keepalivedBin, boolean releaseVips, Duration debounce, Duration maxDelay) {
     }
 
+    /**
+     * The BGP side: the mode of VIPs no pool placement names ({@code --announce}), the peers from flags, the router
+     * id ({@code --bgp-router-id}, null: this node's IPv4 address), BIRD's binary and the drain time on stop.
+     */
+    public record BgpOptions(Announce defaultMode, List<BgpPeer> peers, IpAddress routerId, String birdBin, Duration drain) {
+        public static final BgpOptions NONE = new BgpOptions(Announce.VRRP, List.of(), null, "bird", Duration.ofSeconds(1));
+
+        public BgpOptions {
+            peers = List.copyOf(peers);
+        }
+    }
+
     private final KubernetesClient client;
     private final Options options;
     private final Path runDir;
@@ -70,6 +84,8 @@ public final class NodeAgent implements AutoCloseable {
     /** Input this node cannot act on yet (its Node not listed, no address): one line, at most every 30 s. */
     private final RepeatedWarning inputProblem = new RepeatedWarning(LOG::warn, Duration.ofSeconds(30));
     private final Reconciler reconciler;
+    private final BgpContext bgp;
+    private final BirdApplier bird;
     /** Writes announcements one at a time in the background. */
     private final ExecutorService announcements = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "announcer");
@@ -90,6 +106,10 @@ public final class NodeAgent implements AutoCloseable {
     private Thread syncer;
 
     public NodeAgent(KubernetesClient client, Options options, HostCommands host, PrometheusRegistry registry) {
+        this(client, options, BgpOptions.NONE, host, registry);
+    }
+
+    public NodeAgent(KubernetesClient client, Options options, BgpOptions bgpOptions, HostCommands host, PrometheusRegistry registry) {
         this.client = client;
         this.options = options;
         AgentSettings settings = options.settings();
@@ -114,10 +134,28 @@ public final class NodeAgent implements AutoCloseable {
             dataPlane.add(haproxy);
         }
         dataPlane.add(new TrackFiles());
+        // BGP after the data plane (a VIP is announced only once it is forwarded), before keepalived
+        this.bgp = new BgpContext(options.nodeName(), bgpOptions.defaultMode(), bgpOptions.peers());
+        this.bird = new BirdApplier(host, new BirdApplier.Spec(bgpOptions.birdBin(), runDir, bgpOptions.routerId(), bgpOptions.drain()),
+                bgp, registry, this::sessionChanged);
+        dataPlane.add(bird);
         this.reconciler = new Reconciler(options.nodeName(), options.nodeIp(), settings, dataPlane, keepalived, iface::subnets,
                 (reason, message) -> events.warning(configMapReference(), reason, message), registry, keepalived::restarts,
                 new Announcer(new KubeAnnouncements(client, events, options.nodeName()), announcements),
                 Path.of(settings.notifyFifo()), System::currentTimeMillis);
+        reconciler.announceSplit(bgp::vrrpPlan);
+    }
+
+    /** An Event on the VIP ConfigMap when a BGP session of this node changes. */
+    private void sessionChanged(BgpPeer peer, String from, String to, boolean established) {
+        String message = "node " + options.nodeName() + ": BGP session with " + BirdApplier.label(peer) + " (AS " + peer.peerAsn()
+                + ") " + from + " -> " + to;
+        LOG.info("{}", message);
+        if (established) {
+            events.normal(configMapReference(), "BgpSessionUp", message);
+        } else {
+            events.warning(configMapReference(), "BgpSessionDown", message);
+        }
     }
 
     public void start() throws IOException {
@@ -230,7 +268,12 @@ public final class NodeAgent implements AutoCloseable {
         slices.values().forEach(g -> errors.addAll(g.refused()));
         errors.addAll(nodeInfos.errors());
         nodeInfos.values().forEach(n -> errors.addAll(n.refused()));
-        return new ClusterSnapshot(cm.table(), svcs.values(), slices.values(), nodeInfos.values(), errors);
+        if (cm.placementError() != null) {
+            errors.add("VIP ConfigMap annotation refused, every VIP is placed by default: " + cm.placementError());
+        }
+        ClusterSnapshot snapshot = new ClusterSnapshot(cm.table(), svcs.values(), slices.values(), nodeInfos.values(), errors);
+        bgp.observed(snapshot, cm.placements());
+        return snapshot;
     }
 
     /** The VIP ConfigMap as an Event's involved object: kind, namespace, name and the uid last seen. */
@@ -250,6 +293,10 @@ public final class NodeAgent implements AutoCloseable {
         }
         if (haproxy != null && !haproxy.alive()) {
             return Optional.of("haproxy is not running");
+        }
+        Optional<String> bgpHealth = bird.health();
+        if (bgpHealth.isPresent()) {
+            return bgpHealth;
         }
         Optional<List<IpAddress>> on = iface.list();
         if (on.isEmpty()) {
@@ -296,6 +343,10 @@ public final class NodeAgent implements AutoCloseable {
     /** The resourceVersion of the last event the informer of {@code what} ("Services"...) handled (for tests). */
     String lastResourceVersion(String what) {
         return informers.get(what).lastSyncResourceVersion();
+    }
+
+    BirdApplier bird() {
+        return bird;
     }
 
     CheckedDaemon keepalived() {

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,8 @@ final class Reconciler implements AutoCloseable {
     private final AtomicReference<List<VrrpInstance>> instances = new AtomicReference<>();
     private final AtomicReference<VipTable> table = new AtomicReference<>(VipTable.EMPTY);
     private volatile long appliedAt;
+    /** Takes the BGP VIPs out of the VRRP instances (identity without BGP). */
+    private volatile UnaryOperator<AgentPlan> announceSplit = UnaryOperator.identity();
 
     /**
      * @param nodeIp    {@code --node-ip}, or null
@@ -79,6 +82,11 @@ final class Reconciler implements AutoCloseable {
         this.vrrp = new VrrpStates(fifo, this::onVrrpChange);
     }
 
+    /** With BGP: {@code split} leaves the BGP VIPs in no VRRP instance (see BgpSplit). */
+    void announceSplit(UnaryOperator<AgentPlan> split) {
+        this.announceSplit = split;
+    }
+
     VrrpStates vrrp() {
         return vrrp;
     }
@@ -86,7 +94,7 @@ final class Reconciler implements AutoCloseable {
     /** Plans from {@code observed} and puts the plan in force. */
     void sync(ClusterSnapshot observed) throws IOException {
         long start = System.nanoTime();
-        AgentPlan next = AgentPlanner.plan(observed, nodeName, nodeIp, interfaceSubnets.get(), settings);
+        AgentPlan next = announceSplit.apply(AgentPlanner.plan(observed, nodeName, nodeIp, interfaceSubnets.get(), settings));
         metrics.renderSeconds.observe((System.nanoTime() - start) / 1e9);
         report(observed, next);
         table.set(observed.vipTable().table());
@@ -122,7 +130,7 @@ final class Reconciler implements AutoCloseable {
                         metrics.reloads.labelValues(result).inc();
                     }
                 }
-                case TRACK_FILES -> { }
+                case TRACK_FILES, BIRD -> { }
             }
         }
         if (kind == Applier.Kind.KEEPALIVED && r.changed()) {
