@@ -86,6 +86,7 @@ public final class NodeAgent implements AutoCloseable {
     private final Reconciler reconciler;
     private final BgpContext bgp;
     private final BirdApplier bird;
+    private final BgpPeerObjects bgpPeers;
     /** Writes announcements one at a time in the background. */
     private final ExecutorService announcements = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "announcer");
@@ -144,6 +145,8 @@ public final class NodeAgent implements AutoCloseable {
                 new Announcer(new KubeAnnouncements(client, events, options.nodeName()), announcements),
                 Path.of(settings.notifyFifo()), System::currentTimeMillis);
         reconciler.announceSplit(bgp::vrrpPlan);
+        this.bgpPeers = new BgpPeerObjects(client, events, debouncer::request);
+        bgp.objectPeers(bgpPeers::peers);
     }
 
     /** An Event on the VIP ConfigMap when a BGP session of this node changes. */
@@ -171,6 +174,8 @@ public final class NodeAgent implements AutoCloseable {
         watch("Services", svcs.withLimit(Informers.PAGE).runnableInformer(0), services);
         watch("EndpointSlices", slices.withLimit(Informers.PAGE).runnableInformer(0), endpointSlices);
         watch("Nodes", client.nodes().withLimit(Informers.PAGE).runnableInformer(0), nodes);
+        // not among the informers a sync waits for: without the BgpPeer CRD the agent works with the flags' peers
+        bgpPeers.start();
         syncer = new Thread(this::syncLoop, "agent-sync");
         syncer.start();
         debouncer.request();
@@ -243,6 +248,7 @@ public final class NodeAgent implements AutoCloseable {
         }
         try {
             reconciler.sync(snapshot());
+            bgpPeers.report();
             inputProblem.clear();
         } catch (InvalidInputException e) {
             inputProblem.warn("sync failed, retrying every second: " + String.join("; ", e.getMessage().lines().toList()));
@@ -366,6 +372,7 @@ public final class NodeAgent implements AutoCloseable {
             }
         }
         informers.values().forEach(SharedIndexInformer::close);
+        bgpPeers.close();
         announcements.shutdownNow();
         reconciler.close();
         if (options.releaseVips()) {
