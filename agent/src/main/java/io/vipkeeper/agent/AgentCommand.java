@@ -105,6 +105,7 @@ public final class AgentCommand implements Callable<Integer>, OptionChecks {
         configMap();
         settings();
         agent.nodeIp();
+        agent.bgp();
         if (debounceMs > maxDelayMs) {
             throw CliErrors.usage(spec, "--debounce " + debounceMs + " is longer than --max-delay " + maxDelayMs);
         }
@@ -155,7 +156,7 @@ public final class AgentCommand implements Callable<Integer>, OptionChecks {
                     Thread.currentThread().interrupt();
                 }
             }, "shutdown"));
-            try (NodeAgent nodeAgent = new NodeAgent(client, options, HostCommands.LOCAL, registry);
+            try (NodeAgent nodeAgent = new NodeAgent(client, options, agent.bgp(), HostCommands.LOCAL, registry);
                  OpsServer ops = new OpsServer(httpAddress, httpPort, registry, nodeAgent::health, nodeAgent::readiness)) {
                 nodeAgent.start();
                 LOG.info("health and metrics on {}:{}", httpAddress, ops.port());

@@ -8,8 +8,11 @@ import io.vipkeeper.core.agent.InstanceMode;
 import io.vipkeeper.core.agent.InterfaceName;
 import io.vipkeeper.core.agent.LvsScheduler;
 import io.vipkeeper.core.agent.VridRange;
+import io.vipkeeper.core.bgp.BgpPeer;
 import io.vipkeeper.core.names.ConfigMapRef;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.pool.Announce;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -66,6 +69,25 @@ public final class AgentOptions {
 
     @Option(names = "--run-dir", defaultValue = "/run/vipkeeper", description = "Where track files live (default: ${DEFAULT-VALUE}).")
     String runDir;
+
+    @Option(names = "--announce", defaultValue = "vrrp", paramLabel = "vrrp|bgp",
+            description = "How VIPs no pool placement names reach the network: VRRP on the LAN (default) or BGP (--bgp-peer).")
+    String announce;
+
+    @Option(names = "--bgp-peer", paramLabel = "address=IP,asn=N,local-asn=N[,...]", converter = BgpFlags.Peer.class,
+            description = "A BGP peer (repeatable); also port=N, bfd=true|false, bfd-interval=100ms, bfd-multiplier=3, "
+                    + "hold-time=3s, source=IP, multihop=TTL, password-file=PATH.")
+    List<BgpPeer> bgpPeers = new ArrayList<>();
+
+    @Option(names = "--bgp-router-id", paramLabel = "IPV4", converter = BgpFlags.RouterId.class,
+            description = "BGP router id (default: this node's IPv4 address).")
+    IpAddress bgpRouterId;
+
+    /** The BGP side of these flags; throws {@link InvalidInputException} naming the flag. */
+    public NodeAgent.BgpOptions bgp() {
+        return new NodeAgent.BgpOptions(flag("--announce", () -> Announce.parse(announce)), bgpPeers, bgpRouterId, "bird",
+                Duration.ofSeconds(1));
+    }
 
     /** The settings these flags describe, {@code auto} read as ipvs (what render shows). */
     public AgentSettings settings() {

@@ -16,7 +16,8 @@ interface Applier extends AutoCloseable {
         NFTABLES("nft", "the ruleset", "DataplaneRejected"),
         HAPROXY("haproxy", "the configuration", "ConfigRejected"),
         TRACK_FILES("track files", "the track files", "ConfigRejected"),
-        KEEPALIVED("keepalived", "the configuration", "ConfigRejected");
+        KEEPALIVED("keepalived", "the configuration", "ConfigRejected"),
+        BIRD("bird", "the configuration", "ConfigRejected");
 
         final String tool;
         final String what;

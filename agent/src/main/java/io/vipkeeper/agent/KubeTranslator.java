@@ -32,6 +32,7 @@ import io.vipkeeper.core.viptable.PoolPlacementCodec;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
 import io.vipkeeper.platform.PoolPlacementJson;
 import io.vipkeeper.platform.KubeReads;
+import io.vipkeeper.platform.PoolPlacementJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

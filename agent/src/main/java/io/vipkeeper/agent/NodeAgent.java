@@ -17,9 +17,11 @@ import io.vipkeeper.core.agent.Dataplane;
 import io.vipkeeper.core.agent.EndpointGroup;
 import io.vipkeeper.core.agent.NodeInfo;
 import io.vipkeeper.core.agent.ServiceSpec;
+import io.vipkeeper.core.bgp.BgpPeer;
 import io.vipkeeper.core.names.ConfigMapRef;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.plan.VrrpInstance;
+import io.vipkeeper.core.pool.Announce;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
 import io.vipkeeper.platform.EventRecorder;
 import io.vipkeeper.platform.Informers;
@@ -61,6 +63,18 @@ public final class NodeAgent implements AutoCloseable {
                           String keepalivedBin, boolean releaseVips, Duration debounce, Duration maxDelay) {
     }
 
+    /**
+     * The BGP side: the mode of VIPs no pool placement names ({@code --announce}), the peers from flags, the router
+     * id ({@code --bgp-router-id}, null: this node's IPv4 address), BIRD's binary and the drain time on stop.
+     */
+    public record BgpOptions(Announce defaultMode, List<BgpPeer> peers, IpAddress routerId, String birdBin, Duration drain) {
+        public static final BgpOptions NONE = new BgpOptions(Announce.VRRP, List.of(), null, "bird", Duration.ofSeconds(1));
+
+        public BgpOptions {
+            peers = List.copyOf(peers);
+        }
+    }
+
     private final KubernetesClient client;
     private final Options options;
     private final Path runDir;
@@ -72,6 +86,9 @@ public final class NodeAgent implements AutoCloseable {
     /** Input this node cannot act on yet (its Node not listed, no address): one line, at most every 30 s. */
     private final RepeatedWarning inputProblem = new RepeatedWarning(LOG::warn, Duration.ofSeconds(30));
     private final Reconciler reconciler;
+    private final BgpContext bgp;
+    private final BirdApplier bird;
+    private final BgpPeerObjects bgpPeers;
     /** Writes announcements one at a time in the background. */
     private final ExecutorService announcements = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "announcer");
@@ -92,6 +109,10 @@ public final class NodeAgent implements AutoCloseable {
     private Thread syncer;
 
     public NodeAgent(KubernetesClient client, Options options, HostCommands host, PrometheusRegistry registry) {
+        this(client, options, BgpOptions.NONE, host, registry);
+    }
+
+    public NodeAgent(KubernetesClient client, Options options, BgpOptions bgpOptions, HostCommands host, PrometheusRegistry registry) {
         this.client = client;
         this.options = options;
         AgentSettings settings = options.settings();
@@ -116,11 +137,31 @@ public final class NodeAgent implements AutoCloseable {
             dataPlane.add(haproxy);
         }
         dataPlane.add(new TrackFiles());
+        // BGP after the data plane (a VIP is announced only once it is forwarded), before keepalived
+        this.bgp = new BgpContext(options.nodeName(), bgpOptions.defaultMode(), bgpOptions.peers());
+        this.bird = new BirdApplier(host, new BirdApplier.Spec(bgpOptions.birdBin(), runDir, bgpOptions.routerId(), bgpOptions.drain()),
+                bgp, registry, this::sessionChanged);
+        dataPlane.add(bird);
         this.reconciler = new Reconciler(options.nodeName(), options.nodeIp(), settings, dataPlane, keepalived, iface::subnets,
                 (reason, message) -> events.warning(configMapReference(), reason, message), registry, keepalived::restarts,
                 new Announcer(new KubeAnnouncements(client, events, options.nodeName()), announcements),
                 Path.of(settings.notifyFifo()), System::currentTimeMillis,
                 new VipHolders(new KubeVipHolders(client), announcements, HOLDERS_MIN_GAP, System::nanoTime));
+        reconciler.announceSplit(bgp::vrrpPlan);
+        this.bgpPeers = new BgpPeerObjects(client, events, debouncer::request);
+        bgp.objectPeers(bgpPeers::peers);
+    }
+
+    /** An Event on the VIP ConfigMap when a BGP session of this node changes. */
+    private void sessionChanged(BgpPeer peer, String from, String to, boolean established) {
+        String message = "node " + options.nodeName() + ": BGP session with " + BirdApplier.label(peer) + " (AS " + peer.peerAsn()
+                + ") " + from + " -> " + to;
+        LOG.info("{}", message);
+        if (established) {
+            events.normal(configMapReference(), "BgpSessionUp", message);
+        } else {
+            events.warning(configMapReference(), "BgpSessionDown", message);
+        }
     }
 
     public void start() throws IOException {
@@ -136,6 +177,8 @@ public final class NodeAgent implements AutoCloseable {
         watch("Services", svcs.withLimit(Informers.PAGE).runnableInformer(0), services);
         watch("EndpointSlices", slices.withLimit(Informers.PAGE).runnableInformer(0), endpointSlices);
         watch("Nodes", client.nodes().withLimit(Informers.PAGE).runnableInformer(0), nodes);
+        // not among the informers a sync waits for: without the BgpPeer CRD the agent works with the flags' peers
+        bgpPeers.start();
         syncer = new Thread(this::syncLoop, "agent-sync");
         syncer.start();
         debouncer.request();
@@ -208,6 +251,7 @@ public final class NodeAgent implements AutoCloseable {
         }
         try {
             reconciler.sync(snapshot());
+            bgpPeers.report();
             inputProblem.clear();
         } catch (InvalidInputException e) {
             inputProblem.warn("sync failed, retrying every second: " + String.join("; ", e.getMessage().lines().toList()));
@@ -233,8 +277,10 @@ public final class NodeAgent implements AutoCloseable {
         slices.values().forEach(g -> errors.addAll(g.refused()));
         errors.addAll(nodeInfos.errors());
         nodeInfos.values().forEach(n -> errors.addAll(n.refused()));
-        return new ClusterSnapshot(cm.table(), svcs.values(), slices.values(), nodeInfos.values(), errors, cm.placements(),
+        ClusterSnapshot snapshot = new ClusterSnapshot(cm.table(), svcs.values(), slices.values(), nodeInfos.values(), errors, cm.placements(),
                 cm.placementRefusal());
+        bgp.observed(snapshot);
+        return snapshot;
     }
 
     /** The VIP ConfigMap as an Event's involved object: kind, namespace, name and the uid last seen. */
@@ -254,6 +300,10 @@ public final class NodeAgent implements AutoCloseable {
         }
         if (haproxy != null && !haproxy.alive()) {
             return Optional.of("haproxy is not running");
+        }
+        Optional<String> bgpHealth = bird.health();
+        if (bgpHealth.isPresent()) {
+            return bgpHealth;
         }
         Optional<List<IpAddress>> on = iface.list();
         if (on.isEmpty()) {
@@ -305,6 +355,10 @@ public final class NodeAgent implements AutoCloseable {
         return informers.get(what).lastSyncResourceVersion();
     }
 
+    BirdApplier bird() {
+        return bird;
+    }
+
     CheckedDaemon keepalived() {
         return keepalived;
     }
@@ -322,6 +376,7 @@ public final class NodeAgent implements AutoCloseable {
             }
         }
         informers.values().forEach(SharedIndexInformer::close);
+        bgpPeers.close();
         announcements.shutdownNow();
         reconciler.close();
         if (options.releaseVips()) {

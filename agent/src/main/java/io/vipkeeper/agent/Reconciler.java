@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,8 @@ final class Reconciler implements AutoCloseable {
     /** The nodes running each instance, computed once per Node list and placements (guarded by this). */
     private final Map<VrrpInstance, List<HolderCandidates.Candidate>> candidates = new HashMap<>();
     private ClusterSnapshot candidatesFrom;
+    /** Takes the BGP VIPs out of the VRRP instances (identity without BGP). */
+    private volatile UnaryOperator<AgentPlan> announceSplit = UnaryOperator.identity();
 
     /**
      * @param nodeIp    {@code --node-ip}, or null
@@ -105,6 +108,11 @@ final class Reconciler implements AutoCloseable {
         this.vrrp = new VrrpStates(fifo, this::onVrrpChange);
     }
 
+    /** With BGP: {@code split} leaves the BGP VIPs in no VRRP instance (see BgpSplit). */
+    void announceSplit(UnaryOperator<AgentPlan> split) {
+        this.announceSplit = split;
+    }
+
     VrrpStates vrrp() {
         return vrrp;
     }
@@ -119,7 +127,7 @@ final class Reconciler implements AutoCloseable {
         }
         observedNow = observed;
         long start = System.nanoTime();
-        AgentPlan next = AgentPlanner.plan(observed, nodeName, nodeIp, interfaceSubnets.get(), settings);
+        AgentPlan next = announceSplit.apply(AgentPlanner.plan(observed, nodeName, nodeIp, interfaceSubnets.get(), settings));
         metrics.renderSeconds.observe((System.nanoTime() - start) / 1e9);
         report(observed, next);
         table.set(observed.vipTable().table());
@@ -187,7 +195,7 @@ final class Reconciler implements AutoCloseable {
                         metrics.reloads.labelValues(result).inc();
                     }
                 }
-                case TRACK_FILES -> { }
+                case TRACK_FILES, BIRD -> { }
             }
         }
         if (kind == Applier.Kind.KEEPALIVED && r.changed()) {

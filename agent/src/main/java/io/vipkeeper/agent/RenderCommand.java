@@ -7,6 +7,7 @@ import io.vipkeeper.core.agent.Report;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.plan.AgentPlanner;
 import io.vipkeeper.core.render.HaproxyConfig;
+import io.vipkeeper.core.render.BirdConfig;
 import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.core.render.NftablesRuleset;
 import io.vipkeeper.platform.CliErrors;
@@ -30,10 +31,10 @@ import picocli.CommandLine.Option;
  * or a node that cannot be placed: a message on stderr, exit 1. A bad flag: one line naming it, exit 2 (as every command).
  */
 @Command(name = "render", mixinStandardHelpOptions = true,
-        description = "Print the keepalived.conf, nft script or haproxy.cfg the node agent would apply on a node.")
+        description = "Print the keepalived.conf, nft script, haproxy.cfg or bird.conf the node agent would apply on a node.")
 public final class RenderCommand implements Callable<Integer>, OptionChecks {
 
-    public enum What { keepalived, nftables, haproxy }
+    public enum What { keepalived, nftables, haproxy, bird }
 
     @Option(names = "--objects", required = true, paramLabel = "FILE",
             description = "YAML/JSON with the VIP ConfigMap, Services, EndpointSlices or Endpoints, Nodes (repeatable).")
@@ -42,7 +43,7 @@ public final class RenderCommand implements Callable<Integer>, OptionChecks {
     @Option(names = "--node", required = true, description = "The node to render for.")
     String node;
 
-    @Option(names = "--what", defaultValue = "keepalived", description = "keepalived (default), nftables or haproxy.")
+    @Option(names = "--what", defaultValue = "keepalived", description = "keepalived (default), nftables, haproxy or bird.")
     What what;
 
     @Option(names = "--strict", description = "Exit 1 (printing no configuration) when an object or VIP table entry is refused.")
@@ -60,6 +61,7 @@ public final class RenderCommand implements Callable<Integer>, OptionChecks {
         agent.settings();
         agent.configMap();
         agent.nodeIp();
+        agent.bgp();
         if (!AgentChecks.isNodeName(node)) {
             throw CliErrors.usage(spec, "--node: not a Node name: " + InvalidInputException.quote(node));
         }
@@ -84,10 +86,16 @@ public final class RenderCommand implements Callable<Integer>, OptionChecks {
             refusedObjects.addAll(read.unreadable());
             refusedObjects.addAll(observed.objectErrors());
             plan = AgentPlanner.plan(observed, node, agent.nodeIp(), settings);
+            // as the agent: BGP VIPs in no VRRP instance
+            BgpContext bgp = new BgpContext(node, agent.bgp().defaultMode(), agent.bgp().peers());
+            bgp.observed(observed);
+            plan = bgp.vrrpPlan(plan);
+            AgentPlan applied = plan;
             text = switch (what) {
                 case keepalived -> KeepalivedConfig.render(plan);
                 case nftables -> NftablesRuleset.render(plan);
                 case haproxy -> HaproxyConfig.render(plan);
+                case bird -> BirdConfig.render(BirdApplier.birdPlan(applied, bgp, agent.bgp().routerId()));
             };
         } catch (InvalidInputException e) {
             for (String line : e.getMessage().split("\n")) {

@@ -1,5 +1,10 @@
 package io.vipkeeper.agent;
 
+import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.net.IpRange;
+import io.vipkeeper.core.pool.Announce;
+import io.vipkeeper.core.pool.PoolPlacement;
+import io.vipkeeper.core.pool.PoolPlacements;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -64,6 +69,20 @@ class ReconcilerTest {
     double gauge(String name) {
         return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals(name))
                 .flatMap(s -> ((GaugeSnapshot) s).getDataPoints().stream()).mapToDouble(GaugeSnapshot.GaugeDataPointSnapshot::getValue).sum();
+    }
+
+    /** A VIP of a BGP pool leaves the VRRP instances (BIRD announces it) and is still forwarded by the data plane. */
+    @Test
+    void aBgpPoolsVipIsInNoVrrpInstanceAndStillForwarded() throws Exception {
+        Reconciler r = reconciler(InstanceMode.SINGLE);
+        BgpContext bgp = new BgpContext("node-a", Announce.VRRP, List.of());
+        r.announceSplit(bgp::vrrpPlan);
+        var snapshot = cluster.snapshot().withPlacements(new PoolPlacements(List.of(new PoolPlacement("routed",
+                List.of(IpRange.parse("192.0.2.241-192.0.2.241")), Announce.BGP, null, null, List.of(), null))));
+        bgp.observed(snapshot);
+        r.sync(snapshot);
+        assertThat(keepalived.inForce()).contains("    192.0.2.240\n").doesNotContain("192.0.2.241");
+        assertThat(nft.inForce()).contains("192.0.2.241", "198.51.100.1");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,6 +95,34 @@ class RenderCommandTest {
         } finally {
             Files.deleteIfExists(objects);
         }
+    }
+
+    /** --what bird: the pool placement's BGP VIPs as BIRD would announce them, and no VRRP instance holds them. */
+    @Test
+    void birdAnnouncesTheBgpPoolsVipsAndKeepalivedNoLongerHoldsThem(@TempDir Path dir) throws IOException {
+        Path objects = dir.resolve("routed.yaml");
+        Files.writeString(objects, Files.readString(GoldenTest.RESOURCES.resolve("objects/mixed.yaml")).replaceFirst(
+                "  name: vips\n  namespace: vipkeeper\n", "  name: vips\n  namespace: vipkeeper\n  annotations:\n"
+                + "    vipkeeper.io/pool-placement: '{\"routed\":{\"addresses\":[\"192.0.2.10-192.0.2.11\"],\"announce\":\"bgp\","
+                + "\"communities\":[\"64512:7\"]}}'\n"));
+        List<String> base = List.of("--objects", objects.toString(), "--services-configmap", "vipkeeper/vips", "--node", "node-a",
+                "--bgp-peer", "address=192.0.2.1,asn=65000,local-asn=65100", "--bgp-router-id", "192.0.2.250");
+        List<String> bird = new ArrayList<>(base);
+        bird.addAll(List.of("--what", "bird"));
+        String[] r = GoldenTest.render(bird);
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1]).contains("router id 192.0.2.250;", "  route 192.0.2.10/32 blackhole { bgp_community.add((64512,7)); };",
+                "  route 192.0.2.11/32 blackhole { bgp_community.add((64512,7)); };", "protocol bgp peer_192_0_2_1 {",
+                "192.0.2.10/31{32,32}").doesNotContain("192.0.2.12/32");
+        r = GoldenTest.render(base);
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1]).contains("    192.0.2.12\n").doesNotContain("    192.0.2.10\n", "    192.0.2.11\n");
+        // without the placement, --announce bgp takes every VIP
+        List<String> all = new ArrayList<>(bird);
+        all.set(1, GoldenTest.RESOURCES.resolve("objects/mixed.yaml").toString());
+        all.addAll(List.of("--announce", "bgp"));
+        r = GoldenTest.render(all);
+        assertThat(r[1]).contains("  route 192.0.2.12/32 blackhole;", "  route 2001:db8::10/128 blackhole;");
     }
 
     @Test

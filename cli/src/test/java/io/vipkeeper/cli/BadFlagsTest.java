@@ -135,6 +135,12 @@ class BadFlagsTest {
             c.add(bad(cmd, "--persistence-timeout", "-1"));
             c.add(bad(cmd, "--node-ip", "999.1.1.1"));
             c.add(bad(cmd, "--run-dir", "relative/dir"));
+            c.add(bad(cmd, "--announce", "ospf"));
+            c.add(bad(cmd, "--bgp-peer", "address=198.51.100.1,asn=4294967296,local-asn=65100"));
+            c.add(bad(cmd, "--bgp-peer", "address=198.51.100.1,asn=65000"));
+            c.add(bad(cmd, "--bgp-peer", "address=198.51.100.1,asn=65000,local-asn=65100,bfd-interval=fast"));
+            c.add(bad(cmd, "--bgp-peer", "address=198.51.100.1,asn=65000,local-asn=65100,password-file=" + MISSING));
+            c.add(bad(cmd, "--bgp-router-id", "2001:db8::1"));
         }
         c.add(bad("render", "--services-configmap", "x"));
         c.add(bad("render", "--objects", MISSING));
