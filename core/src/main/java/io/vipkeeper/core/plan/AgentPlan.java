@@ -11,23 +11,17 @@ import java.util.Map;
 
 /**
  * Everything this node applies: the VIPs it may hold (with their forwarding), the VRRP instances holding them,
- * the VIPs it announces by BGP instead ({@code bgpVips}: in {@code vips} too, for their data plane, but in no
- * instance) and the reports of what was not served. The renderers turn it into files; they add nothing of their own.
+ * and the reports of what was not served. The renderers turn it into files; they add nothing of their own.
  */
 public record AgentPlan(AgentSettings settings, List<ResolvedVip> vips, List<VrrpInstance> instances,
-                        List<Report> reports, List<BgpVip> bgpVips) {
+                        List<Report> reports) {
 
     public AgentPlan {
         vips = vips.stream().sorted().toList();
         instances = List.copyOf(instances);
         reports = reports.stream().sorted().toList();
-        bgpVips = bgpVips.stream().sorted().toList();
     }
 
-    /** No VIP announced by BGP. */
-    public AgentPlan(AgentSettings settings, List<ResolvedVip> vips, List<VrrpInstance> instances, List<Report> reports) {
-        this(settings, vips, instances, reports, List.of());
-    }
 
     /** The track file of every instance that has one: eligible when one of its VIPs has a (local) ready backend. */
     public List<TrackFile> trackFiles() {

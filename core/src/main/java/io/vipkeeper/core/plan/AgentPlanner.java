@@ -69,7 +69,8 @@ public final class AgentPlanner {
     /**
      * The plan under the pools' placements, for a node with {@code nodeLabels}: a VIP whose pool's nodeSelector does
      * not match them is not held here (other nodes hold it); a pool's {@code interface} takes its VIPs' instances
-     * there; {@code announce: bgp} VIPs get no VRRP instance and are listed in {@link AgentPlan#bgpVips()}.
+     * there; {@code announce: bgp} VIPs get no VRRP instance (they stay in the plan's VIPs for their data plane;
+     * {@link io.vipkeeper.core.bgp.BgpSplit} says which this node announces).
      * VRIDs are computed from what every node sees alike (the VIP table and the placements), before this node's
      * labels are looked at, so all nodes agree on them.
      */
@@ -78,12 +79,10 @@ public final class AgentPlanner {
         List<Report> reports = new ArrayList<>(resolution.reports());
         List<ResolvedVip> vrrp = new ArrayList<>();
         List<ResolvedVip> kept = new ArrayList<>();
-        List<BgpVip> bgp = new ArrayList<>();
         for (ResolvedVip v : resolution.vips()) {
             PoolPlacement p = placements.of(v.vip()).orElse(null);
             if (p != null && p.announce() == Announce.BGP) {
                 if (allows(p, nodeLabels, v.vip(), reports)) {
-                    bgp.add(new BgpVip(v.vip(), p.pool(), p.communities(), p.localPref()));
                     kept.add(v);
                 }
             } else if (s.vrrpVersion() == 2 && !v.vip().isIpv4()) {
@@ -127,7 +126,7 @@ public final class AgentPlanner {
                             node.singlePriority(), vips, src, peers, null, null, p == null ? null : p.iface()));
                 }
             }
-            return new AgentPlan(s, kept, instances, reports, bgp);
+            return new AgentPlan(s, kept, instances, reports);
         }
         // ids from every VRRP VIP of the table, before this node's labels count: all nodes compute the same ones
         Map<IpAddress, Integer> vrids = VridAssigner.assign(vrrp.stream().map(ResolvedVip::vip).toList(), s.vridRange());
@@ -149,7 +148,7 @@ public final class AgentPlanner {
                     v.localOnly() ? "local_" + key : null, v.localOnly() ? s.runDir() + "/local/" + key : null,
                     p == null ? null : p.iface()));
         }
-        return new AgentPlan(s, kept, instances, reports, bgp);
+        return new AgentPlan(s, kept, instances, reports);
     }
 
     /** Whether a VRRP pool needs instances of its own (single mode): its own interface or nodeSelector. */

@@ -12,7 +12,10 @@ import io.vipkeeper.core.agent.NodeInfo;
 import io.vipkeeper.core.agent.Report;
 import io.vipkeeper.core.agent.ResolvedVip;
 import io.vipkeeper.core.agent.VridRange;
+import io.vipkeeper.core.bgp.BgpSplit;
+import io.vipkeeper.core.bgp.BgpVip;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.pool.Announce;
 import io.vipkeeper.core.pool.BgpCommunity;
 import io.vipkeeper.core.pool.PoolPlacements;
 import io.vipkeeper.core.render.KeepalivedConfig;
@@ -156,13 +159,13 @@ class PlacementPlanTest {
             AgentSettings s = settings().instanceMode(mode).build();
             AgentPlan a = plan("node-a", bgp, s);
             assertThat(held(a)).as(mode.name()).doesNotContain(ip("198.51.100.1"), ip("198.51.100.2"));
-            assertThat(a.bgpVips()).containsExactly(
-                    new BgpVip(ip("198.51.100.1"), "prod", List.of(new BgpCommunity(64512, 100), new BgpCommunity(64512, 200)), 150L),
-                    new BgpVip(ip("198.51.100.2"), "prod", List.of(new BgpCommunity(64512, 100), new BgpCommunity(64512, 200)), 150L));
+            assertThat(BgpSplit.split(a, bgp, Announce.VRRP, Map.of("rack", "r1")).announced()).containsExactly(
+                    new BgpVip(ip("198.51.100.1"), List.of(new BgpCommunity(64512, 100), new BgpCommunity(64512, 200)), 150L),
+                    new BgpVip(ip("198.51.100.2"), List.of(new BgpCommunity(64512, 100), new BgpCommunity(64512, 200)), 150L));
             assertThat(a.vips()).extracting(ResolvedVip::vip).contains(ip("198.51.100.1"), ip("198.51.100.2"));
             assertThat(KeepalivedConfig.render(a)).doesNotContain("198.51.100.1");
             // the nodeSelector applies to BGP too: node-b does not announce them
-            assertThat(plan("node-b", bgp, s).bgpVips()).isEmpty();
+            assertThat(plan("node-b", bgp, s).vips()).extracting(ResolvedVip::vip).doesNotContain(ip("198.51.100.1"));
         }
         // BGP VIPs take no VRID: the VRRP VIPs keep theirs
         AgentSettings pv = settings().instanceMode(InstanceMode.PER_VIP).build();
