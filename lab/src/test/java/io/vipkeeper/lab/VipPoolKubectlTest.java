@@ -99,6 +99,8 @@ class VipPoolKubectlTest {
         assertThat(kubectl("get", "vippool", "later", "-o", "jsonpath={.status.conditions[?(@.type==\"Conflict\")].message}").out())
                 .contains("of pool lan, which is older");
         assertThat(condition("later", "Ready")).isEqualTo("False");
+        // the pool's Events show where an operator looks (a cluster-scoped object: its reference has no namespace)
+        await(() -> kubectl("describe", "vippool", "later").out().contains("PoolConflict"), "later: PoolConflict in describe");
         // invalid in a way no schema can tell (two ranges of one pool overlap): Invalid naming the field
         apply("twice", "addresses: [192.0.2.40/29, 192.0.2.44-192.0.2.45]");
         await(() -> "True".equals(condition("twice", "Invalid")), "twice: Invalid");

@@ -67,7 +67,9 @@ public final class EventRecorder implements AutoCloseable {
     }
 
     public void record(HasMetadata object, Type type, String reason, String message) {
-        String namespace = object.getMetadata().getNamespace() == null ? "default" : object.getMetadata().getNamespace();
+        // a cluster-scoped object (a VipPool, a Node) has no namespace: its reference keeps none, as kubectl describe
+        // matches on it, and the Event itself goes to "default", as Kubernetes' own recorders do
+        String namespace = object.getMetadata().getNamespace();
         long key = hash64(object.getKind() + "/" + namespace + "/" + object.getMetadata().getName() + "/" + object.getMetadata().getUid()
                 + "/" + reason + "/" + message);
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
@@ -91,7 +93,7 @@ public final class EventRecorder implements AutoCloseable {
     }
 
     private void send(ObjectReference involved, Type type, String reason, String message, String ts) {
-        String namespace = involved.getNamespace();
+        String namespace = involved.getNamespace() == null ? "default" : involved.getNamespace();
         try {
             client.v1().events().inNamespace(namespace).resource(new EventBuilder()
                     .withNewMetadata()
