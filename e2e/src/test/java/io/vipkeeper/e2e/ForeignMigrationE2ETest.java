@@ -29,7 +29,8 @@ import picocli.CommandLine;
  * balancer ({@link L2Announcer}), while vk-client sends requests through both. vipkeeper's controller takes the Services
  * over without changing an address; its agents come up on the other nodes, then the previous announcer leaves and the
  * last agent comes up on its node. The pool is the lab's {@code --pool} (the VipPool resource is not on this branch);
- * {@code vipkeeper import metallb} is run on that pool as MetalLB writes it.
+ * {@code vipkeeper import metallb} is run on that pool as MetalLB writes it. Last, a Service made afterwards with
+ * {@code metallb.universe.tf/loadBalancerIPs} gets the address it asks for.
  */
 @RequiresRoot("a lab: docs/migration.md, from MetalLB and kube-vip")
 class ForeignMigrationE2ETest {
@@ -153,5 +154,15 @@ class ForeignMigrationE2ETest {
         }
         assertThat(f.awaitAddress("web")).isEqualTo(web);
         assertThat(f.awaitAddress("api")).isEqualTo(api);
+
+        // a Service made afterwards from a MetalLB-era manifest gets the address its annotation asks for, and serves
+        String late = plan.address(207);
+        client.services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName("late")
+                .addToAnnotations("metallb.universe.tf/loadBalancerIPs", late).endMetadata().withNewSpec().withType("LoadBalancer")
+                .addToSelector("app", "hello").addNewPort().withName("http").withProtocol("TCP").withPort(80).withNewTargetPort(8080)
+                .endPort().endSpec().build()).create();
+        assertThat(f.awaitAddress("late")).isEqualTo(late);
+        LabFixture.awaitTrue(() -> f.requests(late, 3).stream().allMatch(ProbeStream.Answer::ok), "answers through " + late,
+                Duration.ofSeconds(30));
     }
 }
