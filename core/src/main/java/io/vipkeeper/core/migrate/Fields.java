@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** Typed reads of YAML already parsed into maps, lists and scalars; a wrong type is refused naming the field. */
 final class Fields {
@@ -98,5 +99,14 @@ final class Fields {
         }
         throw new InvalidInputException(where + "." + key + ": not a whole number from " + min + " to " + max + ": "
                 + InvalidInputException.quote(String.valueOf(v)));
+    }
+
+    /** {@code parse}'s value, or its refusal with {@code where} in front (the parsers of core name no field). */
+    static <T> T checked(String where, Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(where + ": " + e.getMessage());
+        }
     }
 }

@@ -3,10 +3,12 @@ package io.vipkeeper.core.migrate;
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.agent.InterfaceName;
 import io.vipkeeper.core.names.KubeNames;
+import io.vipkeeper.core.names.LabelSelector;
 import io.vipkeeper.core.net.Cidr;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.net.IpFamily;
 import io.vipkeeper.core.net.IpRange;
+import io.vipkeeper.core.viptable.PoolPlacementCodec;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,7 +28,7 @@ import java.util.Map;
  * @param localPref     BGP LOCAL_PREF, or null
  */
 public record ImportedPool(String name, List<IpRange> ranges, boolean autoAssign, boolean avoidBuggyIps, Integer priority,
-                           List<String> namespaces, Selector namespaceSelector, Selector serviceSelector, Selector nodeSelector,
+                           List<String> namespaces, LabelSelector namespaceSelector, LabelSelector serviceSelector, LabelSelector nodeSelector,
                            InterfaceName iface, boolean bgp, List<String> communities, Long localPref) {
 
     public ImportedPool {
@@ -116,16 +118,16 @@ public record ImportedPool(String name, List<IpRange> ranges, boolean autoAssign
             allocation.put("namespaces", namespaces);
         }
         if (namespaceSelector != null) {
-            allocation.put("namespaceSelector", namespaceSelector.toObject());
+            allocation.put("namespaceSelector", PoolPlacementCodec.selectorTree(namespaceSelector));
         }
         if (serviceSelector != null) {
-            allocation.put("serviceSelector", serviceSelector.toObject());
+            allocation.put("serviceSelector", PoolPlacementCodec.selectorTree(serviceSelector));
         }
         if (!allocation.isEmpty()) {
             spec.put("serviceAllocation", allocation);
         }
         if (nodeSelector != null) {
-            spec.put("nodeSelector", nodeSelector.toObject());
+            spec.put("nodeSelector", PoolPlacementCodec.selectorTree(nodeSelector));
         }
         if (iface != null) {
             spec.put("interface", iface.name());

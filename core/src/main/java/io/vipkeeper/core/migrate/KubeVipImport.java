@@ -3,6 +3,7 @@ package io.vipkeeper.core.migrate;
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.agent.InterfaceName;
 import io.vipkeeper.core.names.KubeNames;
+import io.vipkeeper.core.names.LabelSelector;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.net.IpFamily;
 import io.vipkeeper.core.net.IpRange;
@@ -118,8 +119,8 @@ public final class KubeVipImport {
             leftOut.add("range-global: never read by kube-vip, as cidr-global is set");
         }
         if (globalKey != null) {
-            Selector others = own.isEmpty() ? null : new Selector(new TreeMap<>(),
-                    List.of(new Selector.Requirement(NAMESPACE_LABEL, Selector.Operator.NotIn, List.copyOf(own))));
+            LabelSelector others = own.isEmpty() ? null : new LabelSelector(Map.of(),
+                    List.of(new LabelSelector.Requirement(NAMESPACE_LABEL, LabelSelector.Operator.NOT_IN, Set.copyOf(own))));
             pool("kubevip-" + GLOBAL, globalKey, List.of(), others, interfaceFor(GLOBAL), pools);
         }
         for (Map.Entry<String, String> e : iface.entrySet()) {
@@ -164,7 +165,7 @@ public final class KubeVipImport {
         }
     }
 
-    private void pool(String name, String key, List<String> namespaces, Selector nsSelector, InterfaceName nic,
+    private void pool(String name, String key, List<String> namespaces, LabelSelector nsSelector, InterfaceName nic,
                       Map<String, ImportedPool> pools) {
         if (!ImportedPool.isPoolName(name)) {
             leftOut.add(key + ": the VipPool name " + name + " would be longer than 63 characters");

@@ -3,8 +3,10 @@ package io.vipkeeper.core.migrate;
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.agent.InterfaceName;
 import io.vipkeeper.core.names.KubeNames;
+import io.vipkeeper.core.names.LabelSelector;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.net.IpRange;
+import io.vipkeeper.core.viptable.PoolPlacementCodec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -26,10 +28,10 @@ public final class MetalLbImport {
     private static final Pattern COMMUNITY = Pattern.compile("(\\d{1,5}):(\\d{1,5})");
 
     private record Pool(String name, Map<String, String> labels, List<IpRange> ranges, boolean autoAssign, boolean avoidBuggy,
-                        Integer priority, List<String> namespaces, List<Selector> namespaceSelectors, List<Selector> serviceSelectors) {
+                        Integer priority, List<String> namespaces, List<LabelSelector> namespaceSelectors, List<LabelSelector> serviceSelectors) {
     }
 
-    private record Advert(String kind, String name, List<String> pools, List<Selector> poolSelectors, List<Selector> nodeSelectors,
+    private record Advert(String kind, String name, List<String> pools, List<LabelSelector> poolSelectors, List<LabelSelector> nodeSelectors,
                           List<InterfaceName> interfaces, Bgp bgp) {
         boolean applies(Pool p) {
             return (pools.isEmpty() && poolSelectors.isEmpty()) || pools.contains(p.name())
@@ -135,8 +137,9 @@ public final class MetalLbImport {
     private void pool(Map<String, Object> m, Map<String, Object> spec, String name, String id) {
         Map<String, String> labels = new TreeMap<>();
         for (Map.Entry<String, Object> e : Fields.mapOrEmpty(Fields.mapOrEmpty(m, "metadata", id), "labels", id + ".metadata").entrySet()) {
-            String key = Selector.labelKey(e.getKey(), id + ".metadata.labels");
-            labels.put(key, Selector.labelValue(Fields.scalar(e.getValue(), id + ".metadata.labels." + key), id + ".metadata.labels." + key));
+            String key = Fields.checked(id + ".metadata.labels", () -> LabelSelector.requireKey(e.getKey()));
+            String value = Fields.scalar(e.getValue(), id + ".metadata.labels." + key);
+            labels.put(key, Fields.checked(id + ".metadata.labels." + key, () -> LabelSelector.requireValue(value)));
         }
         List<IpRange> ranges = new ArrayList<>();
         List<String> addresses = Fields.strings(spec, "addresses", id + ".spec");
@@ -157,19 +160,19 @@ public final class MetalLbImport {
                 throw new InvalidInputException(where + ".namespaces: not a namespace name: " + InvalidInputException.quote(ns));
             }
         }
-        List<Selector> nsSelectors = selectors(alloc, "namespaceSelectors", where);
-        List<Selector> svcSelectors = selectors(alloc, "serviceSelectors", where);
+        List<LabelSelector> nsSelectors = selectors(alloc, "namespaceSelectors", where);
+        List<LabelSelector> svcSelectors = selectors(alloc, "serviceSelectors", where);
         if (pools.put(name, new Pool(name, labels, ranges, autoAssign, avoidBuggy, priority == null ? null : priority.intValue(),
                 namespaces, nsSelectors, svcSelectors)) != null) {
             throw new InvalidInputException(id + ": given twice");
         }
     }
 
-    private static List<Selector> selectors(Map<String, Object> m, String key, String where) {
-        List<Selector> out = new ArrayList<>();
+    private static List<LabelSelector> selectors(Map<String, Object> m, String key, String where) {
+        List<LabelSelector> out = new ArrayList<>();
         int i = 0;
         for (Object s : Fields.listOrEmpty(m, key, where)) {
-            out.add(Selector.parse(s, where + "." + key + "[" + i++ + "]"));
+            out.add(PoolPlacementCodec.selectorFromTree(s, where + "." + key + "[" + i++ + "]"));
         }
         return out;
     }
@@ -182,8 +185,8 @@ public final class MetalLbImport {
                 throw new InvalidInputException(where + ".ipAddressPools: not a pool name: " + InvalidInputException.quote(p));
             }
         }
-        List<Selector> poolSelectors = selectors(spec, "ipAddressPoolSelectors", where);
-        List<Selector> nodeSelectors = selectors(spec, "nodeSelectors", where);
+        List<LabelSelector> poolSelectors = selectors(spec, "ipAddressPoolSelectors", where);
+        List<LabelSelector> nodeSelectors = selectors(spec, "nodeSelectors", where);
         List<InterfaceName> interfaces = new ArrayList<>();
         Bgp b = null;
         if (bgp) {
@@ -236,8 +239,8 @@ public final class MetalLbImport {
                     + " and import again");
             return null;
         }
-        Selector nsSelector = one(p.namespaceSelectors(), id, "serviceAllocation.namespaceSelectors");
-        Selector svcSelector = one(p.serviceSelectors(), id, "serviceAllocation.serviceSelectors");
+        LabelSelector nsSelector = one(p.namespaceSelectors(), id, "serviceAllocation.namespaceSelectors");
+        LabelSelector svcSelector = one(p.serviceSelectors(), id, "serviceAllocation.serviceSelectors");
         if ((nsSelector == null && !p.namespaceSelectors().isEmpty()) || (svcSelector == null && !p.serviceSelectors().isEmpty())) {
             return null;
         }
@@ -253,9 +256,9 @@ public final class MetalLbImport {
             leftOut.add(id + ": no L2Advertisement or BGPAdvertisement selects it, so MetalLB assigned its addresses without"
                     + " announcing them; its VipPool is printed and vipkeeper will announce them (VRRP)");
         }
-        Selector nodes = null;
+        LabelSelector nodes = null;
         if (!all.isEmpty() && all.stream().noneMatch(a -> a.nodeSelectors().isEmpty())) {
-            Set<Selector> distinct = new LinkedHashSet<>();
+            Set<LabelSelector> distinct = new LinkedHashSet<>();
             all.forEach(a -> distinct.addAll(a.nodeSelectors()));
             if (distinct.size() > 1) {
                 leftOut.add(id + ": its advertisements (" + names(all) + ") select nodes with " + distinct.size()
@@ -313,7 +316,7 @@ public final class MetalLbImport {
     }
 
     /** The single selector of a list, or null: none, or several (MetalLB ORs them; a line in leftOut). */
-    private Selector one(List<Selector> selectors, String id, String field) {
+    private LabelSelector one(List<LabelSelector> selectors, String id, String field) {
         if (selectors.size() > 1) {
             leftOut.add(id + ": " + field + " has " + selectors.size() + " selectors, of which MetalLB takes any; a VipPool has one:"
                     + " write one that covers them and import again");

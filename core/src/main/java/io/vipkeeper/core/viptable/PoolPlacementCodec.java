@@ -96,6 +96,14 @@ public final class PoolPlacementCodec {
 
     /** A metav1.LabelSelector tree (as in a custom resource or this annotation); unknown fields refused. */
     public static LabelSelector selectorFromTree(Object tree, String field) {
+        try {
+            return selector(tree, field);
+        } catch (InvalidInputException e) {
+            throw e.getMessage().startsWith(field) ? e : new InvalidInputException(field + ": " + e.getMessage());
+        }
+    }
+
+    private static LabelSelector selector(Object tree, String field) {
         Map<String, Object> m = map(tree, field);
         for (String k : m.keySet()) {
             if (!k.equals("matchLabels") && !k.equals("matchExpressions")) {
