@@ -21,7 +21,7 @@ class ChaosE2ETest {
 
     /** About a minute of faults, shorter gaps than the command's: the whole class stays well under 3 minutes. */
     static final Chaos.Settings SHORT = new Chaos.Settings(Duration.ofSeconds(60), 14L, Duration.ofSeconds(5), Duration.ofSeconds(2),
-            Duration.ofSeconds(4), Duration.ofSeconds(5), Duration.ofSeconds(10));
+            Duration.ofSeconds(4), Duration.ofSeconds(5), Duration.ofSeconds(10), true);
 
     @Test
     void randomFaultsUnderTrafficBreakNoInvariant() throws Exception {
