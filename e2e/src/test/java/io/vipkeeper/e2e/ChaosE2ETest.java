@@ -38,5 +38,6 @@ class ChaosE2ETest {
         assertThat(report.requests()).as("requests through the VIPs").isGreaterThan(2000);
         assertThat(report.violationTexts()).as("violations").isEmpty();
         assertThat(Lan.namespaces()).as("left behind").isEmpty();
+        LabFixture.PATHS.deleteAll(); // the lab's logs stay for a look only when the run failed
     }
 }
