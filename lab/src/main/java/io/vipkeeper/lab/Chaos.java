@@ -42,14 +42,15 @@ public final class Chaos {
     /**
      * {@code recoveryBound}: traffic flows again this soon after a fault's end; {@code gapMin..gapMax}: quiet time
      * between faults (after the recovery bound); {@code settle}: the VIP holders are checked only this long after the
-     * last fault's end; {@code finalSettle}: after the last fault, before the final check.
+     * last fault's end; {@code finalSettle}: after the last fault, before the final check; {@code churn}: create and
+     * delete Services between faults.
      */
     public record Settings(Duration duration, long seed, Duration recoveryBound, Duration gapMin, Duration gapMax, Duration settle,
-            Duration finalSettle) {
+            Duration finalSettle, boolean churn) {
 
         public static Settings of(Duration duration, long seed) {
             return new Settings(duration, seed, Duration.ofSeconds(5), Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(5),
-                    Duration.ofSeconds(20));
+                    Duration.ofSeconds(20), true);
         }
     }
 
@@ -251,7 +252,7 @@ public final class Chaos {
 
     /** Between faults, now and then: a Service more (up to 3) or one less, so the allocator and the ConfigMap have work. */
     private void churn() {
-        if (!schedule.coin()) {
+        if (!schedule.coin() || !settings.churn()) {
             return;
         }
         try {

@@ -2,6 +2,7 @@ package io.vipkeeper.lab;
 
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.platform.Flags;
+import io.vipkeeper.platform.LoggingOptions;
 import io.vipkeeper.platform.OptionChecks;
 import java.io.File;
 import java.io.IOException;
@@ -80,6 +81,8 @@ public final class LabChaosCommand implements Callable<Integer>, OptionChecks {
                     + "take it down first (sudo ./vipkeeper lab down)");
             return 1;
         }
+        // the run's own lines are the output; of the lab's log (supervisors restarting what was killed) only warnings
+        LoggingOptions.configure(LoggingOptions.Format.text, "warn");
         long s = seed != null ? seed : System.currentTimeMillis();
         Chaos chaos = new Chaos(new LabPaths(stateDir.toPath()), Chaos.Settings.of(Duration.ofMinutes(minutes), s), out);
         CountDownLatch done = new CountDownLatch(1);
