@@ -69,6 +69,21 @@ class VipHoldersTest {
     }
 
     @Test
+    void passesAreAtLeastTheGapApart() {
+        VipTable table = VipConfigMapCodec.decode(Map.of("192.0.2.241", "default/web")).table();
+        List<Long> writes = new ArrayList<>();
+        VipHolders holders = new VipHolders((s, h, v) -> writes.add(System.nanoTime()), Runnable::run, Duration.ofMillis(200),
+                System::nanoTime);
+        for (int i = 0; i < 3; i++) {
+            holders.update(Map.of(ip("192.0.2.241"), holder("192.0.2.241", "node-a", i)), table);
+        }
+        assertThat(writes).hasSize(3);
+        for (int i = 1; i < writes.size(); i++) {
+            assertThat(writes.get(i) - writes.get(i - 1)).as("gap before write %d", i).isGreaterThanOrEqualTo(200_000_000L);
+        }
+    }
+
+    @Test
     void theMergeSetsThisNodesVipsKeepsOtherMastersAndDropsVipsTheServiceNoLongerHas() {
         String other = "{\"192.0.2.242\":{\"master\":\"node-c\",\"priority\":199}}";
         String text = VipHoldersAnnotation.merge(other, Map.of(ip("192.0.2.241"), holder("192.0.2.241", "node-a", 0)),

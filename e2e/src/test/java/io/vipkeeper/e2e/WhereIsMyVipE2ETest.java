@@ -53,6 +53,11 @@ class WhereIsMyVipE2ETest {
 
     /** The vip-holders member of {@code vip}, as kubectl prints it with jsonpath. */
     static Optional<JsonNode> holderByKubectl() throws Exception {
+        return holderByKubectl(f, vip);
+    }
+
+    /** The vip-holders member of {@code vip} on Service default/hello of {@code f}'s lab, as kubectl prints it. */
+    static Optional<JsonNode> holderByKubectl(LabFixture f, String vip) throws Exception {
         Path cache = Files.createTempDirectory("vk-kube-cache");
         Exec.Result r = Exec.run(List.of("kubectl", "--kubeconfig", f.lab.paths().kubeconfig().toString(), "--cache-dir", cache.toString(),
                 "get", "svc", "hello", "-n", "default", "-o", "jsonpath={.metadata.annotations.vipkeeper\\.io/vip-holders}"),
