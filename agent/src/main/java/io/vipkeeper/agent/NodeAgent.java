@@ -70,6 +70,7 @@ public final class NodeAgent implements AutoCloseable {
     /** Input this node cannot act on yet (its Node not listed, no address): one line, at most every 30 s. */
     private final RepeatedWarning inputProblem = new RepeatedWarning(LOG::warn, Duration.ofSeconds(30));
     private final Reconciler reconciler;
+    private final VrrpScheduler vrrpScheduler;
     /** Writes announcements one at a time in the background. */
     private final ExecutorService announcements = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "announcer");
@@ -118,12 +119,14 @@ public final class NodeAgent implements AutoCloseable {
                 (reason, message) -> events.warning(configMapReference(), reason, message), registry, keepalived::restarts,
                 new Announcer(new KubeAnnouncements(client, events, options.nodeName()), announcements),
                 Path.of(settings.notifyFifo()), System::currentTimeMillis);
+        this.vrrpScheduler = new VrrpScheduler(host, runDir, Path.of("/proc"), settings.realtime(), registry);
     }
 
     public void start() throws IOException {
         Files.createDirectories(runDir.resolve("local"));
         releaseStaleVips();
         reconciler.vrrp().start();
+        vrrpScheduler.start();
         ConfigMapRef cm = options.configMap();
         watch("VIP ConfigMap", client.configMaps().inNamespace(cm.namespace()).withName(cm.name()).runnableInformer(0), configMap);
         String ns = options.watchNamespace();
@@ -302,6 +305,11 @@ public final class NodeAgent implements AutoCloseable {
         return keepalived;
     }
 
+    /** Whether keepalived's VRRP process runs with real-time scheduling (as last checked, every second). */
+    public boolean vrrpRealtime() {
+        return vrrpScheduler.realtime();
+    }
+
     /** Stops keepalived (it drops its VIPs), removes any VIP still on the interface and the nftables table. */
     @Override
     public void close() {
@@ -316,6 +324,7 @@ public final class NodeAgent implements AutoCloseable {
         }
         informers.values().forEach(SharedIndexInformer::close);
         announcements.shutdownNow();
+        vrrpScheduler.close();
         reconciler.close();
         if (options.releaseVips()) {
             Set<IpAddress> vips = reconciler.table().entries().keySet();

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "A lab on this machine for trying vipkeeper without a cluster.",
         subcommands = {LabUpCommand.class, LabDownCommand.class, LabStatusCommand.class, LabDemoCommand.class,
             LabFailoverCommand.class, LabApiCommand.class, LoadServicesCommand.class, SeedClustersCommand.class, LabRunCommand.class, LabBackendCommand.class,
-            LabProbeCommand.class})
+            LabProbeCommand.class, LabSoakCommand.class})
 public final class LabCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -76,12 +76,21 @@ public final class AgentPlanner {
         }
         Map<IpAddress, Integer> vrids = VridAssigner.assign(held.stream().map(ResolvedVip::vip).toList(), s.vridRange());
         List<ResolvedVip> kept = new ArrayList<>();
+        // the flags keep the VRID range within the packet rate (AgentOptions); this holds for any settings: a VIP
+        // beyond the rate is reported and left out (every node leaves out the same ones), never a flood of adverts
+        int maxInstances = s.maxInstances();
         for (ResolvedVip v : held) {
             Integer vrid = vrids.get(v.vip());
             String key = VipNames.key(v.vip());
             if (vrid == null) {
                 reports.add(new Report(Report.Kind.NOT_HELD, v.vip(), "no free VRID in "
                         + s.vridRange() + " (" + held.size() + " VIPs for " + s.vridRange().size() + " ids)"));
+                continue;
+            }
+            if (instances.size() >= maxInstances) {
+                reports.add(new Report(Report.Kind.NOT_HELD, v.vip(), "VRRP packet rate: " + held.size() + " per-vip instances at advert "
+                        + s.advertInterval() + " s would send " + Math.round(s.packetsPerSecond(held.size())) + " packets/s, above the limit of "
+                        + AgentSettings.MAX_PACKETS_PER_SECOND + " (" + maxInstances + " instances); raise --advert-interval or use --vrrp-instances single"));
                 continue;
             }
             kept.add(v);
