@@ -122,6 +122,11 @@ public final class Soak {
         return (int) plan.nodeIndexes().stream().filter(i -> Lan.addresses(i).contains(vip)).count();
     }
 
+    /** Whether node {@code i}'s keepalived VRRP process runs with real-time scheduling (SCHED_RR). */
+    public static boolean realtime(LabPaths paths, int i) {
+        return vrrpCpu(paths, i).map(v -> v[2] == 2).orElse(false);
+    }
+
     /** {pid, utime + stime in clock ticks, policy} of node {@code i}'s keepalived VRRP process. */
     static Optional<long[]> vrrpCpu(LabPaths paths, int i) {
         try {
