@@ -12,9 +12,10 @@ public enum FailoverProfile {
     /** 0.1 s adverts: failover in ~0.26 s (measured), 10 packets/s per instance. */
     DEFAULT("default", AdvertInterval.DEFAULT_V3),
     /**
-     * 0.03 s adverts: failover in ~0.1 s, 33 packets/s per instance. Chosen by measurement (docs/benchmarks.md):
-     * 0.02 s was not faster end to end on these machines, and a shorter interval makes a starved keepalived lose its
-     * VIP sooner; with the VRRP process in real-time scheduling neither profile saw a false takeover under full load.
+     * 0.03 s adverts: 3 adverts + skew = ~96 ms before a backup takes over, 33 packets/s per instance (~0.14% of a core
+     * each, measured). Measured end to end in the lab (docs/benchmarks.md) within the target (median <= 150 ms, max
+     * <= 250 ms) with margin; a shorter interval would leave a stalled master even less than 90 ms, for little gain
+     * against the ARP update and the probe's own period. Meant for nodes where keepalived's VRRP process runs real-time.
      */
     FAST("fast", new AdvertInterval(3));
 
