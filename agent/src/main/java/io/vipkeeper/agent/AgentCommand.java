@@ -144,9 +144,10 @@ public final class AgentCommand implements Callable<Integer>, OptionChecks {
             String node = nodeName(client);
             NodeAgent.Options options = new NodeAgent.Options(configMap, node, agent.nodeIp(), watchNamespace, settings, keepalivedBin,
                     releaseVips, Duration.ofMillis(debounceMs), Duration.ofMillis(maxDelayMs));
-            LOG.info("agent on node {}: VIP table {}, interface {}, data plane {}{}, VRRP v{} advert {} s, {} instance(s){}", node, configMap,
-                    settings.iface(), settings.dataplane().flag(), "auto".equals(agent.dataplane) ? " (auto)" : "", settings.vrrpVersion(),
-                    settings.advertInterval(), settings.instanceMode(), settings.useUnicast() ? ", unicast" : "");
+            LOG.info("agent on node {}: VIP table {}, interface {}, data plane {}{}, VRRP v{} advert {} s (failover profile {}), {} instance(s){}{}",
+                    node, configMap, settings.iface(), settings.dataplane().flag(), "auto".equals(agent.dataplane) ? " (auto)" : "",
+                    settings.vrrpVersion(), settings.advertInterval(), settings.failoverProfile().flag(), settings.instanceMode(),
+                    settings.useUnicast() ? ", unicast" : "", settings.realtime().scheduled() ? ", real-time VRRP" : "");
             // SIGTERM: stop keepalived and release the VIPs before the JVM exits
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();

@@ -89,6 +89,7 @@ public final class NodeAgent implements AutoCloseable {
     private final BgpContext bgp;
     private final BirdApplier bird;
     private final BgpPeerObjects bgpPeers;
+    private final VrrpScheduler vrrpScheduler;
     /** Writes announcements one at a time in the background. */
     private final ExecutorService announcements = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "announcer");
@@ -150,6 +151,7 @@ public final class NodeAgent implements AutoCloseable {
         reconciler.announceSplit(bgp::vrrpPlan);
         this.bgpPeers = new BgpPeerObjects(client, events, debouncer::request);
         bgp.objectPeers(bgpPeers::peers);
+        this.vrrpScheduler = new VrrpScheduler(host, runDir, Path.of("/proc"), settings.realtime(), registry);
     }
 
     /** An Event on the VIP ConfigMap when a BGP session of this node changes. */
@@ -168,6 +170,7 @@ public final class NodeAgent implements AutoCloseable {
         Files.createDirectories(runDir.resolve("local"));
         releaseStaleVips();
         reconciler.vrrp().start();
+        vrrpScheduler.start();
         ConfigMapRef cm = options.configMap();
         watch("VIP ConfigMap", client.configMaps().inNamespace(cm.namespace()).withName(cm.name()).runnableInformer(0), configMap);
         String ns = options.watchNamespace();
@@ -363,6 +366,11 @@ public final class NodeAgent implements AutoCloseable {
         return keepalived;
     }
 
+    /** Whether keepalived's VRRP process runs with real-time scheduling (as last checked, every second). */
+    public boolean vrrpRealtime() {
+        return vrrpScheduler.realtime();
+    }
+
     /** Stops keepalived (it drops its VIPs), removes any VIP still on the interface and the nftables table. */
     @Override
     public void close() {
@@ -378,6 +386,7 @@ public final class NodeAgent implements AutoCloseable {
         informers.values().forEach(SharedIndexInformer::close);
         bgpPeers.close();
         announcements.shutdownNow();
+        vrrpScheduler.close();
         reconciler.close();
         if (options.releaseVips()) {
             Set<IpAddress> vips = reconciler.table().entries().keySet();

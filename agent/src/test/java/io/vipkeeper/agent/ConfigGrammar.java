@@ -25,6 +25,7 @@ final class ConfigGrammar {
             "global_defs \\{",
             "  vrrp_version [23]",
             "  notify_fifo (/[A-Za-z0-9_][A-Za-z0-9._-]*)+/notify\\.fifo",
+            "  vrrp_no_swap",
             "  notify (/[A-Za-z0-9_][A-Za-z0-9._-]*)+",
             "  script_user root",
             "  enable_script_security",

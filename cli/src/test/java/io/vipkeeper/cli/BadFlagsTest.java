@@ -57,7 +57,7 @@ class BadFlagsTest {
     static final Set<String> FREE_TEXT = Set.of("controller --load-balancer-class", "agent --keepalived-bin",
             "dns publish --require-annotation", "lab backend --name", "lab up --state-dir", "lab down --state-dir",
             "lab status --state-dir", "lab demo --state-dir", "lab failover --state-dir", "lab run --state-dir",
-            "lab chaos --state-dir");
+            "lab chaos --state-dir", "lab soak --state-dir");
 
     record Case(String command, String flag, List<String> args) {
         @Override
@@ -141,6 +141,12 @@ class BadFlagsTest {
             c.add(bad(cmd, "--bgp-peer", "address=198.51.100.1,asn=65000,local-asn=65100,bfd-interval=fast"));
             c.add(bad(cmd, "--bgp-peer", "address=198.51.100.1,asn=65000,local-asn=65100,password-file=" + MISSING));
             c.add(bad(cmd, "--bgp-router-id", "2001:db8::1"));
+            c.add(bad(cmd, "--failover-profile", "faster"));
+            c.add(bad(cmd, "--vrrp-realtime=maybe", null));
+            // per-vip beyond the VRRP packet rate: 255 instances at 0.03 s would send 8500 adverts/s
+            List<String> flood = new ArrayList<>(bad(cmd, "--vrid-range", "1-255").args());
+            flood.addAll(List.of("--vrrp-instances", "per-vip", "--failover-profile", "fast"));
+            c.add(new Case(cmd, "--vrid-range", flood));
         }
         c.add(bad("render", "--services-configmap", "x"));
         c.add(bad("render", "--objects", MISSING));
@@ -197,7 +203,11 @@ class BadFlagsTest {
             c.add(bad(cmd, "--nodes", "0"));
             c.add(bad(cmd, "--nodes", "40"));
             c.add(bad(cmd, "--vrrp-instances", "many"));
+            c.add(bad(cmd, "--failover-profile", "faster"));
         }
+        c.add(bad("lab soak", "--minutes", "0"));
+        c.add(bad("lab soak", "--sample-ms", "5"));
+        c.add(bad("lab soak", "--csv", NO_DIR));
         c.add(bad("lab up", "--subnet", "999.0.2"));
         c.add(bad("lab up", "--subnet", "10.0.0"));
         c.add(bad("lab run", "--prefix", "10.0.0"));

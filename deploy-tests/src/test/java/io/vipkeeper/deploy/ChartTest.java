@@ -171,7 +171,13 @@ class ChartTest {
             List<String> add = new ArrayList<>();
             sc.path("capabilities").path("add").forEach(x -> add.add(x.asText()));
             if (c.component().equals("agent")) {
-                assertThat(add).containsExactlyInAnyOrder("NET_ADMIN", "NET_RAW", "NET_BROADCAST");
+                // real-time VRRP (the default): SYS_NICE for chrt, IPC_LOCK for vrrp_no_swap; without it the network ones only
+                if (c.flags().contains("--vrrp-realtime=false")) {
+                    assertThat(add).as(valueSet).containsExactlyInAnyOrder("NET_ADMIN", "NET_RAW", "NET_BROADCAST");
+                } else {
+                    assertThat(c.flags()).as(valueSet).contains("--vrrp-realtime=true");
+                    assertThat(add).as(valueSet).containsExactlyInAnyOrder("NET_ADMIN", "NET_RAW", "NET_BROADCAST", "SYS_NICE", "IPC_LOCK");
+                }
                 assertThat(c.podSpec().path("hostNetwork").asBoolean()).isTrue();
             } else {
                 assertThat(add).as(c.workload()).isEmpty();
@@ -253,7 +259,9 @@ class ChartTest {
                 Arguments.of("bad-pool-name.yaml", "/pools/0/name"),
                 Arguments.of("bad-vippool.yaml", "/vipPools/0/forwardMethod"),
                 Arguments.of("bad-watch-namespace.yaml", "/agent/watchNamespace"),
-                Arguments.of("bad-etcd-secret.yaml", "/dns/etcd/tlsSecret"));
+                Arguments.of("bad-etcd-secret.yaml", "/dns/etcd/tlsSecret"),
+                Arguments.of("bad-failover-profile.yaml", "/agent/failoverProfile"),
+                Arguments.of("fast-vrrp2.yaml", "/agent/failoverProfile"));
     }
 
     @ParameterizedTest

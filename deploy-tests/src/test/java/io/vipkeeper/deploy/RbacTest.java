@@ -27,6 +27,7 @@ import io.vipkeeper.core.agent.Dataplane;
 import io.vipkeeper.dns.DnsAccess;
 import io.vipkeeper.testsupport.Netns;
 import io.vipkeeper.testsupport.RootRequirement;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -171,6 +172,11 @@ class RbacTest {
                         "announcing-node annotation");
                 await(() -> events(k, "default", "VIPAnnounced"), "VIPAnnounced event");
                 await(() -> agent.health().isEmpty(), "agent healthy");
+                if (settings.realtime().scheduled()) {
+                    // chrt and keepalived's vrrp_no_swap under exactly the chart's capabilities (SYS_NICE, IPC_LOCK)
+                    await(agent::vrrpRealtime, "keepalived's VRRP process in real-time scheduling under the chart's capabilities");
+                    assertThat(vrrpLockedKb(runDir)).as("VmLck of keepalived's VRRP process (vrrp_no_swap)").isPositive();
+                }
             } finally {
                 agent.close();
                 try (var files = Files.walk(runDir)) {
@@ -180,6 +186,13 @@ class RbacTest {
             assertThat(ns.addresses("eth0")).as("VIP released on stop").doesNotContain("192.0.2.240");
             check(objects, c, api.calls("agent"));
         }
+    }
+
+    /** VmLck of the VRRP process named by RUN/vrrp.pid, in kB. */
+    private static long vrrpLockedKb(Path runDir) throws IOException {
+        String pid = Files.readString(runDir.resolve("vrrp.pid")).strip();
+        return Files.readAllLines(Path.of("/proc", pid, "status")).stream().filter(l -> l.startsWith("VmLck:"))
+                .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(0L);
     }
 
     @Test

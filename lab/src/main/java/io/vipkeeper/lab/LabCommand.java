@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "lab", mixinStandardHelpOptions = true,
         description = "A lab on this machine for trying vipkeeper without a cluster.",
         subcommands = {LabUpCommand.class, LabDownCommand.class, LabStatusCommand.class, LabDemoCommand.class,
-            LabFailoverCommand.class, LabChaosCommand.class, LabApiCommand.class, LoadServicesCommand.class, SeedClustersCommand.class, LabRunCommand.class, LabBackendCommand.class,
-            LabProbeCommand.class})
+            LabFailoverCommand.class, LabChaosCommand.class, LabSoakCommand.class, LabApiCommand.class, LoadServicesCommand.class,
+            SeedClustersCommand.class, LabRunCommand.class, LabBackendCommand.class, LabProbeCommand.class})
 public final class LabCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -3,6 +3,8 @@ package io.vipkeeper.lab;
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.platform.Flags;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 
 /** The lab's typed flags (picocli converters): refused while parsing, before anything touches the machine. */
@@ -27,6 +29,26 @@ final class LabFlags {
             }
             return value;
         }
+    }
+
+    /** {@code --failover-profile}: default or fast (passed on to every agent). */
+    static final class FailoverProfile implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (!value.equals("default") && !value.equals("fast")) {
+                throw new CommandLine.TypeConversionException("default or fast, not " + InvalidInputException.quote(value));
+            }
+            return value;
+        }
+    }
+
+    /** The agent flags of {@code --failover-profile} and {@code --no-vrrp-realtime}. */
+    static List<String> agentArgs(String failoverProfile, boolean noRealtime) {
+        List<String> out = new ArrayList<>(List.of("--failover-profile", failoverProfile));
+        if (noRealtime) {
+            out.add("--vrrp-realtime=false");
+        }
+        return out;
     }
 
     /** {@code --subnet} / {@code --prefix}: one of the documentation /24s, written as its first three octets. */

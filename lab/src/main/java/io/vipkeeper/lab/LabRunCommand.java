@@ -29,6 +29,12 @@ public final class LabRunCommand implements Callable<Integer> {
     @Option(names = "--vrrp-instances", defaultValue = "single", converter = LabFlags.VrrpInstances.class)
     String vrrpInstances;
 
+    @Option(names = "--failover-profile", defaultValue = "default", converter = LabFlags.FailoverProfile.class)
+    String failoverProfile;
+
+    @Option(names = "--no-vrrp-realtime")
+    boolean noRealtime;
+
     @Option(names = "--state-dir", defaultValue = "/run/vipkeeper-lab")
     Path stateDir;
 
@@ -41,7 +47,8 @@ public final class LabRunCommand implements Callable<Integer> {
         LabPaths paths = new LabPaths(stateDir);
         Files.createDirectories(stateDir);
         Files.writeString(paths.pidFile(), ProcessHandle.current().pid() + "\n");
-        Lab lab = new Lab(new Lab.Options(new AddressPlan(prefix, nodes), paths, vrrpInstances, 3));
+        Lab lab = new Lab(new Lab.Options(new AddressPlan(prefix, nodes), paths, vrrpInstances, 3,
+                LabFlags.agentArgs(failoverProfile, noRealtime), true, true));
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -35,6 +35,13 @@ public final class LabUpCommand implements Callable<Integer> {
     @Option(names = "--vrrp-instances", defaultValue = "single", paramLabel = "single|per-vip", converter = LabFlags.VrrpInstances.class, description = "Passed to every agent.")
     String vrrpInstances;
 
+    @Option(names = "--failover-profile", defaultValue = "default", paramLabel = "default|fast", converter = LabFlags.FailoverProfile.class,
+            description = "Passed to every agent: fast = adverts every 0.03 s (default: ${DEFAULT-VALUE}).")
+    String failoverProfile;
+
+    @Option(names = "--no-vrrp-realtime", description = "Every agent runs keepalived's VRRP process without real-time scheduling (for comparison).")
+    boolean noRealtime;
+
     @Option(names = "--install-deps", description = "Install missing system packages (keepalived, nftables, iproute2) with apt-get.")
     boolean installDeps;
 
@@ -49,11 +56,17 @@ public final class LabUpCommand implements Callable<Integer> {
         if (pre != 0) {
             return pre;
         }
-        return up(out, err, new LabPaths(stateDir.toPath()), nodes, subnet, vrrpInstances);
+        return up(out, err, new LabPaths(stateDir.toPath()), nodes, subnet, vrrpInstances, failoverProfile, noRealtime);
     }
 
     /** Starts the lab unless it runs; returns an exit code. */
     static int up(PrintWriter out, PrintWriter err, LabPaths paths, int nodes, String subnet, String vrrpInstances) {
+        return up(out, err, paths, nodes, subnet, vrrpInstances, "default", false);
+    }
+
+    /** As above, with the failover profile (and real-time VRRP off when {@code noRealtime}) for every agent. */
+    static int up(PrintWriter out, PrintWriter err, LabPaths paths, int nodes, String subnet, String vrrpInstances,
+                  String failoverProfile, boolean noRealtime) {
         if (LabHost.labProcess(paths).isPresent() && paths.readPlan() != null) {
             out.println("the lab already runs:");
             out.println();
@@ -80,8 +93,12 @@ public final class LabUpCommand implements Callable<Integer> {
             paths.deleteAll();
             Files.createDirectories(paths.logs());
             List<String> cmd = new ArrayList<>(List.of("setsid"));
-            List<String> child = ChildJvm.command("x", null, List.of(), "256m", "run", List.of("--prefix", prefix, "--nodes",
-                    Integer.toString(nodes), "--vrrp-instances", vrrpInstances, "--state-dir", paths.root().toString()));
+            List<String> runArgs = new ArrayList<>(List.of("--prefix", prefix, "--nodes", Integer.toString(nodes), "--vrrp-instances",
+                    vrrpInstances, "--failover-profile", failoverProfile, "--state-dir", paths.root().toString()));
+            if (noRealtime) {
+                runArgs.add("--no-vrrp-realtime");
+            }
+            List<String> child = ChildJvm.command("x", null, List.of(), "256m", "run", runArgs);
             cmd.addAll(child.subList(4, child.size())); // without "ip netns exec x": the lab process runs in the root namespace
             File log = paths.log("lab").toFile();
             Process p = new ProcessBuilder(cmd).redirectInput(new File("/dev/null")).redirectOutput(ProcessBuilder.Redirect.appendTo(log))

@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
  * @param persistenceTimeout IPVS persistence in seconds; 0 for none
  * @param runDir             where the agent keeps files keepalived reads and writes (track files, the notify FIFO)
  * @param notifyScript       a script keepalived runs on every state change ({@code KEEPALIVED_NOTIFY}), or null
+ * @param failoverProfile    the profile the advert interval came from (unless given explicitly)
+ * @param realtime           real-time scheduling and memory locking of keepalived's VRRP process
  */
 public record AgentSettings(
         InterfaceName iface,
@@ -31,7 +33,26 @@ public record AgentSettings(
         LvsScheduler lvsScheduler,
         int persistenceTimeout,
         String runDir,
-        String notifyScript) {
+        String notifyScript,
+        FailoverProfile failoverProfile,
+        VrrpRealtime realtime) {
+
+    /**
+     * The most VRRP adverts per second a node may send as master (instances / advert interval): 255 per-vip instances
+     * (every VRID of an interface) at the default 0.1 s, so nothing the default profile can do is refused. keepalived
+     * sends each advert from one process: ~0.4% of a core per 100 packets/s here (docs/benchmarks.md).
+     */
+    public static final int MAX_PACKETS_PER_SECOND = 2550;
+
+    /** VRRP adverts per second that {@code instances} instances send as masters. */
+    public double packetsPerSecond(int instances) {
+        return instances * 100.0 / advertInterval.centis();
+    }
+
+    /** The most instances that stay within {@link #MAX_PACKETS_PER_SECOND} at this advert interval. */
+    public int maxInstances() {
+        return (int) ((long) MAX_PACKETS_PER_SECOND * advertInterval.centis() / 100);
+    }
 
     /** Where keepalived reports state changes; the agent reads it. */
     public String notifyFifo() {
@@ -69,6 +90,8 @@ public record AgentSettings(
             throw new InvalidInputException("KEEPALIVED_NOTIFY " + InvalidInputException.quote(notifyScript)
                     + " is not an absolute path of letters, digits, '.', '_' and '-'");
         }
+        Objects.requireNonNull(failoverProfile, "failoverProfile");
+        Objects.requireNonNull(realtime, "realtime");
     }
 
     public static Builder builder(InterfaceName iface) {
@@ -89,10 +112,15 @@ public record AgentSettings(
         b.persistenceTimeout = persistenceTimeout;
         b.runDir = runDir;
         b.notifyScript = notifyScript;
+        b.failoverProfile = failoverProfile;
+        b.realtime = realtime;
         return b;
     }
 
-    /** Defaults: the seed's (vrid 50, VRRPv3, wlc, persistence 1800, ipvs), advert 0.1 s (1 s with VRRPv2). */
+    /**
+     * Defaults: the seed's (vrid 50, VRRPv3, wlc, persistence 1800, ipvs), the default failover profile (advert 0.1 s;
+     * 1 s with VRRPv2), real-time VRRP on. An explicit advert interval wins over the profile's.
+     */
     public static final class Builder {
         private final InterfaceName iface;
         private List<InterfaceName> trackInterfaces = List.of();
@@ -107,6 +135,8 @@ public record AgentSettings(
         private int persistenceTimeout = 1800;
         private String runDir = "/run/vipkeeper";
         private String notifyScript;
+        private FailoverProfile failoverProfile = FailoverProfile.DEFAULT;
+        private VrrpRealtime realtime = VrrpRealtime.DEFAULT;
 
         private Builder(InterfaceName iface) {
             this.iface = iface;
@@ -124,12 +154,17 @@ public record AgentSettings(
         public Builder persistenceTimeout(int v) { persistenceTimeout = v; return this; }
         public Builder runDir(String v) { runDir = v; return this; }
         public Builder notifyScript(String v) { notifyScript = v; return this; }
+        public Builder failoverProfile(FailoverProfile v) { failoverProfile = v; return this; }
+        public Builder realtime(VrrpRealtime v) { realtime = v; return this; }
 
         public AgentSettings build() {
+            if (vrrpVersion == 2 && failoverProfile == FailoverProfile.FAST) {
+                throw new InvalidInputException("--failover-profile fast needs --vrrp-version 3 (VRRP version 2 counts whole seconds)");
+            }
             AdvertInterval advert = advertInterval != null ? advertInterval
-                    : vrrpVersion == 2 ? AdvertInterval.DEFAULT_V2 : AdvertInterval.DEFAULT_V3;
+                    : vrrpVersion == 2 ? AdvertInterval.DEFAULT_V2 : failoverProfile.advertInterval();
             return new AgentSettings(iface, trackInterfaces, useUnicast, vrid, vridRange, instanceMode, advert,
-                    vrrpVersion, dataplane, lvsScheduler, persistenceTimeout, runDir, notifyScript);
+                    vrrpVersion, dataplane, lvsScheduler, persistenceTimeout, runDir, notifyScript, failoverProfile, realtime);
         }
     }
 }

@@ -130,12 +130,22 @@ public final class AgentPlanner {
         }
         // ids from every VRRP VIP of the table, before this node's labels count: all nodes compute the same ones
         Map<IpAddress, Integer> vrids = VridAssigner.assign(vrrp.stream().map(ResolvedVip::vip).toList(), s.vridRange());
+        // the flags keep the VRID range within the packet rate (AgentOptions); this holds for any settings: a VIP
+        // beyond the rate is reported and left out (every node leaves out the same ones), never a flood of adverts
+        int maxInstances = s.maxInstances();
+        int numbered = 0;
         for (ResolvedVip v : vrrp) {
             Integer vrid = vrids.get(v.vip());
             String key = VipNames.key(v.vip());
             if (vrid == null) {
                 reports.add(new Report(Report.Kind.NOT_HELD, v.vip(), "no free VRID in "
                         + s.vridRange() + " (" + vrrp.size() + " VIPs for " + s.vridRange().size() + " ids)"));
+                continue;
+            }
+            if (++numbered > maxInstances) {
+                reports.add(new Report(Report.Kind.NOT_HELD, v.vip(), "VRRP packet rate: " + vrrp.size() + " per-vip instances at advert "
+                        + s.advertInterval() + " s would send " + Math.round(s.packetsPerSecond(vrrp.size())) + " packets/s, above the limit of "
+                        + AgentSettings.MAX_PACKETS_PER_SECOND + " (" + maxInstances + " instances); raise --advert-interval or use --vrrp-instances single"));
                 continue;
             }
             PoolPlacement p = placements.of(v.vip()).orElse(null);

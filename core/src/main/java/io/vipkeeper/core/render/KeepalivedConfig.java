@@ -46,6 +46,11 @@ public final class KeepalivedConfig {
         b.append("  vrrp_version ").append(s.vrrpVersion()).append('\n');
         // the agent learns every state change from this FIFO (metrics, health, announcing-node)
         b.append("  notify_fifo ").append(s.notifyFifo()).append('\n');
+        if (s.realtime().noSwap()) {
+            // a VRRP process paged out under memory pressure misses its adverts; its real-time scheduling is applied
+            // by the agent, not here (vrrp_rt_priority makes keepalived 2.2.7 kill its VRRP process on reload: VrrpRealtime)
+            b.append("  vrrp_no_swap\n");
+        }
         if (haproxy || s.notifyScript() != null) {
             b.append("  script_user root\n");
             b.append("  enable_script_security\n");

@@ -1,0 +1,87 @@
+package io.vipkeeper.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vipkeeper.lab.Lab;
+import io.vipkeeper.lab.lan.Failover;
+import io.vipkeeper.lab.lan.FailoverStats;
+import io.vipkeeper.lab.lan.ProbeStream;
+import io.vipkeeper.lab.lan.Soak;
+import io.vipkeeper.testsupport.RequiresRoot;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code --failover-profile fast} on every agent (adverts every 0.03 s, keepalived's VRRP process real-time): a cut
+ * master link moves traffic in well under the default profile's ~0.26 s, and with both cores saturated by stress-ng
+ * and nothing cut, no VRRP transition happens and exactly one node holds the VIP all along.
+ */
+@RequiresRoot("a lab with the fast failover profile: failover time and a loaded soak with stress-ng")
+class FastFailoverE2ETest {
+
+    static LabFixture f;
+    static String vip;
+
+    @BeforeAll
+    static void up() throws Exception {
+        f = new LabFixture(plan -> new Lab.Options(plan, LabFixture.PATHS, "single", 3, List.of("--failover-profile", "fast"), true, true), 3);
+        try {
+            LabFixture.awaitTrue(() -> f.plan().nodeIndexes().stream().allMatch(f::agentApplied), "every agent has applied its first configuration",
+                    Duration.ofSeconds(90));
+            f.createService("hello", "hello");
+            vip = f.awaitAddress("hello");
+            LabFixture.awaitTrue(() -> f.lab.holders(vip).size() == 1, "one node holds " + vip, Duration.ofSeconds(20));
+        } catch (RuntimeException | AssertionError e) {
+            f.close();
+            f = null;
+            throw e;
+        }
+    }
+
+    @AfterAll
+    static void down() {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    @Test
+    void everyAgentAdvertsEvery30MsFromARealTimeVrrpProcess() throws Exception {
+        for (int i : f.plan().nodeIndexes()) {
+            assertThat(Files.readString(f.lab.paths().nodeRunDir(i).resolve("keepalived.conf"))).contains("  advert_int 0.03\n", "  vrrp_no_swap\n");
+            LabFixture.awaitTrue(() -> Soak.realtime(f.lab.paths(), i), "node " + i + "'s VRRP process in SCHED_RR", Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void masterLinkCutMovesTrafficInUnder200MsAtTheMedian() throws Exception {
+        List<Long> ms = new ArrayList<>();
+        try (ProbeStream probe = new ProbeStream(vip, 80, 10, 1000, 12_000, 120)) {
+            for (int r = 1; r <= 3; r++) {
+                Failover.Round round = Failover.round(r, f.plan(), vip, probe, 5_000);
+                assertThat(round.millis()).as("failover time of %s", round).isBetween(0L, 1000L);
+                assertThat(round.newNode()).isNotEqualTo(round.cutNode()).isPositive();
+                ms.add(round.millis());
+            }
+        }
+        // the default profile takes ~260 ms at the median (docs/benchmarks.md)
+        assertThat(FailoverStats.of(ms).median()).as("median of %s ms", ms).isLessThanOrEqualTo(200);
+        assertThat(f.requests(vip, 10)).allMatch(ProbeStream.Answer::ok);
+    }
+
+    @Test
+    void bothCoresSaturatedFor30SecondsNothingMoves() throws Exception {
+        assertThat(Failover.awaitSingleHolder(f.plan(), vip, 2000, 20_000)).as("one steady holder before the soak").isPositive();
+        Soak.Result r = Soak.run(f.plan(), f.lab.paths(), vip, Duration.ofSeconds(30), 100, true);
+        assertThat(r.transitions()).as("VRRP transitions under load").isEmpty();
+        assertThat(r.twoOrMoreHolders()).as("samples with two or more holders").isZero();
+        assertThat(r.noHolder()).as("samples with no holder").isZero();
+        assertThat(r.samples()).as("samples taken").isGreaterThan(50);
+        assertThat(r.realtimeNodes()).isEqualTo(f.plan().nodeIndexes().size());
+    }
+}
