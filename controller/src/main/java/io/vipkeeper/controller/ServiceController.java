@@ -345,7 +345,7 @@ public final class ServiceController implements AutoCloseable {
             return v;
         }
         return new ServiceView(v.ref(), v.serving(), v.fingerprint(), v.request().withLabels(labels), v.invalid(), v.method(),
-                v.methodProblem(), v.status(), v.ingressCount(), v.created());
+                v.methodProblem(), v.status(), v.ingressCount(), v.created(), v.outsideFlagged());
     }
 
     /**
@@ -440,7 +440,9 @@ public final class ServiceController implements AutoCloseable {
         }
         if (d instanceof ServiceDecision.Holds h) {
             pendingWrites.add(() -> {
-                if (h.writeStatus() && writer.writeStatus(s, h.allocation().ips())) {
+                // one write carries the addresses and the AddressOutsidePools condition; only new addresses are an allocation
+                boolean wrote = h.statusWrite() && writer.writeStatus(s, h.allocation().ips(), h.outside());
+                if (wrote && h.writeStatus()) {
                     h.allocation().addresses().stream().filter(a -> a.pool() != null)
                             .forEach(a -> metrics.allocations.labelValues(a.pool()).inc());
                     emit(s, h.allocated());
@@ -451,11 +453,11 @@ public final class ServiceController implements AutoCloseable {
                 writer.writePoolAnnotation(s, h.allocation().primaryPool());
             });
         } else if (d instanceof ServiceDecision.Refused r && r.clearStatus()) {
-            pendingWrites.add(() -> writer.writeStatus(s, List.of()));
+            pendingWrites.add(() -> writer.writeStatus(s, List.of(), ServiceWriter.NOT_OUTSIDE));
         } else if (d instanceof ServiceDecision.Released r) {
             metrics.releases.inc();
             if (r.clearStatus()) {
-                pendingWrites.add(() -> writer.writeStatus(s, List.of()));
+                pendingWrites.add(() -> writer.writeStatus(s, List.of(), ServiceWriter.NOT_OUTSIDE));
             }
         } else if (d instanceof ServiceDecision.Forgotten f && f.released() && s == null) {
             metrics.releases.inc();

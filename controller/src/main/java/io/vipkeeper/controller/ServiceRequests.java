@@ -1,9 +1,11 @@
 package io.vipkeeper.controller;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.alloc.AllocationRequest;
+import io.vipkeeper.core.decide.OutsidePoolsCondition;
 import io.vipkeeper.core.decide.ServiceView;
 import io.vipkeeper.core.alloc.FamilyPolicy;
 import io.vipkeeper.core.alloc.PortKey;
@@ -67,7 +69,14 @@ final class ServiceRequests {
             methodProblem = e.getMessage();
         }
         return new ServiceView(ref(s), serving, fingerprint(s), request, invalid, method, methodProblem, statusAddresses(s),
-                KubeReads.ingressCount(s), s.getMetadata().getCreationTimestamp());
+                KubeReads.ingressCount(s), s.getMetadata().getCreationTimestamp(), outsideFlagged(s));
+    }
+
+    /** Whether the Service's status carries the AddressOutsidePools condition with status True. */
+    static boolean outsideFlagged(Service s) {
+        List<Condition> conditions = s.getStatus() == null ? null : s.getStatus().getConditions();
+        return conditions != null && conditions.stream()
+                .anyMatch(c -> OutsidePoolsCondition.TYPE.equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     static AllocationRequest request(Service s, boolean keepOutsidePools) {

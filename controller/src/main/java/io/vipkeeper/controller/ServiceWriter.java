@@ -1,5 +1,7 @@
 package io.vipkeeper.controller;
 
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.LoadBalancerStatus;
 import io.fabric8.kubernetes.api.model.Service;
@@ -10,9 +12,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.vipkeeper.core.decide.OutsidePoolsCondition;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.platform.AnnotationPatch;
 import java.net.HttpURLConnection;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
@@ -24,6 +30,9 @@ import org.slf4j.LoggerFactory;
 final class ServiceWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServiceWriter.class);
+
+    /** The Service holds no address outside the pools (a status without the condition keeps none). */
+    static final OutsidePoolsCondition NOT_OUTSIDE = new OutsidePoolsCondition(List.of());
 
     private final KubernetesClient client;
     private final BooleanSupplier mayWrite;
@@ -38,14 +47,20 @@ final class ServiceWriter {
         this.retryLater = retryLater;
     }
 
-    /** A full update of the status subresource with the resourceVersion read; on 409, re-read and retry. */
-    boolean writeStatus(Service s, List<IpAddress> ips) {
+    /**
+     * A full update of the status subresource with the resourceVersion read; on 409, re-read and retry. The status
+     * names {@code ips} and carries {@code outside} in its conditions (see {@link #withOutside}); the other conditions
+     * (other controllers') are kept as they are.
+     */
+    boolean writeStatus(Service s, List<IpAddress> ips, OutsidePoolsCondition outside) {
         Service current = s;
         for (int attempt = 1; attempt <= 5 && mayWrite.getAsBoolean(); attempt++) {
             ServiceStatus status = current.getStatus() == null ? new ServiceStatus() : new ServiceStatusBuilder(current.getStatus()).build();
             LoadBalancerStatus lb = new LoadBalancerStatus();
             lb.setIngress(ips.stream().map(ip -> new LoadBalancerIngressBuilder().withIp(ip.toString()).build()).toList());
             status.setLoadBalancer(lb);
+            status.setConditions(withOutside(status.getConditions(), outside, current.getMetadata().getGeneration(),
+                    Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()));
             Service next = new ServiceBuilder(current).withStatus(status).build();
             try {
                 client.services().inNamespace(s.getMetadata().getNamespace()).resource(next).updateStatus();
@@ -67,6 +82,37 @@ final class ServiceWriter {
             }
         }
         return false;
+    }
+
+    /**
+     * The conditions with the AddressOutsidePools one set: added or updated when it is True; when it is False, updated
+     * only where the Service has it (a Service that never held an address outside the pools gets none). The
+     * lastTransitionTime changes only with the status; the other conditions are untouched. Null stays null when
+     * nothing is added.
+     */
+    static List<Condition> withOutside(List<Condition> current, OutsidePoolsCondition outside, Long generation, String now) {
+        List<Condition> out = current == null ? new ArrayList<>() : new ArrayList<>(current);
+        int at = -1;
+        for (int i = 0; i < out.size(); i++) {
+            if (OutsidePoolsCondition.TYPE.equals(out.get(i).getType())) {
+                at = i;
+            }
+        }
+        if (at < 0 && !outside.isTrue()) {
+            return current;
+        }
+        Condition had = at < 0 ? null : out.get(at);
+        String since = had != null && outside.status().equals(had.getStatus()) && had.getLastTransitionTime() != null
+                ? had.getLastTransitionTime() : now;
+        Condition c = new ConditionBuilder().withType(OutsidePoolsCondition.TYPE).withStatus(outside.status())
+                .withReason(outside.reason()).withMessage(outside.message()).withLastTransitionTime(since)
+                .withObservedGeneration(generation).build();
+        if (at < 0) {
+            out.add(c);
+        } else {
+            out.set(at, c);
+        }
+        return out;
     }
 
     /** Sets (or removes, for null) the annotation naming the pool of the Service's primary address. */

@@ -5,10 +5,13 @@ import static io.vipkeeper.controller.ControllerHarness.lb;
 import static io.vipkeeper.controller.ControllerHarness.stays;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -18,6 +21,7 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.vipkeeper.core.viptable.PoolPlacementCodec;
 import io.vipkeeper.platform.PoolPlacementJson;
@@ -148,6 +152,56 @@ class VipPoolIntegrationTest {
         h.client.services().inNamespace("default").withName("a")
                 .edit(x -> new ServiceBuilder(x).editMetadata().addToAnnotations(Annotations.ALLOW_SHARED_IP, "k").endMetadata().build());
         await(() -> h.ingress("default", "a").equals(List.of("198.51.100.1")), "moved into the new pool");
+    }
+
+    /** The Service's condition of {@code type}, or null. */
+    Condition serviceCondition(String name, String type) {
+        Service s = h.get("default", name);
+        List<Condition> all = s == null || s.getStatus() == null || s.getStatus().getConditions() == null ? List.of() : s.getStatus().getConditions();
+        return all.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+    }
+
+    double statusWrites() {
+        return h.lastRegistry().scrape().stream().filter(m -> m.getMetadata().getPrometheusName().equals("vipkeeper_api_writes"))
+                .flatMap(m -> ((CounterSnapshot) m).getDataPoints().stream())
+                .filter(d -> "status".equals(d.getLabels().get("kind"))).mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
+    }
+
+    @Test
+    void aPoolEditLeavingAnAddressOutsideSetsTheServiceConditionWithOneWriteAndTheChangedServiceClearsIt() {
+        String outside = "vipkeeper.io/AddressOutsidePools";
+        h.start();
+        create(vipPool("lan", addresses("192.0.2.10-192.0.2.10", "198.51.100.0/29")));
+        // another controller's condition: left as it is by every write
+        Condition theirs = new ConditionBuilder().withType("example.com/Probed").withStatus("True").withReason("Probed")
+                .withMessage("fine").withLastTransitionTime("2026-01-01T00:00:00Z").build();
+        h.create(lb("default", "a").withNewStatus().withConditions(theirs).endStatus().build());
+        assertThat(h.awaitIngress("default", "a")).containsExactly("192.0.2.10");
+        await(() -> statusWrites() == 1.0, "one status write");
+        assertThat(serviceCondition("a", outside)).as("an ordinary allocation writes no condition").isNull();
+
+        editSpec("lan", addresses("198.51.100.0/29"));
+        await(() -> serviceCondition("a", outside) != null, "the condition");
+        Condition set = serviceCondition("a", outside);
+        assertThat(set.getStatus()).isEqualTo("True");
+        assertThat(set.getReason()).isEqualTo("AddressOutsidePools");
+        assertThat(set.getMessage()).startsWith("192.0.2.10 is in no pool any more");
+        assertThat(set.getLastTransitionTime()).isNotBlank();
+        assertThat(set.getObservedGeneration()).isEqualTo(h.get("default", "a").getMetadata().getGeneration());
+        h.awaitEvent("default", "a", "AddressOutsidePools", "192.0.2.10");
+        stays(() -> h.ingress("default", "a"), List.of("192.0.2.10"), Duration.ofMillis(300));
+        stays(this::statusWrites, 2.0, Duration.ofMillis(400));
+        assertThat(serviceCondition("a", "example.com/Probed")).isEqualTo(theirs);
+
+        // the Service changes: it moves into the pool, and the same status write clears the condition
+        h.client.services().inNamespace("default").withName("a")
+                .edit(x -> new ServiceBuilder(x).editMetadata().addToAnnotations(Annotations.ALLOW_SHARED_IP, "k").endMetadata().build());
+        await(() -> h.ingress("default", "a").equals(List.of("198.51.100.1")), "moved into the pool");
+        Condition cleared = serviceCondition("a", outside);
+        assertThat(cleared.getStatus()).isEqualTo("False");
+        assertThat(cleared.getReason()).isEqualTo("AddressesInPools");
+        assertThat(serviceCondition("a", "example.com/Probed")).isEqualTo(theirs);
+        stays(this::statusWrites, 3.0, Duration.ofMillis(400));
     }
 
     @Test

@@ -16,13 +16,20 @@ public sealed interface ServiceDecision {
     /**
      * The Service holds {@code allocation}. {@code writeStatus}: its status does not say so yet (write the addresses,
      * then emit {@link #allocated()}). The pool annotation is set to the allocation's primary pool either way.
-     * {@code before}: the addresses it held before this decision (empty when none).
+     * {@code before}: the addresses it held before this decision (empty when none). {@code outside}: the condition
+     * its status is to carry (its addresses outside every pool); {@code conditionChanged}: its status does not say so
+     * yet (True, or False where it said True), so the status is written even when the addresses stay.
      */
-    record Holds(ServiceRef service, Allocation allocation, List<IpAddress> before, boolean writeStatus, List<ServiceEvent> events)
-            implements ServiceDecision {
+    record Holds(ServiceRef service, Allocation allocation, List<IpAddress> before, boolean writeStatus, List<ServiceEvent> events,
+                 OutsidePoolsCondition outside, boolean conditionChanged) implements ServiceDecision {
         public Holds {
             before = List.copyOf(before);
             events = List.copyOf(events);
+        }
+
+        /** Whether the status must be written: the addresses, or the condition, or both (in one write). */
+        public boolean statusWrite() {
+            return writeStatus || conditionChanged;
         }
 
         public ServiceEvent.IpAllocated allocated() {

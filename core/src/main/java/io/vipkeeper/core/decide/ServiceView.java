@@ -19,9 +19,11 @@ import java.util.List;
  * @param ingressCount  the entries of status.loadBalancer.ingress, whatever they hold
  * @param created       its creation timestamp as the API wrote it (RFC 3339, so it sorts as text; "" when unknown): of
  *                      two Services that can no longer share an address, the newer loses it
+ * @param outsideFlagged its status.conditions has {@link OutsidePoolsCondition#TYPE} with status True
  */
 public record ServiceView(ServiceRef ref, Serving serving, String fingerprint, AllocationRequest request, String invalid,
-                          ForwardMethod method, String methodProblem, List<IpAddress> status, int ingressCount, String created) {
+                          ForwardMethod method, String methodProblem, List<IpAddress> status, int ingressCount, String created,
+                          boolean outsideFlagged) {
 
     public enum Serving {
         SERVED,
@@ -37,5 +39,11 @@ public record ServiceView(ServiceRef ref, Serving serving, String fingerprint, A
         if (serving == Serving.SERVED && (request == null) == (invalid == null)) {
             throw new IllegalArgumentException("a served Service has exactly one of request and invalid");
         }
+    }
+
+    /** A Service whose status has no {@link OutsidePoolsCondition} set True. */
+    public ServiceView(ServiceRef ref, Serving serving, String fingerprint, AllocationRequest request, String invalid,
+                       ForwardMethod method, String methodProblem, List<IpAddress> status, int ingressCount, String created) {
+        this(ref, serving, fingerprint, request, invalid, method, methodProblem, status, ingressCount, created, false);
     }
 }

@@ -386,14 +386,20 @@ public final class VipDecider {
         }
         Allocation allocation = success.allocation();
         methods.put(ref, methodOf(v, allocation.primaryPool()));
+        List<IpAddress> outside = new ArrayList<>();
         for (Allocation.Assigned a : allocation.addresses()) {
             if (a.pool() == null && !request.requested().contains(a.address())) {
                 events.add(new ServiceEvent.AddressOutsidePools(ref, a.address()));
+                outside.add(a.address());
             }
         }
         List<IpAddress> ips = allocation.ips();
         boolean writeStatus = !ips.equals(v.status()) || v.ingressCount() != ips.size();
-        return new ServiceDecision.Holds(ref, allocation, before, writeStatus, events);
+        // the condition flips (set, or cleared where the status says True): a status write even if the addresses stay;
+        // a Service that never held an address outside the pools gets no condition (one status write per allocation)
+        OutsidePoolsCondition condition = new OutsidePoolsCondition(outside);
+        boolean conditionChanged = condition.isTrue() != v.outsideFlagged();
+        return new ServiceDecision.Holds(ref, allocation, before, writeStatus, events, condition, conditionChanged);
     }
 
     /**

@@ -90,6 +90,64 @@ class VipDeciderPoolsTest {
     }
 
     @Test
+    void aPoolEditThatLeavesAnAddressOutsideAsksForOneStatusWriteSettingTheConditionAndTheChangedServiceClearsIt() {
+        VipDecider d = VipDeciderTest.decider();
+        d.pools(List.of(pool("lan", "t1", "192.0.2.10-192.0.2.11")));
+        // an ordinary allocation: one status write (the address), no condition
+        ServiceDecision.Holds first = (ServiceDecision.Holds) only(decide(d, new View("default/web").build()));
+        assertThat(first.writeStatus()).isTrue();
+        assertThat(first.conditionChanged()).isFalse();
+        assertThat(first.outside().isTrue()).isFalse();
+        assertThat(((ServiceDecision.Holds) only(decide(d, new View("default/web").status("192.0.2.10").build()))).statusWrite()).isFalse();
+
+        // the range is edited away: the address stays, and the status must now say why
+        assertThat(d.pools(List.of(pool("lan", "t1", "192.0.2.20-192.0.2.21")))).containsExactly(ServiceRef.parse("default/web"));
+        ServiceDecision.Holds kept = (ServiceDecision.Holds) only(decide(d, new View("default/web").status("192.0.2.10").build()));
+        assertThat(kept.allocation().ips()).containsExactly(ip("192.0.2.10"));
+        assertThat(kept.writeStatus()).isFalse();
+        assertThat(kept.conditionChanged()).isTrue();
+        assertThat(kept.statusWrite()).isTrue();
+        assertThat(kept.outside().outside()).containsExactly(ip("192.0.2.10"));
+        assertThat(kept.outside().status()).isEqualTo("True");
+        assertThat(kept.outside().reason()).isEqualTo("AddressOutsidePools");
+        assertThat(kept.outside().message()).isEqualTo("192.0.2.10 is in no pool any more (a pool was deleted or edited); the Service keeps it"
+                + " until its spec or vipkeeper annotations change or it is deleted");
+        // once the status says so, looking again writes nothing (the Event is still told, rate-limited by the recorder)
+        assertThat(((ServiceDecision.Holds) only(decide(d, new View("default/web").status("192.0.2.10").flagged(true).build())))
+                .statusWrite()).isFalse();
+
+        // the Service changes: it moves into the pool, and the same write clears the condition
+        View changed = new View("default/web").status("192.0.2.10").flagged(true);
+        changed.fingerprint = "v2";
+        ServiceDecision.Holds moved = (ServiceDecision.Holds) only(decide(d, changed.build()));
+        assertThat(moved.allocation().ips()).containsExactly(ip("192.0.2.20"));
+        assertThat(moved.writeStatus()).isTrue();
+        assertThat(moved.conditionChanged()).isTrue();
+        assertThat(moved.outside().status()).isEqualTo("False");
+        assertThat(moved.outside().reason()).isEqualTo("AddressesInPools");
+        View settled = new View("default/web").status("192.0.2.20");
+        settled.fingerprint = "v2";
+        assertThat(((ServiceDecision.Holds) only(decide(d, settled.build()))).statusWrite()).isFalse();
+    }
+
+    @Test
+    void aPoolEditThatBringsTheAddressBackClearsTheConditionWithoutMovingIt() {
+        VipDecider d = VipDeciderTest.decider();
+        d.pools(List.of(pool("lan", "t1", "192.0.2.10-192.0.2.11")));
+        decide(d, new View("default/web").build());
+        d.pools(List.of());
+        assertThat(((ServiceDecision.Holds) only(decide(d, new View("default/web").status("192.0.2.10").build()))).conditionChanged()).isTrue();
+        assertThat(d.pools(List.of(pool("back", "t2", "192.0.2.8/29")))).containsExactly(ServiceRef.parse("default/web"));
+        ServiceDecision.Holds back = (ServiceDecision.Holds) only(decide(d, new View("default/web").status("192.0.2.10").flagged(true).build()));
+        assertThat(back.allocation().ips()).containsExactly(ip("192.0.2.10"));
+        assertThat(back.allocation().primaryPool()).isEqualTo("back");
+        assertThat(back.writeStatus()).isFalse();
+        assertThat(back.conditionChanged()).isTrue();
+        assertThat(back.outside().isTrue()).isFalse();
+        assertThat(back.events()).isEmpty();
+    }
+
+    @Test
     void ofTwoOverlappingPoolsTheOlderServesAndTheNewerIsInConflictNamingIt() {
         VipDecider d = VipDeciderTest.decider();
         d.pools(List.of(pool("newer", "2026-02-01T00:00:00Z", "192.0.2.8/29"), pool("older", "2026-01-01T00:00:00Z", "192.0.2.0/28")));

@@ -53,6 +53,8 @@ class VipDeciderTest {
         List<IpAddress> status = List.of();
         String fingerprint = "v1";
         String created = "";
+        /** Its status has the AddressOutsidePools condition set True. */
+        boolean flagged;
 
         View(String ref) {
             this.ref = ServiceRef.parse(ref);
@@ -68,11 +70,16 @@ class VipDeciderTest {
             return this;
         }
 
+        View flagged(boolean f) {
+            flagged = f;
+            return this;
+        }
+
         ServiceView build() {
             AllocationRequest r = invalid != null || serving != Serving.SERVED ? null
                     : new AllocationRequest(ref, List.of(IpFamily.IPv4), FamilyPolicy.SINGLE_STACK, requested, null, sharingKey, ports, false);
             return new ServiceView(ref, serving, fingerprint, r, serving == Serving.SERVED ? invalid : null, method, methodProblem, status,
-                    status.size(), created);
+                    status.size(), created, flagged);
         }
     }
 
