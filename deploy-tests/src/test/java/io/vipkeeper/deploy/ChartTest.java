@@ -132,7 +132,10 @@ class ChartTest {
             List<String> add = new ArrayList<>();
             sc.path("capabilities").path("add").forEach(x -> add.add(x.asText()));
             if (c.component().equals("agent")) {
-                assertThat(add).containsExactlyInAnyOrder("NET_ADMIN", "NET_RAW", "NET_BROADCAST");
+                // BGP mode: BIRD listens on port 179
+                boolean bgp = c.flags().stream().anyMatch(f -> f.startsWith("--bgp-peer=") || f.equals("--announce=bgp"));
+                assertThat(add).containsExactlyInAnyOrderElementsOf(bgp ? List.of("NET_ADMIN", "NET_RAW", "NET_BROADCAST", "NET_BIND_SERVICE")
+                        : List.of("NET_ADMIN", "NET_RAW", "NET_BROADCAST"));
                 assertThat(c.podSpec().path("hostNetwork").asBoolean()).isTrue();
             } else {
                 assertThat(add).as(c.workload()).isEmpty();

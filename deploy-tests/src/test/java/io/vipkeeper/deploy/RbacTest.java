@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
@@ -147,6 +149,11 @@ class RbacTest {
                     .addNewEndpoint().withAddresses("192.0.2.101").withNewConditions().withReady(true).endConditions().endEndpoint().build()).create();
             k.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withNamespace(cm.namespace()).withName(cm.name()).endMetadata()
                     .addToData("192.0.2.240", "default/web").build()).create();
+            // a BgpPeer that does not parse: the agent reads it, records an Event and sets its Valid condition
+            GenericKubernetesResource evil = new GenericKubernetesResourceBuilder().withApiVersion("vipkeeper.io/v1alpha1").withKind("BgpPeer")
+                    .withNewMetadata().withName("evil").endMetadata().build();
+            evil.getAdditionalProperties().put("spec", Map.of("address", "198.51.100.1\n}", "asn", 65000, "localASN", 65100));
+            k.genericKubernetesResources("vipkeeper.io/v1alpha1", "BgpPeer").resource(evil).create();
             NodeAgent agent = new NodeAgent(api.clientFor("agent"), new NodeAgent.Options(cm, env.get("NODE_NAME"), null,
                     AgentAccess.watchNamespace(args), settings,
                     "keepalived", AgentAccess.releaseVips(args), Duration.ofMillis(100), Duration.ofMillis(1000)), host, new PrometheusRegistry());
@@ -157,6 +164,9 @@ class RbacTest {
                         "announcing-node annotation");
                 await(() -> events(k, "default", "VIPAnnounced"), "VIPAnnounced event");
                 await(() -> agent.health().isEmpty(), "agent healthy");
+                await(() -> eventFor(k, "default", "evil", "InvalidBgpPeer"), "InvalidBgpPeer event");
+                await(() -> String.valueOf(k.genericKubernetesResources("vipkeeper.io/v1alpha1", "BgpPeer").withName("evil").get()
+                        .getAdditionalProperties().get("status")).contains("status=False"), "the BgpPeer's Valid condition");
             } finally {
                 agent.close();
                 try (var files = Files.walk(runDir)) {
