@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vipkeeper.agent.AgentAccess;
 import io.vipkeeper.agent.HostCommands;
@@ -153,7 +154,7 @@ class RbacTest {
             GenericKubernetesResource evil = new GenericKubernetesResourceBuilder().withApiVersion("vipkeeper.io/v1alpha1").withKind("BgpPeer")
                     .withNewMetadata().withName("evil").endMetadata().build();
             evil.getAdditionalProperties().put("spec", Map.of("address", "198.51.100.1\n}", "asn", 65000, "localASN", 65100));
-            k.genericKubernetesResources("vipkeeper.io/v1alpha1", "BgpPeer").resource(evil).create();
+            k.genericKubernetesResources(BGP_PEERS).resource(evil).create();
             NodeAgent agent = new NodeAgent(api.clientFor("agent"), new NodeAgent.Options(cm, env.get("NODE_NAME"), null,
                     AgentAccess.watchNamespace(args), settings,
                     "keepalived", AgentAccess.releaseVips(args), Duration.ofMillis(100), Duration.ofMillis(1000)), host, new PrometheusRegistry());
@@ -165,7 +166,7 @@ class RbacTest {
                 await(() -> events(k, "default", "VIPAnnounced"), "VIPAnnounced event");
                 await(() -> agent.health().isEmpty(), "agent healthy");
                 await(() -> eventFor(k, "default", "evil", "InvalidBgpPeer"), "InvalidBgpPeer event");
-                await(() -> String.valueOf(k.genericKubernetesResources("vipkeeper.io/v1alpha1", "BgpPeer").withName("evil").get()
+                await(() -> String.valueOf(k.genericKubernetesResources(BGP_PEERS).withName("evil").get()
                         .getAdditionalProperties().get("status")).contains("status=False"), "the BgpPeer's Valid condition");
             } finally {
                 agent.close();
@@ -223,6 +224,9 @@ class RbacTest {
             return false;
         }
     }
+
+    static final ResourceDefinitionContext BGP_PEERS = new ResourceDefinitionContext.Builder().withGroup("vipkeeper.io")
+            .withVersion("v1alpha1").withKind("BgpPeer").withPlural("bgppeers").withNamespaced(false).build();
 
     static void check(List<ObjectNode> objects, Workloads.Container c, List<ApiRecorder.Call> calls) {
         String sa = c.podSpec().path("serviceAccountName").asText();
