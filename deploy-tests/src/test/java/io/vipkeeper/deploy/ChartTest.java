@@ -171,13 +171,18 @@ class ChartTest {
             List<String> add = new ArrayList<>();
             sc.path("capabilities").path("add").forEach(x -> add.add(x.asText()));
             if (c.component().equals("agent")) {
-                // real-time VRRP (the default): SYS_NICE for chrt, IPC_LOCK for vrrp_no_swap; without it the network ones only
+                // real-time VRRP (the default): SYS_NICE for chrt, IPC_LOCK for vrrp_no_swap; BGP mode: NET_BIND_SERVICE (BIRD on 179)
+                List<String> expected = new ArrayList<>(List.of("NET_ADMIN", "NET_RAW", "NET_BROADCAST"));
                 if (c.flags().contains("--vrrp-realtime=false")) {
-                    assertThat(add).as(valueSet).containsExactlyInAnyOrder("NET_ADMIN", "NET_RAW", "NET_BROADCAST");
+                    assertThat(c.flags()).as(valueSet).doesNotContain("--vrrp-realtime=true");
                 } else {
                     assertThat(c.flags()).as(valueSet).contains("--vrrp-realtime=true");
-                    assertThat(add).as(valueSet).containsExactlyInAnyOrder("NET_ADMIN", "NET_RAW", "NET_BROADCAST", "SYS_NICE", "IPC_LOCK");
+                    expected.addAll(List.of("SYS_NICE", "IPC_LOCK"));
                 }
+                if (c.flags().stream().anyMatch(f -> f.startsWith("--bgp-peer=") || f.equals("--announce=bgp"))) {
+                    expected.add("NET_BIND_SERVICE");
+                }
+                assertThat(add).as(valueSet).containsExactlyInAnyOrderElementsOf(expected);
                 assertThat(c.podSpec().path("hostNetwork").asBoolean()).isTrue();
             } else {
                 assertThat(add).as(c.workload()).isEmpty();

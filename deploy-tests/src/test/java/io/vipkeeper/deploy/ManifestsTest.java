@@ -48,7 +48,14 @@ class ManifestsTest {
     void kustomizationListsTheNamespaceTheCrdAndTheRenderedChart() throws Exception {
         JsonNode k = Chart.YAML.readTree(Chart.root().resolve("deploy/manifests/kustomization.yaml").toFile());
         assertThat(k.path("kind").asText()).isEqualTo("Kustomization");
-        assertThat(k.path("resources").toString()).contains("namespace.yaml").contains("vippools.vipkeeper.io.yaml").contains("vipkeeper.yaml");
+        assertThat(k.path("resources").toString()).contains("namespace.yaml").contains("vipkeeper.yaml").contains("bgppeers.vipkeeper.io.yaml").contains("vippools.vipkeeper.io.yaml");
+        // kustomize reads nothing outside its directory: the chart's CRDs (crds/, not templated) are copied here
+        try (var crds = Files.list(Chart.dir().resolve("crds"))) {
+            for (var crd : crds.toList()) {
+                assertThat(Chart.root().resolve("deploy/manifests").resolve(crd.getFileName())).as("copy of the chart's " + crd.getFileName())
+                        .hasSameTextualContentAs(crd);
+            }
+        }
         JsonNode ns = Chart.YAML.readTree(Chart.root().resolve("deploy/manifests/namespace.yaml").toFile());
         assertThat(ns.path("metadata").path("name").asText()).isEqualTo(Chart.NAMESPACE);
         for (var o : Chart.objects(Files.readString(file()))) {

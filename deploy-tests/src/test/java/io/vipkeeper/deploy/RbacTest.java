@@ -162,6 +162,11 @@ class RbacTest {
                     .addNewEndpoint().withAddresses("192.0.2.101").withNewConditions().withReady(true).endConditions().endEndpoint().build()).create();
             k.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withNamespace(cm.namespace()).withName(cm.name()).endMetadata()
                     .addToData("192.0.2.240", "default/web").build()).create();
+            // a BgpPeer that does not parse: the agent reads it, records an Event and sets its Valid condition
+            GenericKubernetesResource evil = new GenericKubernetesResourceBuilder().withApiVersion("vipkeeper.io/v1alpha1").withKind("BgpPeer")
+                    .withNewMetadata().withName("evil").endMetadata().build();
+            evil.getAdditionalProperties().put("spec", Map.of("address", "198.51.100.1\n}", "asn", 65000, "localASN", 65100));
+            k.genericKubernetesResources(BGP_PEERS).resource(evil).create();
             NodeAgent agent = new NodeAgent(api.clientFor("agent"), new NodeAgent.Options(cm, env.get("NODE_NAME"), null,
                     AgentAccess.watchNamespace(args), settings,
                     "keepalived", AgentAccess.releaseVips(args), Duration.ofMillis(100), Duration.ofMillis(1000)), host, new PrometheusRegistry());
@@ -177,6 +182,9 @@ class RbacTest {
                     await(agent::vrrpRealtime, "keepalived's VRRP process in real-time scheduling under the chart's capabilities");
                     assertThat(vrrpLockedKb(runDir)).as("VmLck of keepalived's VRRP process (vrrp_no_swap)").isPositive();
                 }
+                await(() -> eventFor(k, "default", "evil", "InvalidBgpPeer"), "InvalidBgpPeer event");
+                await(() -> String.valueOf(k.genericKubernetesResources(BGP_PEERS).withName("evil").get()
+                        .getAdditionalProperties().get("status")).contains("status=False"), "the BgpPeer's Valid condition");
             } finally {
                 agent.close();
                 try (var files = Files.walk(runDir)) {
@@ -240,6 +248,9 @@ class RbacTest {
             return false;
         }
     }
+
+    static final ResourceDefinitionContext BGP_PEERS = new ResourceDefinitionContext.Builder().withGroup("vipkeeper.io")
+            .withVersion("v1alpha1").withKind("BgpPeer").withPlural("bgppeers").withNamespaced(false).build();
 
     static void check(List<ObjectNode> objects, Workloads.Container c, List<ApiRecorder.Call> calls) {
         String sa = c.podSpec().path("serviceAccountName").asText();

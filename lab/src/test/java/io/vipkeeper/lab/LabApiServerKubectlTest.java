@@ -138,9 +138,14 @@ class LabApiServerKubectlTest {
         Path manifests = Path.of("..", "deploy", "manifests").toAbsolutePath().normalize();
         Result applied = kubectl("apply", "-k", manifests.toString());
         assertThat(applied.exit()).as(applied.err()).isZero();
-        long objects = Files.readString(manifests.resolve("vipkeeper.yaml")).lines().filter(l -> l.startsWith("kind: ")).count()
-                + 2; // the namespace, from namespace.yaml, and the VipPool CRD
-        assertThat(applied.out()).contains("customresourcedefinition.apiextensions.k8s.io/vippools.vipkeeper.io created");
+        long objects = 0; // every object of every file kustomize lists (the namespace, the CRDs, the rendered chart)
+        try (var files = Files.list(manifests)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml") && !p.endsWith("kustomization.yaml")).toList()) {
+                objects += Files.readString(f).lines().filter(l -> l.startsWith("kind: ")).count();
+            }
+        }
+        assertThat(applied.out()).contains("customresourcedefinition.apiextensions.k8s.io/vippools.vipkeeper.io created",
+                "customresourcedefinition.apiextensions.k8s.io/bgppeers.vipkeeper.io created");
         assertThat(applied.out().lines().filter(l -> l.endsWith(" created"))).hasSize((int) objects);
         assertThat(applied.out()).contains("namespace/vipkeeper created", "daemonset.apps/vipkeeper-agent created",
                 "deployment.apps/vipkeeper-controller created", "clusterrole.rbac.authorization.k8s.io/vipkeeper-agent created");

@@ -44,6 +44,10 @@ public record BgpPeer(IpAddress address, Asn peerAsn, Asn localAsn, int port, Bg
         if (multihop < 0 || multihop > 255) {
             throw new InvalidInputException("BGP peer " + address + ": multihop TTL " + multihop + " is outside 1..255 (0: direct)");
         }
+        if (multihop > 0 && bfd instanceof Bfd.On && source == null) {
+            // BIRD refuses it ("Multihop BGP with BFD requires specified local address"): say so here, not at bird -p
+            throw new InvalidInputException("BGP peer " + address + ": multihop with BFD needs a source address (source=IP), or bfd=false");
+        }
         if (nodeSelector != null && nodeSelector.isEmpty()) {
             nodeSelector = null;
         }

@@ -73,6 +73,8 @@ class BirdConfigTest {
         assertThatThrownBy(() -> BgpPeerFlag.parse("address=198.51.100.1,asn=1,local-asn=2,source=2001:db8::1")).hasMessageContaining("not IPv4");
         assertThatThrownBy(() -> BgpPeerFlag.parse("address=198.51.100.1,asn=1,local-asn=2,password-file=x\"y")).hasMessageContaining("password-file");
         assertThatThrownBy(() -> BgpPeerFlag.parse("address=198.51.100.1,asn=1,local-asn=2,evil=1")).hasMessageContaining("unknown BGP peer field");
+        assertThatThrownBy(() -> BgpPeerFlag.parse("address=198.51.100.1,asn=1,local-asn=2,multihop=2")).hasMessageContaining("multihop with BFD");
+        assertThat(BgpPeerFlag.parse("address=198.51.100.1,asn=1,local-asn=2,multihop=2,bfd=false").peer().multihop()).isEqualTo(2);
         assertThatThrownBy(() -> new BgpPassword("a\"b")).isInstanceOf(InvalidInputException.class);
         assertThatThrownBy(() -> new BgpPassword("a\nb")).isInstanceOf(InvalidInputException.class);
         assertThatThrownBy(() -> new BgpPassword("a\\b")).isInstanceOf(InvalidInputException.class);
