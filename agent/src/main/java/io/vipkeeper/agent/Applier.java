@@ -16,6 +16,7 @@ interface Applier extends AutoCloseable {
         NFTABLES("nft", "the ruleset", "DataplaneRejected"),
         HAPROXY("haproxy", "the configuration", "ConfigRejected"),
         TRACK_FILES("track files", "the track files", "ConfigRejected"),
+        CONNTRACKD("conntrackd", "the configuration", "ConfigRejected"),
         KEEPALIVED("keepalived", "the configuration", "ConfigRejected");
 
         final String tool;
@@ -34,6 +35,10 @@ interface Applier extends AutoCloseable {
 
     /** Puts this step's part of {@code plan} in force, or leaves what is in force when the tool refuses it. */
     ApplyResult apply(AgentPlan plan) throws IOException;
+
+    /** keepalived reported a VRRP state change of this node ({@code instance} is now {@code state}); nothing by default. */
+    default void vrrpChanged(String instance, VrrpStates.State state) {
+    }
 
     /** Undoes this step when the agent stops (stops the daemon, deletes the table); nothing by default. */
     @Override

@@ -122,7 +122,7 @@ final class Reconciler implements AutoCloseable {
                         metrics.reloads.labelValues(result).inc();
                     }
                 }
-                case TRACK_FILES -> { }
+                case TRACK_FILES, CONNTRACKD -> { }
             }
         }
         if (kind == Applier.Kind.KEEPALIVED && r.changed()) {
@@ -163,6 +163,7 @@ final class Reconciler implements AutoCloseable {
     private void onVrrpChange(String instance, VrrpStates.State state) {
         metrics.transitions.labelValues(instance, state.name()).inc();
         updateStateGauges();
+        dataPlane.forEach(a -> a.vrrpChanged(instance, state)); // conntrackd's resync on a new state
         List<VrrpInstance> in = instances.get();
         if (in == null) {
             return;

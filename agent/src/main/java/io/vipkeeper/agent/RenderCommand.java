@@ -6,6 +6,7 @@ import io.vipkeeper.core.agent.ClusterSnapshot;
 import io.vipkeeper.core.agent.Report;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.plan.AgentPlanner;
+import io.vipkeeper.core.render.ConntrackdConfig;
 import io.vipkeeper.core.render.HaproxyConfig;
 import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.core.render.NftablesRuleset;
@@ -30,10 +31,10 @@ import picocli.CommandLine.Option;
  * or a node that cannot be placed: a message on stderr, exit 1. A bad flag: one line naming it, exit 2 (as every command).
  */
 @Command(name = "render", mixinStandardHelpOptions = true,
-        description = "Print the keepalived.conf, nft script or haproxy.cfg the node agent would apply on a node.")
+        description = "Print the keepalived.conf, nft script, haproxy.cfg or conntrackd.conf the node agent would apply on a node.")
 public final class RenderCommand implements Callable<Integer>, OptionChecks {
 
-    public enum What { keepalived, nftables, haproxy }
+    public enum What { keepalived, nftables, haproxy, conntrackd }
 
     @Option(names = "--objects", required = true, paramLabel = "FILE",
             description = "YAML/JSON with the VIP ConfigMap, Services, EndpointSlices or Endpoints, Nodes (repeatable).")
@@ -42,7 +43,7 @@ public final class RenderCommand implements Callable<Integer>, OptionChecks {
     @Option(names = "--node", required = true, description = "The node to render for.")
     String node;
 
-    @Option(names = "--what", defaultValue = "keepalived", description = "keepalived (default), nftables or haproxy.")
+    @Option(names = "--what", defaultValue = "keepalived", description = "keepalived (default), nftables, haproxy or conntrackd (empty when no sync is planned).")
     What what;
 
     @Option(names = "--strict", description = "Exit 1 (printing no configuration) when an object or VIP table entry is refused.")
@@ -88,6 +89,7 @@ public final class RenderCommand implements Callable<Integer>, OptionChecks {
                 case keepalived -> KeepalivedConfig.render(plan);
                 case nftables -> NftablesRuleset.render(plan);
                 case haproxy -> HaproxyConfig.render(plan);
+                case conntrackd -> plan.sync() == null ? "" : ConntrackdConfig.render(plan.sync());
             };
         } catch (InvalidInputException e) {
             for (String line : e.getMessage().split("\n")) {

@@ -130,6 +130,8 @@ class BadFlagsTest {
             c.add(bad(cmd, "--persistence-timeout", "-1"));
             c.add(bad(cmd, "--node-ip", "999.1.1.1"));
             c.add(bad(cmd, "--run-dir", "relative/dir"));
+            c.add(bad(cmd, "--sync-interface", "eth0;x"));
+            c.add(bad(cmd, "--conntrack-sync=maybe", null));
         }
         c.add(bad("render", "--services-configmap", "x"));
         c.add(bad("render", "--objects", MISSING));

@@ -17,6 +17,9 @@ import java.util.regex.Pattern;
  * @param persistenceTimeout IPVS persistence in seconds; 0 for none
  * @param runDir             where the agent keeps files keepalived reads and writes (track files, the notify FIFO)
  * @param notifyScript       a script keepalived runs on every state change ({@code KEEPALIVED_NOTIFY}), or null
+ * @param conntrackSync      sync the conntrack table with the other nodes (conntrackd) when the data plane is nftables
+ *                           and there is another node ({@code --conntrack-sync}, default on)
+ * @param syncInterface      the interface conntrackd talks on ({@code --sync-interface}); null: {@code iface}
  */
 public record AgentSettings(
         InterfaceName iface,
@@ -31,7 +34,9 @@ public record AgentSettings(
         LvsScheduler lvsScheduler,
         int persistenceTimeout,
         String runDir,
-        String notifyScript) {
+        String notifyScript,
+        boolean conntrackSync,
+        InterfaceName syncInterface) {
 
     /** Where keepalived reports state changes; the agent reads it. */
     public String notifyFifo() {
@@ -71,6 +76,20 @@ public record AgentSettings(
         }
     }
 
+    /** The settings of a build that knows nothing of conntrack sync (off). */
+    public AgentSettings(InterfaceName iface, List<InterfaceName> trackInterfaces, boolean useUnicast, int vrid,
+                         VridRange vridRange, InstanceMode instanceMode, AdvertInterval advertInterval, int vrrpVersion,
+                         Dataplane dataplane, LvsScheduler lvsScheduler, int persistenceTimeout, String runDir,
+                         String notifyScript) {
+        this(iface, trackInterfaces, useUnicast, vrid, vridRange, instanceMode, advertInterval, vrrpVersion, dataplane,
+                lvsScheduler, persistenceTimeout, runDir, notifyScript, false, null);
+    }
+
+    /** The interface conntrackd syncs on: {@code --sync-interface}, else the VRRP interface. */
+    public InterfaceName conntrackSyncInterface() {
+        return syncInterface != null ? syncInterface : iface;
+    }
+
     public static Builder builder(InterfaceName iface) {
         return new Builder(iface);
     }
@@ -89,10 +108,15 @@ public record AgentSettings(
         b.persistenceTimeout = persistenceTimeout;
         b.runDir = runDir;
         b.notifyScript = notifyScript;
+        b.conntrackSync = conntrackSync;
+        b.syncInterface = syncInterface;
         return b;
     }
 
-    /** Defaults: the seed's (vrid 50, VRRPv3, wlc, persistence 1800, ipvs), advert 0.1 s (1 s with VRRPv2). */
+    /**
+     * Defaults: the seed's (vrid 50, VRRPv3, wlc, persistence 1800, ipvs), advert 0.1 s (1 s with VRRPv2); conntrack
+     * sync on (it applies only to the nftables data plane with more than one node).
+     */
     public static final class Builder {
         private final InterfaceName iface;
         private List<InterfaceName> trackInterfaces = List.of();
@@ -107,6 +131,8 @@ public record AgentSettings(
         private int persistenceTimeout = 1800;
         private String runDir = "/run/vipkeeper";
         private String notifyScript;
+        private boolean conntrackSync = true;
+        private InterfaceName syncInterface;
 
         private Builder(InterfaceName iface) {
             this.iface = iface;
@@ -124,12 +150,15 @@ public record AgentSettings(
         public Builder persistenceTimeout(int v) { persistenceTimeout = v; return this; }
         public Builder runDir(String v) { runDir = v; return this; }
         public Builder notifyScript(String v) { notifyScript = v; return this; }
+        public Builder conntrackSync(boolean v) { conntrackSync = v; return this; }
+        public Builder syncInterface(InterfaceName v) { syncInterface = v; return this; }
 
         public AgentSettings build() {
             AdvertInterval advert = advertInterval != null ? advertInterval
                     : vrrpVersion == 2 ? AdvertInterval.DEFAULT_V2 : AdvertInterval.DEFAULT_V3;
             return new AgentSettings(iface, trackInterfaces, useUnicast, vrid, vridRange, instanceMode, advert,
-                    vrrpVersion, dataplane, lvsScheduler, persistenceTimeout, runDir, notifyScript);
+                    vrrpVersion, dataplane, lvsScheduler, persistenceTimeout, runDir, notifyScript, conntrackSync,
+                    syncInterface);
         }
     }
 }

@@ -72,7 +72,7 @@ public final class AgentPlanner {
                             node.singlePriority(), vips, src, peers, null, null));
                 }
             }
-            return new AgentPlan(s, held, instances, reports);
+            return new AgentPlan(s, held, instances, reports, SyncPlan.decide(s, node));
         }
         Map<IpAddress, Integer> vrids = VridAssigner.assign(held.stream().map(ResolvedVip::vip).toList(), s.vridRange());
         List<ResolvedVip> kept = new ArrayList<>();
@@ -89,6 +89,6 @@ public final class AgentPlanner {
                     Priorities.perVip(v.vip(), node.clusterNodes(), node.name()), List.of(v.vip()), src, peers,
                     v.localOnly() ? "local_" + key : null, v.localOnly() ? s.runDir() + "/local/" + key : null));
         }
-        return new AgentPlan(s, kept, instances, reports);
+        return new AgentPlan(s, kept, instances, reports, SyncPlan.decide(s, node));
     }
 }
