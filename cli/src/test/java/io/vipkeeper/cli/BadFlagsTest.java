@@ -196,6 +196,7 @@ class BadFlagsTest {
         c.add(bad("lab failover", "--settle-ms", "-1"));
         c.add(bad("lab failover", "--csv", NO_DIR));
         c.add(bad("lab backend", "--port", "70000"));
+        c.add(bad("lab backend", "--echo-port", "70000"));
         c.add(bad("lab probe", "--host", "999.0.0.1"));
         c.add(bad("lab probe", "--port", "0"));
         c.add(bad("lab probe", "--interval-ms", "0"));
