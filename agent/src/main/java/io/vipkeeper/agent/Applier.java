@@ -40,6 +40,10 @@ interface Applier extends AutoCloseable {
     default void vrrpChanged(String instance, VrrpStates.State state) {
     }
 
+    /** The agent is stopping: keepalived is about to give this node's VIPs away (a planned handover); nothing by default. */
+    default void beforeVrrpStop() {
+    }
+
     /** Undoes this step when the agent stops (stops the daemon, deletes the table); nothing by default. */
     @Override
     default void close() {

@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +53,11 @@ final class ConntrackdApplier implements Applier {
     });
     private final AtomicBoolean bulkPending = new AtomicBoolean();
     private final AtomicBoolean resyncPending = new AtomicBoolean();
+    /** How long a stopping MASTER keeps forwarding after keepalived gave its VIPs away (stragglers, ARP caches). */
+    static final Duration DRAIN = Duration.ofSeconds(2);
+
+    private final Set<String> masterOf = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
     private volatile SyncPlan running;
     private Digest applied;
     private Supervisor supervisor;
@@ -153,6 +160,11 @@ final class ConntrackdApplier implements Applier {
         if (running == null) {
             return;
         }
+        if (state == VrrpStates.State.MASTER) {
+            masterOf.add(instance);
+        } else {
+            masterOf.remove(instance);
+        }
         // many instances change at once (per-vip): one call covers them all, as conntrackd's table is per node
         switch (state) {
             case MASTER -> submit(bulkPending, "-B", "sent this node's table to the peers (became MASTER of " + instance + ")");
@@ -174,6 +186,22 @@ final class ConntrackdApplier implements Applier {
                 LOG.warn("conntrackd {} failed: {}", arg, r.message());
             }
         });
+    }
+
+    /**
+     * Planned handover (the agent got SIGTERM): before keepalived stops (its priority-0 advert makes a peer MASTER at
+     * once), this node's table is sent to the peers once more, so they hold every flow; {@link #close} then keeps
+     * conntrackd and the ruleset (closed after this applier) forwarding for {@link #DRAIN}, for packets that still
+     * arrive here until the clients' ARP caches follow the new MASTER's gratuitous ARP.
+     */
+    @Override
+    public void beforeVrrpStop() {
+        if (running == null || masterOf.isEmpty()) {
+            return;
+        }
+        draining = true;
+        Exec.Result r = ctl(CALL_TIMEOUT, "-B");
+        LOG.info("handing over {}: {}", masterOf, r.ok() ? "this node's table sent to the peers" : "conntrackd -B failed: " + r.message());
     }
 
     /** The sync plan in force, or null. */
@@ -205,6 +233,10 @@ final class ConntrackdApplier implements Applier {
 
     @Override
     public synchronized void close() {
+        if (draining && running != null) {
+            LOG.info("forwarding for {} ms more while the new MASTER takes the traffic", DRAIN.toMillis());
+            Sleep.millis(DRAIN.toMillis());
+        }
         transitions.shutdownNow();
         try {
             transitions.awaitTermination(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

@@ -221,6 +221,7 @@ final class Reconciler implements AutoCloseable {
     /** Stops keepalived (it drops its VIPs) and marks every instance stopped; then undoes the data plane, last first. */
     @Override
     public void close() {
+        dataPlane.forEach(Applier::beforeVrrpStop); // e.g. conntrackd sends its table before the peers take over
         keepalived.close();
         vrrp.allStopped();
         List<Applier> reversed = new ArrayList<>(dataPlane);

@@ -21,6 +21,7 @@ import io.vipkeeper.core.render.NftablesRuleset;
 import io.vipkeeper.platform.process.Sleep;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -183,6 +184,64 @@ class ConntrackSyncTest {
         // never the external-cache commands: -t flushes the whole kernel table after PurgeTimeout
         assertThat(calls()).noneMatch(c -> c.matches(".* -[cft]( .*)?")).contains("-C RUN/conntrackd.conf -B", "-C RUN/conntrackd.conf -n");
         assertThat(calls().stream().filter(c -> c.endsWith(" -B") || c.endsWith(" -n"))).hasSize(2);
+    }
+
+    @Test
+    void onStopTheDataPlaneHearsOfItBeforeKeepalivedGivesTheVipsAway() throws Exception {
+        FakeApplier keepalived = new FakeApplier(Applier.Kind.KEEPALIVED, KeepalivedConfig::render);
+        List<String> order = new ArrayList<>();
+        Applier watcher = new Applier() {
+            @Override
+            public Kind kind() {
+                return Kind.CONNTRACKD;
+            }
+
+            @Override
+            public ApplyResult apply(AgentPlan plan) {
+                return ApplyResult.UNCHANGED;
+            }
+
+            @Override
+            public void beforeVrrpStop() {
+                order.add("beforeVrrpStop, keepalived closed: " + keepalived.closed);
+            }
+
+            @Override
+            public void close() {
+                order.add("close, keepalived closed: " + keepalived.closed);
+            }
+        };
+        Reconciler r = new Reconciler("node-a", null, settings().build(), List.of(watcher), keepalived,
+                () -> List.of(Cidr.parse("192.0.2.0/24")), new FakeEvents(), new PrometheusRegistry(), () -> 0,
+                new FakeAnnouncements().announcer(), dir.resolve("notify.fifo"), new AtomicLong()::get);
+        r.sync(cluster.snapshot());
+        r.close();
+        assertThat(order).containsExactly("beforeVrrpStop, keepalived closed: false", "close, keepalived closed: true");
+    }
+
+    @Test
+    void aStoppingMasterSendsItsTableThenKeepsForwardingForTheDrain() throws Exception {
+        ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
+        a.apply(plan(cluster, settings().build()));
+        a.vrrpChanged("vips", VrrpStates.State.MASTER);
+        await("-B on MASTER", () -> uncheckedCalls().stream().filter(c -> c.endsWith(" -B")).count() == 1);
+        a.beforeVrrpStop();
+        assertThat(calls().stream().filter(c -> c.endsWith(" -B"))).hasSize(2); // sent before returning
+        long start = System.nanoTime();
+        a.close();
+        assertThat((System.nanoTime() - start) / 1_000_000).as("ms forwarding on").isGreaterThanOrEqualTo(ConntrackdApplier.DRAIN.toMillis());
+        assertThat(a.alive()).isFalse();
+
+        // a BACKUP has nothing to hand over: no -B, no drain
+        ConntrackdApplier b = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
+        b.apply(plan(cluster, settings().build()));
+        b.vrrpChanged("vips", VrrpStates.State.BACKUP);
+        await("-n on BACKUP", () -> uncheckedCalls().stream().filter(c -> c.endsWith(" -n")).count() == 1);
+        b.beforeVrrpStop();
+        long t = System.nanoTime();
+        b.close();
+        assertThat((System.nanoTime() - t) / 1_000_000).isLessThan(ConntrackdApplier.DRAIN.toMillis());
+        assertThat(calls().stream().filter(c -> c.endsWith(" -B"))).hasSize(2);
     }
 
     @Test
