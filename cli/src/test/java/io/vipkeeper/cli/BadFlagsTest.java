@@ -195,6 +195,7 @@ class BadFlagsTest {
         c.add(bad("lab failover", "--rounds", "201"));
         c.add(bad("lab failover", "--settle-ms", "-1"));
         c.add(bad("lab failover", "--csv", NO_DIR));
+        c.add(bad("lab failover", "--connections", "-1"));
         c.add(bad("lab backend", "--port", "70000"));
         c.add(bad("lab backend", "--echo-port", "70000"));
         c.add(bad("lab probe", "--host", "999.0.0.1"));

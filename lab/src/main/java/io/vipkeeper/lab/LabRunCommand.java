@@ -5,6 +5,7 @@ import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.platform.LoggingOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,9 @@ public final class LabRunCommand implements Callable<Integer> {
     @Option(names = "--state-dir", defaultValue = "/run/vipkeeper-lab")
     Path stateDir;
 
+    @Option(names = "--conntrack-sync", description = "The agents sync their conntrack tables (off by default in the lab).")
+    boolean conntrackSync;
+
     @Mixin
     LoggingOptions logging = new LoggingOptions();
 
@@ -41,7 +45,8 @@ public final class LabRunCommand implements Callable<Integer> {
         LabPaths paths = new LabPaths(stateDir);
         Files.createDirectories(stateDir);
         Files.writeString(paths.pidFile(), ProcessHandle.current().pid() + "\n");
-        Lab lab = new Lab(new Lab.Options(new AddressPlan(prefix, nodes), paths, vrrpInstances, 3));
+        Lab lab = new Lab(new Lab.Options(new AddressPlan(prefix, nodes), paths, vrrpInstances, 3,
+                conntrackSync ? List.of("--conntrack-sync") : List.of(), true, true));
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -35,6 +35,10 @@ public final class LabUpCommand implements Callable<Integer> {
     @Option(names = "--vrrp-instances", defaultValue = "single", paramLabel = "single|per-vip", converter = LabFlags.VrrpInstances.class, description = "Passed to every agent.")
     String vrrpInstances;
 
+    @Option(names = "--conntrack-sync", description = "The agents sync their conntrack tables (conntrackd), so established "
+            + "connections survive a failover; backends then see the VIP as the client (off by default in the lab).")
+    boolean conntrackSync;
+
     @Option(names = "--install-deps", description = "Install missing system packages (keepalived, nftables, iproute2) with apt-get.")
     boolean installDeps;
 
@@ -49,11 +53,16 @@ public final class LabUpCommand implements Callable<Integer> {
         if (pre != 0) {
             return pre;
         }
-        return up(out, err, new LabPaths(stateDir.toPath()), nodes, subnet, vrrpInstances);
+        return up(out, err, new LabPaths(stateDir.toPath()), nodes, subnet, vrrpInstances, conntrackSync);
     }
 
     /** Starts the lab unless it runs; returns an exit code. */
     static int up(PrintWriter out, PrintWriter err, LabPaths paths, int nodes, String subnet, String vrrpInstances) {
+        return up(out, err, paths, nodes, subnet, vrrpInstances, false);
+    }
+
+    /** {@code conntrackSync}: the agents sync their conntrack tables (conntrackd; the lab's default is off). */
+    static int up(PrintWriter out, PrintWriter err, LabPaths paths, int nodes, String subnet, String vrrpInstances, boolean conntrackSync) {
         if (LabHost.labProcess(paths).isPresent() && paths.readPlan() != null) {
             out.println("the lab already runs:");
             out.println();
@@ -82,6 +91,10 @@ public final class LabUpCommand implements Callable<Integer> {
             List<String> cmd = new ArrayList<>(List.of("setsid"));
             List<String> child = ChildJvm.command("x", null, List.of(), "256m", "run", List.of("--prefix", prefix, "--nodes",
                     Integer.toString(nodes), "--vrrp-instances", vrrpInstances, "--state-dir", paths.root().toString()));
+            if (conntrackSync) {
+                child = new ArrayList<>(child);
+                child.add("--conntrack-sync");
+            }
             cmd.addAll(child.subList(4, child.size())); // without "ip netns exec x": the lab process runs in the root namespace
             File log = paths.log("lab").toFile();
             Process p = new ProcessBuilder(cmd).redirectInput(new File("/dev/null")).redirectOutput(ProcessBuilder.Redirect.appendTo(log))
