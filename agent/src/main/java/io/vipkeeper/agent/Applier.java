@@ -7,7 +7,7 @@ import java.io.IOException;
  * One step of putting a plan in force on this host: the nft ruleset, haproxy, the track files, keepalived. Each
  * renders its own part of the plan, compares it with what is in force, and applies it only when it differs and its
  * tool accepts it. The {@link Reconciler} runs them in order: the data plane first, keepalived last, so a node that
- * becomes MASTER already forwards. (A BGP speaker or conntrackd would be one more applier each.)
+ * becomes MASTER already forwards. ({@link ConntrackdApplier} is one more; a BGP speaker would be another.)
  */
 interface Applier extends AutoCloseable {
 
