@@ -166,7 +166,7 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
                     planned ? LabFailoverCommand::stopAgent : master -> Lan.setLink(master, false), settleMs);
             done.add(round);
             out.printf("round %2d: %s on %s: %d/%d alive, %d reset, %d hung; longest stall max %d ms, median %d ms; new requests "
-                    + "answered after %d ms, %d failed%s%n", r, how, AddressPlan.nodeNs(round.node()), round.alive(), connections, round.reset(),
+                    + "answered again after %d ms, %d failed%s%n", r, how, AddressPlan.nodeNs(round.node()), round.alive(), connections, round.reset(),
                     round.hung(), round.stallMaxMs(), round.stallMedianMs(), round.newConnectionMs(), round.failedNew(),
                     round.syncedBefore() ? "" : " (the flows had not reached every node before)");
             out.flush();

@@ -9,12 +9,12 @@ import java.util.List;
  * port of a VIP and, beside them, the probe's new requests to its port 80 every 10 ms. Once every other node's kernel
  * table holds the N flows (conntrack sync), {@code action} takes the MASTER away (a cut link, or a planned handover);
  * the round reports the connections alive, reset and hung at the end, their longest stalls, the time from the action
- * to the first new request answered, and the new requests that failed.
+ * until new requests are answered again (after the last one that failed), and the new requests that failed.
  */
 public final class ConnectionFailover {
 
     public static final String CSV_HEADER = "round,node,how,connections,alive,reset,hung,stall_max_ms,stall_median_ms,"
-            + "new_connection_failover_ms,failed_new_requests,synced_before";
+            + "new_requests_ok_again_ms,failed_new_requests,synced_before";
 
     public record Round(int round, int node, String how, int connections, long alive, long reset, long hung, long stallMaxMs,
                         long stallMedianMs, long newConnectionMs, long failedNew, boolean syncedBefore) {
@@ -71,11 +71,16 @@ public final class ConnectionFailover {
         }
         Failover.awaitSingleHolder(plan, vip, settleMs, 30_000 + settleMs);
         List<Long> stalls = results.stream().map(LongLivedConnections.Result::longestStallMs).sorted().toList();
-        long firstOk = answers.stream().filter(a -> a.ok() && a.sentMicros() >= cut).mapToLong(ProbeStream.Answer::doneMicros).min().orElse(-1);
-        long failed = answers.stream().filter(a -> !a.ok() && a.sentMicros() >= cut - 1_000_000).count();
+        // with SNAT to the VIP the answers no longer name the forwarding node: new requests count as served again from
+        // the first answer to a request sent after the last one that failed (0 when none failed)
+        List<ProbeStream.Answer> failures = answers.stream().filter(a -> !a.ok() && a.sentMicros() >= cut - 1_000_000).toList();
+        long lastFailedSent = failures.stream().mapToLong(ProbeStream.Answer::sentMicros).max().orElse(-1);
+        long okAgain = failures.isEmpty() ? cut : answers.stream().filter(a -> a.ok() && a.sentMicros() > lastFailedSent)
+                .mapToLong(ProbeStream.Answer::doneMicros).min().orElse(-1);
+        long failed = failures.size();
         return new Round(n, master, how, connections, count(results, "alive"), count(results, "reset"), count(results, "hung"),
                 stalls.isEmpty() ? -1 : stalls.get(stalls.size() - 1), stalls.isEmpty() ? -1 : stalls.get(stalls.size() / 2),
-                firstOk < 0 ? -1 : (firstOk - cut) / 1000, failed, synced);
+                okAgain < 0 ? -1 : (okAgain - cut) / 1000, failed, synced);
     }
 
     private static long count(List<LongLivedConnections.Result> r, String state) {
