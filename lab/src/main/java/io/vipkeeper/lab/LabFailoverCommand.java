@@ -161,21 +161,25 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
         out.printf("%nfailover with %d long-lived connections: %d rounds against %s (Service default/echo), %s%n", connections, rounds, vip, how);
         out.flush();
         List<ConnectionFailover.Round> done = new ArrayList<>();
-        for (int r = 1; r <= rounds; r++) {
-            ConnectionFailover.Round round = ConnectionFailover.round(r, plan, vip, connections, how,
-                    planned ? LabFailoverCommand::stopAgent : master -> Lan.setLink(master, false), settleMs);
-            done.add(round);
-            out.printf("round %2d: %s on %s: %d/%d alive, %d reset, %d hung; longest stall max %d ms, median %d ms; new requests "
-                    + "answered again after %d ms, %d failed%s%n", r, how, AddressPlan.nodeNs(round.node()), round.alive(), connections, round.reset(),
-                    round.hung(), round.stallMaxMs(), round.stallMedianMs(), round.newConnectionMs(), round.failedNew(),
-                    round.syncedBefore() ? "" : " (the flows had not reached every node before)");
-            out.flush();
-        }
-        if (csv != null) {
-            List<String> lines = new ArrayList<>(List.of(ConnectionFailover.CSV_HEADER));
-            done.forEach(d -> lines.add(d.csv()));
-            Files.write(csv, lines);
-            out.println("CSV: " + csv);
+        try {
+            for (int r = 1; r <= rounds; r++) {
+                ConnectionFailover.Round round = ConnectionFailover.round(r, plan, vip, connections, how,
+                        planned ? LabFailoverCommand::stopAgent : master -> Lan.setLink(master, false), settleMs);
+                done.add(round);
+                out.printf("round %2d: %s on %s: %d/%d alive, %d reset, %d hung; longest stall max %d ms, median %d ms; new requests "
+                        + "answered again after %d ms, %d failed%s%n", r, how, AddressPlan.nodeNs(round.node()), round.alive(), connections, round.reset(),
+                        round.hung(), round.stallMaxMs(), round.stallMedianMs(), round.newConnectionMs(), round.failedNew(),
+                        round.syncedBefore() ? "" : " (the flows had not reached every node before)");
+                out.flush();
+            }
+        } finally {
+            // the rounds done are kept even when one fails (e.g. a lab that had not settled in time)
+            if (csv != null) {
+                List<String> lines = new ArrayList<>(List.of(ConnectionFailover.CSV_HEADER));
+                done.forEach(d -> lines.add(d.csv()));
+                Files.write(csv, lines);
+                out.println("CSV: " + csv);
+            }
         }
         long all = done.stream().filter(d -> d.alive() == connections).count();
         out.printf("%n%d of %d rounds kept every connection; longest stall (per round max): median %d ms, max %d ms%n", all, done.size(),
