@@ -2,15 +2,15 @@
 SHELL := /bin/bash
 MVN ?= mvn -B
 # Debian packages the tests start for real (see ARCHITECTURE.md, "Tests").
-TEST_PACKAGES := keepalived nftables haproxy iproute2 etcd-server etcd-client dnsutils iputils-ping stress-ng bird2 frr
+TEST_PACKAGES := keepalived nftables haproxy iproute2 etcd-server etcd-client dnsutils iputils-ping stress-ng bird2 frr conntrackd conntrack
 # command that proves each package is there, in the same order
-TEST_COMMANDS := keepalived nft haproxy ip etcd etcdctl dig ping stress-ng bird /usr/lib/frr/bgpd
+TEST_COMMANDS := keepalived nft haproxy ip etcd etcdctl dig ping stress-ng bird /usr/lib/frr/bgpd conntrackd conntrack
 
 .PHONY: test build deps bench jar clean image image-jib image-jib-tar manifests chart-test lab
 
 # `sudo make lab`: what the lab needs (and what builds it), then the narrated demo on a virtual LAN.
-LAB_PACKAGES := keepalived nftables iproute2 openjdk-17-jdk-headless maven
-LAB_COMMANDS := keepalived nft ip java mvn
+LAB_PACKAGES := keepalived nftables iproute2 openjdk-17-jdk-headless maven conntrackd conntrack
+LAB_COMMANDS := keepalived nft ip java mvn conntrackd conntrack
 
 test: deps
 	$(MVN) verify

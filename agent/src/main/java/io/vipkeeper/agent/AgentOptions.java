@@ -101,6 +101,14 @@ public final class AgentOptions {
                 Duration.ofSeconds(1));
     }
 
+    @Option(names = "--conntrack-sync", arity = "0..1", defaultValue = "true", fallbackValue = "true", paramLabel = "true|false",
+            description = "Sync the conntrack table with the other nodes (conntrackd) so established connections survive a "
+                    + "failover; applies to the nftables data plane with more than one node (default: ${DEFAULT-VALUE}).")
+    boolean conntrackSync;
+
+    @Option(names = "--sync-interface", paramLabel = "IF", description = "Interface conntrackd syncs on (default: --iface).")
+    String syncInterface;
+
     /** The settings these flags describe, {@code auto} read as ipvs (what render shows). */
     public AgentSettings settings() {
         return settings(Dataplane.IPVS, null);
@@ -131,7 +139,11 @@ public final class AgentOptions {
                 .lvsScheduler(flag("--lvs-sched", () -> LvsScheduler.parse(lvsSched)))
                 .persistenceTimeout(persistenceTimeout)
                 .runDir(runDir)
-                .notifyScript(notifyScript == null || notifyScript.isEmpty() ? null : notifyScript);
+                .notifyScript(notifyScript == null || notifyScript.isEmpty() ? null : notifyScript)
+                .conntrackSync(conntrackSync);
+        if (syncInterface != null) {
+            b.syncInterface(flag("--sync-interface", () -> InterfaceName.parse(syncInterface)));
+        }
         b.failoverProfile(flag("--failover-profile", () -> FailoverProfile.parse(failoverProfile)));
         b.realtime(vrrpRealtime ? VrrpRealtime.DEFAULT : VrrpRealtime.OFF);
         if (advertInterval != null) {

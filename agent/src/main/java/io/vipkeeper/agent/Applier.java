@@ -7,7 +7,7 @@ import java.io.IOException;
  * One step of putting a plan in force on this host: the nft ruleset, haproxy, the track files, keepalived. Each
  * renders its own part of the plan, compares it with what is in force, and applies it only when it differs and its
  * tool accepts it. The {@link Reconciler} runs them in order: the data plane first, keepalived last, so a node that
- * becomes MASTER already forwards. (A BGP speaker or conntrackd would be one more applier each.)
+ * becomes MASTER already forwards. ({@link ConntrackdApplier} is one more; a BGP speaker would be another.)
  */
 interface Applier extends AutoCloseable {
 
@@ -16,6 +16,7 @@ interface Applier extends AutoCloseable {
         NFTABLES("nft", "the ruleset", "DataplaneRejected"),
         HAPROXY("haproxy", "the configuration", "ConfigRejected"),
         TRACK_FILES("track files", "the track files", "ConfigRejected"),
+        CONNTRACKD("conntrackd", "the configuration", "ConfigRejected"),
         KEEPALIVED("keepalived", "the configuration", "ConfigRejected"),
         BIRD("bird", "the configuration", "ConfigRejected");
 
@@ -35,6 +36,14 @@ interface Applier extends AutoCloseable {
 
     /** Puts this step's part of {@code plan} in force, or leaves what is in force when the tool refuses it. */
     ApplyResult apply(AgentPlan plan) throws IOException;
+
+    /** keepalived reported a VRRP state change of this node ({@code instance} is now {@code state}); nothing by default. */
+    default void vrrpChanged(String instance, VrrpStates.State state) {
+    }
+
+    /** The agent is stopping: keepalived is about to give this node's VIPs away (a planned handover); nothing by default. */
+    default void beforeVrrpStop() {
+    }
 
     /** Undoes this step when the agent stops (stops the daemon, deletes the table); nothing by default. */
     @Override

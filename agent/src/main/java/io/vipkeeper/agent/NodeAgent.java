@@ -81,6 +81,8 @@ public final class NodeAgent implements AutoCloseable {
     private final EventRecorder events;
     private final CheckedDaemon keepalived;
     private final CheckedDaemon haproxy;
+    /** conntrack sync (nftables data plane only), or null. */
+    private final ConntrackdApplier conntrackd;
     private final InterfaceAddresses iface;
     private final Debouncer debouncer;
     /** Input this node cannot act on yet (its Node not listed, no address): one line, at most every 30 s. */
@@ -133,6 +135,12 @@ public final class NodeAgent implements AutoCloseable {
         List<Applier> dataPlane = new ArrayList<>();
         if (settings.dataplane() == Dataplane.NFTABLES) {
             dataPlane.add(new NftApplier(host));
+            // after the ruleset (it loads conntrack, whose sysctl conntrackd's applier sets); idle when no sync is planned
+            this.conntrackd = new ConntrackdApplier(host, "conntrackd", "sysctl");
+            new ConntrackMetrics(registry, conntrackd, System::nanoTime);
+            dataPlane.add(conntrackd);
+        } else {
+            this.conntrackd = null;
         }
         if (haproxy != null) {
             dataPlane.add(haproxy);
@@ -369,6 +377,11 @@ public final class NodeAgent implements AutoCloseable {
     /** Whether keepalived's VRRP process runs with real-time scheduling (as last checked, every second). */
     public boolean vrrpRealtime() {
         return vrrpScheduler.realtime();
+    }
+
+    /** conntrackd's applier (nftables data plane), or null (for tests). */
+    ConntrackdApplier conntrackd() {
+        return conntrackd;
     }
 
     /** Stops keepalived (it drops its VIPs), removes any VIP still on the interface and the nftables table. */

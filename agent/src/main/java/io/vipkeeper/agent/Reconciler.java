@@ -195,7 +195,7 @@ final class Reconciler implements AutoCloseable {
                         metrics.reloads.labelValues(result).inc();
                     }
                 }
-                case TRACK_FILES, BIRD -> { }
+                case TRACK_FILES, BIRD, CONNTRACKD -> { }
             }
         }
         if (kind == Applier.Kind.KEEPALIVED && r.changed()) {
@@ -241,6 +241,7 @@ final class Reconciler implements AutoCloseable {
             masterSince.remove(instance);
         }
         updateStateGauges();
+        dataPlane.forEach(a -> a.vrrpChanged(instance, state)); // conntrackd's resync on a new state
         List<VrrpInstance> in = instances.get();
         if (in == null) {
             return;
@@ -304,6 +305,7 @@ final class Reconciler implements AutoCloseable {
     /** Stops keepalived (it drops its VIPs) and marks every instance stopped; then undoes the data plane, last first. */
     @Override
     public void close() {
+        dataPlane.forEach(Applier::beforeVrrpStop); // e.g. conntrackd sends its table before the peers take over
         keepalived.close();
         vrrp.allStopped();
         List<Applier> reversed = new ArrayList<>(dataPlane);

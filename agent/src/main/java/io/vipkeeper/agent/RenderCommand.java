@@ -6,6 +6,7 @@ import io.vipkeeper.core.agent.ClusterSnapshot;
 import io.vipkeeper.core.agent.Report;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.plan.AgentPlanner;
+import io.vipkeeper.core.render.ConntrackdConfig;
 import io.vipkeeper.core.render.HaproxyConfig;
 import io.vipkeeper.core.render.BirdConfig;
 import io.vipkeeper.core.render.KeepalivedConfig;
@@ -31,10 +32,10 @@ import picocli.CommandLine.Option;
  * or a node that cannot be placed: a message on stderr, exit 1. A bad flag: one line naming it, exit 2 (as every command).
  */
 @Command(name = "render", mixinStandardHelpOptions = true,
-        description = "Print the keepalived.conf, nft script, haproxy.cfg or bird.conf the node agent would apply on a node.")
+        description = "Print the keepalived.conf, nft script, haproxy.cfg, bird.conf or conntrackd.conf the node agent would apply on a node.")
 public final class RenderCommand implements Callable<Integer>, OptionChecks {
 
-    public enum What { keepalived, nftables, haproxy, bird }
+    public enum What { keepalived, nftables, haproxy, bird, conntrackd }
 
     @Option(names = "--objects", required = true, paramLabel = "FILE",
             description = "YAML/JSON with the VIP ConfigMap, Services, EndpointSlices or Endpoints, Nodes (repeatable).")
@@ -43,7 +44,7 @@ public final class RenderCommand implements Callable<Integer>, OptionChecks {
     @Option(names = "--node", required = true, description = "The node to render for.")
     String node;
 
-    @Option(names = "--what", defaultValue = "keepalived", description = "keepalived (default), nftables, haproxy or bird.")
+    @Option(names = "--what", defaultValue = "keepalived", description = "keepalived (default), nftables, haproxy, bird or conntrackd (empty when no sync is planned).")
     What what;
 
     @Option(names = "--strict", description = "Exit 1 (printing no configuration) when an object or VIP table entry is refused.")
@@ -96,6 +97,7 @@ public final class RenderCommand implements Callable<Integer>, OptionChecks {
                 case nftables -> NftablesRuleset.render(plan);
                 case haproxy -> HaproxyConfig.render(plan);
                 case bird -> BirdConfig.render(BirdApplier.birdPlan(applied, bgp, agent.bgp().routerId()));
+                case conntrackd -> plan.sync() == null ? "" : ConntrackdConfig.render(plan.sync());
             };
         } catch (InvalidInputException e) {
             for (String line : e.getMessage().split("\n")) {

@@ -2,6 +2,7 @@ package io.vipkeeper.agent;
 
 import io.vipkeeper.core.plan.AgentPlan;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
 
@@ -20,6 +21,8 @@ final class FakeApplier implements Applier {
     /** Every text refused, in order. */
     final List<String> refused = new ArrayList<>();
     boolean closed;
+    /** Every VRRP change the reconciler passed on, as {@code "instance STATE"}. */
+    final List<String> vrrpChanges = Collections.synchronizedList(new ArrayList<>());
 
     FakeApplier(Kind kind, Function<AgentPlan, String> render) {
         this.kind = kind;
@@ -56,6 +59,11 @@ final class FakeApplier implements Applier {
         inForce = text;
         applied.add(text);
         return first ? ApplyResult.STARTED : ApplyResult.APPLIED;
+    }
+
+    @Override
+    public void vrrpChanged(String instance, VrrpStates.State state) {
+        vrrpChanges.add(instance + " " + state);
     }
 
     @Override

@@ -26,6 +26,7 @@ import io.vipkeeper.core.agent.InterfaceName;
 import io.vipkeeper.core.names.ConfigMapRef;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.plan.AgentPlan;
+import io.vipkeeper.core.render.ConntrackdConfig;
 import io.vipkeeper.core.render.HaproxyConfig;
 import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.core.render.NftablesRuleset;
@@ -194,6 +195,8 @@ class InjectionFuzzTest {
                 .instanceMode(rnd.nextBoolean() ? InstanceMode.SINGLE : InstanceMode.PER_VIP)
                 .dataplane(Dataplane.values()[rnd.nextInt(Dataplane.values().length)])
                 .vrrpVersion(rnd.nextInt(4) == 0 ? 2 : 3)
+                .conntrackSync(rnd.nextInt(4) != 0)
+                .syncInterface(rnd.nextInt(3) == 0 ? InterfaceName.parse(rnd.nextInt(10) == 0 ? hostile() : "eth1") : null)
                 .build();
     }
 
@@ -201,6 +204,7 @@ class InjectionFuzzTest {
     void hostileInputIsRefusedOrRendersOnlyGrammaticalLines() throws IOException {
         int accepted = 0;
         int refused = 0;
+        int synced = 0;
         Map<String, String> samples = new HashMap<>();
         for (int i = 0; i < 3000; i++) {
             AgentPlan plan;
@@ -219,6 +223,14 @@ class InjectionFuzzTest {
             assertThat(ConfigGrammar.violation(k, ConfigGrammar.KEEPALIVED)).as("keepalived.conf:%n%s", k).isNull();
             assertThat(ConfigGrammar.violation(n, ConfigGrammar.NFT)).as("nft:%n%s", n).isNull();
             assertThat(ConfigGrammar.violation(h, ConfigGrammar.HAPROXY)).as("haproxy.cfg:%n%s", h).isNull();
+            String c = plan.sync() == null ? null : ConntrackdConfig.render(plan.sync());
+            if (c != null) {
+                synced++;
+                assertThat(ConfigGrammar.violation(c, ConfigGrammar.CONNTRACKD)).as("conntrackd.conf:%n%s", c).isNull();
+                if (synced % 100 == 1) {
+                    samples.put("s" + accepted + "-conntrackd.conf", c);
+                }
+            }
             if (accepted % 300 == 1) {
                 samples.put("s" + accepted + "-keepalived.conf", k);
                 samples.put("s" + accepted + ".nft", n);
@@ -227,6 +239,7 @@ class InjectionFuzzTest {
         }
         assertThat(accepted).as("accepted").isGreaterThan(300);
         assertThat(refused).as("refused").isGreaterThan(300);
+        assertThat(synced).as("with conntrack sync").isGreaterThan(100);
         checkWithRealTools(samples);
     }
 
@@ -235,7 +248,8 @@ class InjectionFuzzTest {
         for (int i = 0; i < 500; i++) {
             String h = hostile();
             for (String flag : List.of("--iface", "--advert-interval", "--vrid-range", "--dataplane", "--node-ip",
-                    "--run-dir", "--lvs-sched", "--services-configmap", "--vrrp-instances", "--track-interface")) {
+                    "--run-dir", "--lvs-sched", "--services-configmap", "--vrrp-instances", "--track-interface",
+                    "--sync-interface", "--conntrack-sync")) {
                 AgentOptions o = new AgentOptions();
                 CommandLine cl = new CommandLine(o);
                 try {
@@ -257,13 +271,15 @@ class InjectionFuzzTest {
 
     private static void checkWithRealTools(Map<String, String> samples) throws IOException {
         // the grammar is checked above; this is what a run without root leaves out
-        RootTools.require(samples.size() + " fuzzed samples through keepalived -t, nft -c and haproxy -c", "ip", "keepalived", "nft", "haproxy");
+        RootTools.require(samples.size() + " fuzzed samples through keepalived -t, nft -c, haproxy -c and a conntrackd start",
+                "ip", "keepalived", "nft", "haproxy", "conntrackd");
         Path dir = Files.createTempDirectory("vkt-fuzz");
         try (NetnsTools ns = new NetnsTools()) {
             for (var e : new TreeMap<>(samples).entrySet()) {
                 Path f = dir.resolve(e.getKey());
                 Files.writeString(f, e.getValue());
                 NetnsTools.Result r = e.getKey().endsWith(".nft") ? ns.inNs("nft", "-c", "-f", f.toString())
+                        : e.getKey().endsWith("conntrackd.conf") ? ConntrackdCheck.starts(ns, e.getValue())
                         : e.getKey().endsWith("keepalived.conf") ? ns.inNs("keepalived", "-t", "-f", f.toString())
                         : NetnsTools.run(List.of("haproxy", "-c", "-f", f.toString()));
                 assertThat(r.code()).as("%s:%n%s%n%s", e.getKey(), e.getValue(), r.output()).isZero();

@@ -18,7 +18,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** Every golden file is accepted by the real tool: keepalived -t, nft -c, haproxy -c (exit 0). */
+/** Every golden file is accepted by the real tool: keepalived -t, nft -c, haproxy -c (exit 0), conntrackd starts. */
 class ToolCheckTest {
 
     static List<Path> golden(String suffix) throws IOException {
@@ -61,6 +61,19 @@ class ToolCheckTest {
         for (Path f : files) {
             NetnsTools.Result r = NetnsTools.run(List.of("haproxy", "-c", "-f", f.toAbsolutePath().toString()));
             assertThat(r.code()).as("haproxy -c -f %s:%n%s", f, r.output()).isZero();
+        }
+    }
+
+    @Test
+    void conntrackdStartsWithEveryGoldenConfig() throws IOException {
+        RootTools.require("conntrackd started on the golden files", "ip", "conntrackd");
+        List<Path> files = golden("conntrackd.conf");
+        assertThat(files).hasSizeGreaterThanOrEqualTo(2);
+        for (Path f : files) {
+            try (NetnsTools ns = new NetnsTools()) {
+                NetnsTools.Result r = ConntrackdCheck.starts(ns, Files.readString(f));
+                assertThat(r.code()).as("conntrackd -C %s:%n%s", f, r.output()).isZero();
+            }
         }
     }
 

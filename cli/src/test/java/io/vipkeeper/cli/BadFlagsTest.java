@@ -147,6 +147,8 @@ class BadFlagsTest {
             List<String> flood = new ArrayList<>(bad(cmd, "--vrid-range", "1-255").args());
             flood.addAll(List.of("--vrrp-instances", "per-vip", "--failover-profile", "fast"));
             c.add(new Case(cmd, "--vrid-range", flood));
+            c.add(bad(cmd, "--sync-interface", "eth0;x"));
+            c.add(bad(cmd, "--conntrack-sync=maybe", null));
         }
         c.add(bad("render", "--services-configmap", "x"));
         c.add(bad("render", "--objects", MISSING));
@@ -220,7 +222,9 @@ class BadFlagsTest {
         c.add(bad("lab chaos", "--minutes", "ten"));
         c.add(bad("lab chaos", "--seed", "x42"));
         c.add(bad("lab chaos", "--csv", NO_DIR));
+        c.add(bad("lab failover", "--connections", "-1"));
         c.add(bad("lab backend", "--port", "70000"));
+        c.add(bad("lab backend", "--echo-port", "70000"));
         c.add(bad("lab probe", "--host", "999.0.0.1"));
         c.add(bad("lab probe", "--port", "0"));
         c.add(bad("lab probe", "--interval-ms", "0"));

@@ -137,6 +137,11 @@ public final class Lab implements AutoCloseable {
         if (options.unicast()) {
             args.add("--use-unicast");
         }
+        if (options.extraAgentArgs().stream().noneMatch(a -> a.startsWith("--conntrack-sync"))) {
+            // the backends tell which node forwarded a request by its source address, which SNAT to the VIP (what
+            // conntrack sync needs) would hide: the lab turns sync on only when asked (--conntrack-sync)
+            args.add("--conntrack-sync=false");
+        }
         args.addAll(options.extraAgentArgs());
         Supervisor agent = new Supervisor(name, ChildJvm.command(name, paths().log(name), List.of("NODE_NAME=" + name), "128m", "agent", args),
                 () -> { });

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code vipkeeper lab backend}: the demo pod. Answers every GET with its pod name and the address the request came
  * from, e.g. {@code hello-2 from 192.0.2.12}: behind the VIP that is the node that forwarded it (the node masquerades),
- * which is how the lab tells which node carried a request.
+ * which is how the lab tells which node carried a request. With {@code --echo-port} it also echoes lines on a second
+ * port, for the long-lived connections of {@code lab failover --connections}.
  */
 @Command(name = "backend", hidden = true, mixinStandardHelpOptions = true, description = "A demo HTTP backend that answers with its pod name (started by the lab).")
 public final class LabBackendCommand implements Callable<Integer> {
@@ -28,8 +29,21 @@ public final class LabBackendCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", converter = Flags.ListenPort.class, description = "Port (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(names = "--echo-port", defaultValue = "0", converter = EchoPort.class,
+            description = "Also echo every line back on this TCP port, for long-lived connections (0: none; default: ${DEFAULT-VALUE}).")
+    int echoPort;
+
+    static final class EchoPort extends Flags.IntRange {
+        EchoPort() {
+            super(0, 65535, "a port (0: none)");
+        }
+    }
+
     @Override
     public Integer call() throws IOException, InterruptedException {
+        if (echoPort > 0) {
+            LabEcho.start(echoPort);
+        }
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(port), 64);

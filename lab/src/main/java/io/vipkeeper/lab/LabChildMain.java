@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
  * the lab works from any classpath: the shaded jar of {@code ./vipkeeper} and the test classpath alike (the lab must
  * not depend on cli).
  */
-@Command(name = "vipkeeper-lab-child", subcommands = {AgentCommand.class, ControllerCommand.class, LabBackendCommand.class, LabProbeCommand.class, LabRunCommand.class})
+@Command(name = "vipkeeper-lab-child", subcommands = {AgentCommand.class, ControllerCommand.class, LabBackendCommand.class, LabProbeCommand.class,
+        LabRunCommand.class, LabConnectionsCommand.class})
 public final class LabChildMain implements Runnable {
 
     public static void main(String[] args) {

@@ -4,6 +4,9 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.lab.lan.ChildJvm;
+import io.vipkeeper.lab.lan.ConnectionFailover;
+import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.lab.lan.FailoverStats;
 import io.vipkeeper.lab.lan.LabPaths;
@@ -17,6 +20,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import io.vipkeeper.platform.CliErrors;
+import io.vipkeeper.platform.process.Exec;
 import io.vipkeeper.platform.Flags;
 import io.vipkeeper.platform.OptionChecks;
 import picocli.CommandLine;
@@ -43,6 +50,22 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
             + "before the next round (default: ${DEFAULT-VALUE}; with --vrrp-instances per-vip use 7000: preempt_delay is 5 s).")
     long settleMs;
 
+    @Option(names = "--connections", defaultValue = "0", converter = Connections.class, paramLabel = "N",
+            description = "Also keep N long-lived TCP connections through the VIP of Service 'echo' (a line every 20 ms each, echo "
+                    + "checked) and report per round: alive, reset, hung, longest stall, failed new requests. Starts the lab with "
+                    + "conntrack sync (default: ${DEFAULT-VALUE}: off).")
+    int connections;
+
+    @Option(names = "--planned", description = "With --connections: hand over on purpose (SIGTERM to the MASTER's agent, as a rolling "
+            + "update does) instead of cutting its link.")
+    boolean planned;
+
+    static final class Connections extends Flags.IntRange {
+        Connections() {
+            super(0, 1000, "a number of connections (0: none)");
+        }
+    }
+
     static final class Rounds extends Flags.IntRange {
         Rounds() {
             super(1, 200, "a number of rounds");
@@ -57,6 +80,9 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
         if (csv != null) {
             Flags.writable("--csv", csv);
         }
+        if (planned && connections == 0) {
+            throw CliErrors.usage(spec, "--planned: needs --connections N");
+        }
     }
 
     @Override
@@ -68,6 +94,9 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
             return pre;
         }
         LabPaths paths = new LabPaths(stateDir.toPath());
+        if (connections > 0) {
+            return withConnections(out, err, paths);
+        }
         int up = LabUpCommand.up(out, err, paths, 3, null, "single");
         if (up != 0) {
             return up;
@@ -112,6 +141,80 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
                 FailoverStats.of(done.stream().map(Failover.Round::cutCommandMillis).toList()).median());
         out.flush();
         return ok.size() == done.size() ? 0 : 1;
+    }
+
+    private int withConnections(PrintWriter out, PrintWriter err, LabPaths paths) throws Exception {
+        int up = LabUpCommand.up(out, err, paths, 3, null, "single", "default", false, true);
+        if (up != 0) {
+            return up;
+        }
+        AddressPlan plan = paths.readPlan();
+        if (!Files.exists(paths.nodeRunDir(1).resolve("conntrackd.conf"))) {
+            err.println("vipkeeper lab failover: the lab runs without conntrack sync; 'vipkeeper lab down' first, then run this again");
+            return 1;
+        }
+        String vip;
+        try (KubernetesClient client = LabStatus.client(paths)) {
+            vip = ensureEcho(client, out);
+        }
+        String how = planned ? "planned" : "link-cut";
+        out.printf("%nfailover with %d long-lived connections: %d rounds against %s (Service default/echo), %s%n", connections, rounds, vip, how);
+        out.flush();
+        List<ConnectionFailover.Round> done = new ArrayList<>();
+        try {
+            for (int r = 1; r <= rounds; r++) {
+                ConnectionFailover.Round round = ConnectionFailover.round(r, plan, vip, connections, how,
+                        planned ? LabFailoverCommand::stopAgent : master -> Lan.setLink(master, false), settleMs);
+                done.add(round);
+                out.printf("round %2d: %s on %s: %d/%d alive, %d reset, %d hung; longest stall max %d ms, median %d ms; new requests "
+                        + "answered again after %d ms, %d failed%s%n", r, how, AddressPlan.nodeNs(round.node()), round.alive(), connections, round.reset(),
+                        round.hung(), round.stallMaxMs(), round.stallMedianMs(), round.newConnectionMs(), round.failedNew(),
+                        round.syncedBefore() ? "" : " (the flows had not reached every node before)");
+                out.flush();
+            }
+        } finally {
+            // the rounds done are kept even when one fails (e.g. a lab that had not settled in time)
+            if (csv != null) {
+                List<String> lines = new ArrayList<>(List.of(ConnectionFailover.CSV_HEADER));
+                done.forEach(d -> lines.add(d.csv()));
+                Files.write(csv, lines);
+                out.println("CSV: " + csv);
+            }
+        }
+        long all = done.stream().filter(d -> d.alive() == connections).count();
+        out.printf("%n%d of %d rounds kept every connection; longest stall (per round max): median %d ms, max %d ms%n", all, done.size(),
+                FailoverStats.of(done.stream().map(ConnectionFailover.Round::stallMaxMs).toList()).median(),
+                FailoverStats.of(done.stream().map(ConnectionFailover.Round::stallMaxMs).toList()).max());
+        out.flush();
+        return all == done.size() ? 0 : 1;
+    }
+
+    /** SIGTERM to the agent JVM of node {@code i} (the lab starts it again, as a DaemonSet would); waits until it exited. */
+    static void stopAgent(int i) throws Exception {
+        Exec.Result pids = Exec.run(List.of("ip", "netns", "pids", AddressPlan.nodeNs(i)), Duration.ofSeconds(5));
+        for (String line : pids.stdout().lines().toList()) {
+            ProcessHandle h = ProcessHandle.of(Long.parseLong(line.strip())).orElse(null);
+            if (h != null && h.info().arguments().map(a -> List.of(a).contains("agent") && List.of(a).contains(ChildJvm.ENTRY_POINT))
+                    .orElse(false)) {
+                h.destroy();
+                h.onExit().get(20, TimeUnit.SECONDS);
+                return;
+            }
+        }
+        throw new IllegalStateException("no agent runs on " + AddressPlan.nodeNs(i));
+    }
+
+    /** Creates Service default/echo (the hello pods' echo port 9000 and HTTP port 80) when missing; waits for its address. */
+    static String ensureEcho(KubernetesClient client, PrintWriter out) throws InterruptedException, IOException {
+        if (client.services().inNamespace("default").withName("echo").get() == null) {
+            client.services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName("echo").endMetadata()
+                    .withNewSpec().withType("LoadBalancer").addToSelector("app", "hello")
+                    .addNewPort().withName("echo").withProtocol("TCP").withPort(AddressPlan.ECHO_PORT).withNewTargetPort(AddressPlan.ECHO_PORT).endPort()
+                    .addNewPort().withName("http").withProtocol("TCP").withPort(80).withNewTargetPort(AddressPlan.BACKEND_PORT).endPort()
+                    .endSpec().build()).create();
+            out.println("created Service default/echo");
+        }
+        return awaitAddress(client, "echo", 30_000);
     }
 
     static final String HELLO_YAML = """

@@ -42,11 +42,14 @@ final class LabFlags {
         }
     }
 
-    /** The agent flags of {@code --failover-profile} and {@code --no-vrrp-realtime}. */
-    static List<String> agentArgs(String failoverProfile, boolean noRealtime) {
+    /** The agent flags of {@code --failover-profile}, {@code --no-vrrp-realtime} and {@code --conntrack-sync}. */
+    static List<String> agentArgs(String failoverProfile, boolean noRealtime, boolean conntrackSync) {
         List<String> out = new ArrayList<>(List.of("--failover-profile", failoverProfile));
         if (noRealtime) {
             out.add("--vrrp-realtime=false");
+        }
+        if (conntrackSync) {
+            out.add("--conntrack-sync");
         }
         return out;
     }

@@ -112,7 +112,8 @@ final class LabPods implements AutoCloseable {
         lan.addPod(name, slot);
         String ns = Lan.podNs(name);
         Supervisor backend = new Supervisor(ns, ChildJvm.command(ns, paths.log(ns), List.of(), "32m", "backend",
-                List.of("--name", name, "--port", Integer.toString(AddressPlan.BACKEND_PORT))), () -> { });
+                List.of("--name", name, "--port", Integer.toString(AddressPlan.BACKEND_PORT),
+                "--echo-port", Integer.toString(AddressPlan.ECHO_PORT))), () -> { });
         pods.put(name, new PodSlot(name, app, slot, (slot - 1) % plan.get().nodes() + 1, backend));
         backend.start();
     }

@@ -5,6 +5,7 @@ import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.platform.LoggingOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,9 @@ public final class LabRunCommand implements Callable<Integer> {
     @Option(names = "--state-dir", defaultValue = "/run/vipkeeper-lab")
     Path stateDir;
 
+    @Option(names = "--conntrack-sync", description = "The agents sync their conntrack tables (off by default in the lab).")
+    boolean conntrackSync;
+
     @Mixin
     LoggingOptions logging = new LoggingOptions();
 
@@ -48,7 +52,7 @@ public final class LabRunCommand implements Callable<Integer> {
         Files.createDirectories(stateDir);
         Files.writeString(paths.pidFile(), ProcessHandle.current().pid() + "\n");
         Lab lab = new Lab(new Lab.Options(new AddressPlan(prefix, nodes), paths, vrrpInstances, 3,
-                LabFlags.agentArgs(failoverProfile, noRealtime), true, true));
+                LabFlags.agentArgs(failoverProfile, noRealtime, conntrackSync), true, true));
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

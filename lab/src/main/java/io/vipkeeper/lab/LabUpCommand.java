@@ -42,6 +42,10 @@ public final class LabUpCommand implements Callable<Integer> {
     @Option(names = "--no-vrrp-realtime", description = "Every agent runs keepalived's VRRP process without real-time scheduling (for comparison).")
     boolean noRealtime;
 
+    @Option(names = "--conntrack-sync", description = "The agents sync their conntrack tables (conntrackd), so established "
+            + "connections survive a failover; backends then see the VIP as the client (off by default in the lab).")
+    boolean conntrackSync;
+
     @Option(names = "--install-deps", description = "Install missing system packages (keepalived, nftables, iproute2) with apt-get.")
     boolean installDeps;
 
@@ -56,17 +60,20 @@ public final class LabUpCommand implements Callable<Integer> {
         if (pre != 0) {
             return pre;
         }
-        return up(out, err, new LabPaths(stateDir.toPath()), nodes, subnet, vrrpInstances, failoverProfile, noRealtime);
+        return up(out, err, new LabPaths(stateDir.toPath()), nodes, subnet, vrrpInstances, failoverProfile, noRealtime, conntrackSync);
     }
 
     /** Starts the lab unless it runs; returns an exit code. */
     static int up(PrintWriter out, PrintWriter err, LabPaths paths, int nodes, String subnet, String vrrpInstances) {
-        return up(out, err, paths, nodes, subnet, vrrpInstances, "default", false);
+        return up(out, err, paths, nodes, subnet, vrrpInstances, "default", false, false);
     }
 
-    /** As above, with the failover profile (and real-time VRRP off when {@code noRealtime}) for every agent. */
+    /**
+     * As above, with the failover profile, real-time VRRP off when {@code noRealtime}, and conntrack sync (conntrackd;
+     * the lab's default is off) for every agent.
+     */
     static int up(PrintWriter out, PrintWriter err, LabPaths paths, int nodes, String subnet, String vrrpInstances,
-                  String failoverProfile, boolean noRealtime) {
+                  String failoverProfile, boolean noRealtime, boolean conntrackSync) {
         if (LabHost.labProcess(paths).isPresent() && paths.readPlan() != null) {
             out.println("the lab already runs:");
             out.println();
@@ -97,6 +104,9 @@ public final class LabUpCommand implements Callable<Integer> {
                     vrrpInstances, "--failover-profile", failoverProfile, "--state-dir", paths.root().toString()));
             if (noRealtime) {
                 runArgs.add("--no-vrrp-realtime");
+            }
+            if (conntrackSync) {
+                runArgs.add("--conntrack-sync");
             }
             List<String> child = ChildJvm.command("x", null, List.of(), "256m", "run", runArgs);
             cmd.addAll(child.subList(4, child.size())); // without "ip netns exec x": the lab process runs in the root namespace

@@ -19,6 +19,9 @@ import java.util.regex.Pattern;
  * @param notifyScript       a script keepalived runs on every state change ({@code KEEPALIVED_NOTIFY}), or null
  * @param failoverProfile    the profile the advert interval came from (unless given explicitly)
  * @param realtime           real-time scheduling and memory locking of keepalived's VRRP process
+ * @param conntrackSync      sync the conntrack table with the other nodes (conntrackd) when the data plane is nftables
+ *                           and there is another node ({@code --conntrack-sync}, default on)
+ * @param syncInterface      the interface conntrackd talks on ({@code --sync-interface}); null: {@code iface}
  */
 public record AgentSettings(
         InterfaceName iface,
@@ -35,7 +38,9 @@ public record AgentSettings(
         String runDir,
         String notifyScript,
         FailoverProfile failoverProfile,
-        VrrpRealtime realtime) {
+        VrrpRealtime realtime,
+        boolean conntrackSync,
+        InterfaceName syncInterface) {
 
     /**
      * The most VRRP adverts per second a node may send as master (instances / advert interval): 255 per-vip instances
@@ -94,6 +99,11 @@ public record AgentSettings(
         Objects.requireNonNull(realtime, "realtime");
     }
 
+    /** The interface conntrackd syncs on: {@code --sync-interface}, else the VRRP interface. */
+    public InterfaceName conntrackSyncInterface() {
+        return syncInterface != null ? syncInterface : iface;
+    }
+
     public static Builder builder(InterfaceName iface) {
         return new Builder(iface);
     }
@@ -114,12 +124,15 @@ public record AgentSettings(
         b.notifyScript = notifyScript;
         b.failoverProfile = failoverProfile;
         b.realtime = realtime;
+        b.conntrackSync = conntrackSync;
+        b.syncInterface = syncInterface;
         return b;
     }
 
     /**
      * Defaults: the seed's (vrid 50, VRRPv3, wlc, persistence 1800, ipvs), the default failover profile (advert 0.1 s;
-     * 1 s with VRRPv2), real-time VRRP on. An explicit advert interval wins over the profile's.
+     * 1 s with VRRPv2), real-time VRRP on, conntrack sync on (it applies only to the nftables data plane with more
+     * than one node). An explicit advert interval wins over the profile's.
      */
     public static final class Builder {
         private final InterfaceName iface;
@@ -137,6 +150,8 @@ public record AgentSettings(
         private String notifyScript;
         private FailoverProfile failoverProfile = FailoverProfile.DEFAULT;
         private VrrpRealtime realtime = VrrpRealtime.DEFAULT;
+        private boolean conntrackSync = true;
+        private InterfaceName syncInterface;
 
         private Builder(InterfaceName iface) {
             this.iface = iface;
@@ -156,6 +171,8 @@ public record AgentSettings(
         public Builder notifyScript(String v) { notifyScript = v; return this; }
         public Builder failoverProfile(FailoverProfile v) { failoverProfile = v; return this; }
         public Builder realtime(VrrpRealtime v) { realtime = v; return this; }
+        public Builder conntrackSync(boolean v) { conntrackSync = v; return this; }
+        public Builder syncInterface(InterfaceName v) { syncInterface = v; return this; }
 
         public AgentSettings build() {
             if (vrrpVersion == 2 && failoverProfile == FailoverProfile.FAST) {
@@ -164,7 +181,8 @@ public record AgentSettings(
             AdvertInterval advert = advertInterval != null ? advertInterval
                     : vrrpVersion == 2 ? AdvertInterval.DEFAULT_V2 : failoverProfile.advertInterval();
             return new AgentSettings(iface, trackInterfaces, useUnicast, vrid, vridRange, instanceMode, advert,
-                    vrrpVersion, dataplane, lvsScheduler, persistenceTimeout, runDir, notifyScript, failoverProfile, realtime);
+                    vrrpVersion, dataplane, lvsScheduler, persistenceTimeout, runDir, notifyScript, failoverProfile, realtime,
+                    conntrackSync, syncInterface);
         }
     }
 }

@@ -93,7 +93,7 @@ public final class BgpSplit {
                         i.trackFile(), i.trackFilePath()));
             }
         }
-        AgentPlan vrrp = new AgentPlan(plan.settings(), plan.vips(), instances, plan.reports());
+        AgentPlan vrrp = new AgentPlan(plan.settings(), plan.vips(), instances, plan.reports(), plan.sync());
         return new Result(vrrp, bound, announced, new ArrayList<>(allowed));
     }
 }

@@ -12,9 +12,16 @@ import java.util.Map;
 /**
  * Everything this node applies: the VIPs it may hold (with their forwarding), the VRRP instances holding them,
  * and the reports of what was not served. The renderers turn it into files; they add nothing of their own.
+ *
+ * @param sync conntrack state sync with the other nodes, or null for none
  */
 public record AgentPlan(AgentSettings settings, List<ResolvedVip> vips, List<VrrpInstance> instances,
-                        List<Report> reports) {
+                        List<Report> reports, SyncPlan sync) {
+
+    /** A plan without conntrack sync. */
+    public AgentPlan(AgentSettings settings, List<ResolvedVip> vips, List<VrrpInstance> instances, List<Report> reports) {
+        this(settings, vips, instances, reports, null);
+    }
 
     public AgentPlan {
         vips = vips.stream().sorted().toList();

@@ -126,7 +126,7 @@ public final class AgentPlanner {
                             node.singlePriority(), vips, src, peers, null, null, p == null ? null : p.iface()));
                 }
             }
-            return new AgentPlan(s, kept, instances, reports);
+            return new AgentPlan(s, kept, instances, reports, SyncPlan.decide(s, node));
         }
         // ids from every VRRP VIP of the table, before this node's labels count: all nodes compute the same ones
         Map<IpAddress, Integer> vrids = VridAssigner.assign(vrrp.stream().map(ResolvedVip::vip).toList(), s.vridRange());
@@ -158,7 +158,7 @@ public final class AgentPlanner {
                     v.localOnly() ? "local_" + key : null, v.localOnly() ? s.runDir() + "/local/" + key : null,
                     p == null ? null : p.iface()));
         }
-        return new AgentPlan(s, kept, instances, reports);
+        return new AgentPlan(s, kept, instances, reports, SyncPlan.decide(s, node));
     }
 
     /** Whether a VRRP pool needs instances of its own (single mode): its own interface or nodeSelector. */

@@ -20,6 +20,10 @@ import java.util.Locale;
  * node, so DNATed connections to VIPs are masqueraded — except for externalTrafficPolicy Local VIPs, whose
  * endpoints are local and whose clients keep their source address. Only connections whose original destination
  * is one of our VIPs are masqueraded, so other DNAT users on the node (kube-proxy, container runtimes) are untouched.
+ *
+ * <p>With conntrack sync ({@link AgentPlan#sync()}), connections survive a failover: forwarded ones are SNATed to
+ * their VIP instead of masqueraded, and a {@code guard} chain drops mid-flow packets to the VIPs that have no entry
+ * yet (see {@link #guard}).
  */
 public final class NftablesRuleset {
 
@@ -58,24 +62,69 @@ public final class NftablesRuleset {
         b.append("\t}\n");
         b.append("\tchain postrouting {\n");
         b.append("\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
+        boolean sync = forwarding && plan.sync() != null;
         if (forwarding) {
             for (IpFamily f : IpFamily.values()) {
-                List<IpAddress> masq = plan.vips().stream()
-                        .filter(v -> v.vip().family() == f && !v.localOnly()
-                                && v.ports().stream().anyMatch(p -> !p.backends().isEmpty()))
-                        .map(ResolvedVip::vip).toList();
+                List<IpAddress> masq = natted(plan, f);
                 if (!masq.isEmpty()) {
-                    b.append("\t\tct status dnat ct original ").append(fam(f)).append(" daddr { ");
-                    for (int k = 0; k < masq.size(); k++) {
-                        b.append(k == 0 ? "" : ", ").append(masq.get(k));
+                    if (sync) {
+                        // the backend answers to the VIP, which moves with VRRP: a synced entry on the new MASTER
+                        // reverses both NATs (masquerading to this node's address sent the replies to the dead node:
+                        // 0 of 50 connections survived). Clients on this node keep masquerade: a BACKUP's own
+                        // connection to the VIP would get its replies at the MASTER.
+                        b.append("\t\tct status dnat ct original ").append(fam(f)).append(" daddr ");
+                        set(b, masq).append(" fib saddr type local masquerade\n");
+                        b.append("\t\tct status dnat ct original ").append(fam(f)).append(" daddr ");
+                        set(b, masq).append(" snat ").append(fam(f)).append(" to ct original ").append(fam(f)).append(" daddr\n");
+                    } else {
+                        b.append("\t\tct status dnat ct original ").append(fam(f)).append(" daddr ");
+                        set(b, masq).append(" masquerade\n");
                     }
-                    b.append(" } masquerade\n");
                 }
             }
         }
         b.append("\t}\n");
+        if (sync) {
+            guard(b, plan);
+        }
         b.append("}\n");
         return b.toString();
+    }
+
+    /** VIPs whose forwarded connections get source NAT: not externalTrafficPolicy Local, and forwarding somewhere. */
+    private static List<IpAddress> natted(AgentPlan plan, IpFamily f) {
+        return plan.vips().stream()
+                .filter(v -> v.vip().family() == f && !v.localOnly()
+                        && v.ports().stream().anyMatch(p -> !p.backends().isEmpty()))
+                .map(ResolvedVip::vip).toList();
+    }
+
+    /**
+     * With conntrack sync (and {@code nf_conntrack_tcp_loose=0}), a mid-flow packet that reaches a new MASTER before
+     * its synced entry is INVALID: dropped here, after conntrack (-200) and before DNAT (-100), so TCP retransmits it;
+     * let through, the node's own stack answered it with a reset (30 of 30 connections reset in the prototype). Only
+     * on the VRRP interface, where clients arrive: a backend's reply that a CNI bridge routes through another node
+     * is forwarded as before.
+     */
+    private static void guard(StringBuilder b, AgentPlan plan) {
+        b.append("\tchain guard {\n");
+        b.append("\t\ttype filter hook prerouting priority -150; policy accept;\n");
+        for (IpFamily f : IpFamily.values()) {
+            List<IpAddress> vips = natted(plan, f);
+            if (!vips.isEmpty()) {
+                b.append("\t\tiifname \"").append(plan.settings().iface()).append("\" ").append(fam(f)).append(" daddr ");
+                set(b, vips).append(" ct state invalid drop\n");
+            }
+        }
+        b.append("\t}\n");
+    }
+
+    private static StringBuilder set(StringBuilder b, List<IpAddress> addresses) {
+        b.append("{ ");
+        for (int k = 0; k < addresses.size(); k++) {
+            b.append(k == 0 ? "" : ", ").append(addresses.get(k));
+        }
+        return b.append(" }");
     }
 
     private static void rule(StringBuilder b, IpAddress vip, ResolvedPort p) {

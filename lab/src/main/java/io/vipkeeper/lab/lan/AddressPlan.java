@@ -25,6 +25,8 @@ public record AddressPlan(String prefix, int nodes) {
     public static final int API_PORT = 6443;
     public static final int AGENT_HTTP_PORT = 9100;
     public static final int BACKEND_PORT = 8080;
+    /** The backends' TCP echo port, for long-lived connections. */
+    public static final int ECHO_PORT = 9000;
 
     public AddressPlan {
         if (!DOCUMENTATION_PREFIXES.contains(prefix)) {

@@ -1,0 +1,248 @@
+package io.vipkeeper.agent;
+
+import io.vipkeeper.core.plan.AgentPlan;
+import io.vipkeeper.core.plan.SyncPlan;
+import io.vipkeeper.core.render.ConntrackdConfig;
+import io.vipkeeper.platform.process.Exec;
+import io.vipkeeper.platform.process.Sleep;
+import io.vipkeeper.platform.process.Supervisor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * conntrackd, which syncs this node's conntrack table with the other nodes' so that established connections survive
+ * a failover (see {@link SyncPlan}, {@link ConntrackdConfig}). Run as the agent's child in the foreground and
+ * restarted with backoff like keepalived. conntrackd has no reload and no safe check flag: a changed configuration
+ * restarts it, and it counts as refused when the new daemon does not answer on its control socket within a few
+ * seconds (the supervisor keeps trying; the previous configuration cannot stay running, as both would need the
+ * same port and socket).
+ *
+ * <p>On VRRP transitions (direct injection, docs/design/conntrack-sync): to MASTER, {@code -B} sends this node's table
+ * to the peers; to BACKUP, {@code -n} asks them for theirs. Never {@code -c}, {@code -f} or {@code -t}: the synced
+ * entries are in the kernel table already, and {@code -t} would flush the whole kernel table, the flows of every
+ * instance this node is MASTER of included. Neither is on the failover's critical path (the takeover's gratuitous
+ * ARP alone moves the traffic onto entries that are there), so they run on a thread of their own, coalesced.
+ */
+final class ConntrackdApplier implements Applier {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConntrackdApplier.class);
+    /** The kernel must not pick up a mid-flow packet as a new connection: see the design's verdict, point 2. */
+    static final String LOOSE_SYSCTL = "net.netfilter.nf_conntrack_tcp_loose";
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration ANSWER_WAIT = Duration.ofSeconds(5);
+
+    private final HostCommands host;
+    private final String binary;
+    private final String sysctl;
+    private final ExecutorService transitions = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "conntrackd-transitions");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicBoolean bulkPending = new AtomicBoolean();
+    private final AtomicBoolean resyncPending = new AtomicBoolean();
+    /** How long a stopping MASTER keeps forwarding after keepalived gave its VIPs away (stragglers, ARP caches). */
+    static final Duration DRAIN = Duration.ofSeconds(2);
+
+    private final Set<String> masterOf = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
+    private volatile SyncPlan running;
+    private Digest applied;
+    private Supervisor supervisor;
+
+    /** {@code sysctl}: the tool that sets {@link #LOOSE_SYSCTL} (tests give a fake, to leave the host alone). */
+    ConntrackdApplier(HostCommands host, String binary, String sysctl) {
+        this.host = host;
+        this.binary = binary;
+        this.sysctl = sysctl;
+    }
+
+    @Override
+    public Kind kind() {
+        return Kind.CONNTRACKD;
+    }
+
+    @Override
+    public synchronized ApplyResult apply(AgentPlan plan) throws IOException {
+        SyncPlan sync = plan.sync();
+        if (sync == null) {
+            if (supervisor == null) {
+                return ApplyResult.UNCHANGED;
+            }
+            LOG.info("conntrack sync is off now (no peer, or not the nftables data plane): stopping conntrackd");
+            stopDaemon();
+            return ApplyResult.APPLIED;
+        }
+        String text = ConntrackdConfig.render(sync);
+        Digest digest = Digest.of(text);
+        if (digest.equals(applied) && supervisor != null) {
+            return ApplyResult.UNCHANGED;
+        }
+        // per namespace, and there once the ruleset's ct expressions loaded conntrack (the ruleset is applied first)
+        Exec.Result loose = host.run(CALL_TIMEOUT, sysctl, "-q", "-w", LOOSE_SYSCTL + "=0");
+        if (!loose.ok()) {
+            return ApplyResult.rejected("sysctl " + LOOSE_SYSCTL + "=0: " + loose.message());
+        }
+        Path config = Path.of(sync.configFile());
+        Path tmp = config.resolveSibling(config.getFileName() + ".new");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, config, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        boolean restart = supervisor != null;
+        stopDaemon();
+        running = sync;
+        applied = digest;
+        supervisor = new Supervisor("conntrackd", host.command(binary, "-C", config.toString()), this::clearStaleLock);
+        supervisor.start();
+        if (!awaitAnswer()) {
+            return ApplyResult.rejected("conntrackd did not answer on " + sync.controlSocket() + " within "
+                    + ANSWER_WAIT.toSeconds() + " s (its output is in the agent's log); it is restarted with backoff");
+        }
+        LOG.info("conntrackd {}: {} to {} on {}", restart ? "restarted" : "started", sync.transport(), sync.peers(), sync.iface());
+        return restart ? ApplyResult.APPLIED : ApplyResult.STARTED;
+    }
+
+    private boolean awaitAnswer() {
+        long deadline = System.nanoTime() + ANSWER_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(Path.of(running.controlSocket())) && ctl(Duration.ofSeconds(2), "-s").ok()) {
+                return true;
+            }
+            Sleep.millis(50);
+        }
+        return false;
+    }
+
+    /** A crash leaves the lock file, and conntrackd refuses to start while it is there (design, Pitfall 6). */
+    private void clearStaleLock() {
+        SyncPlan p = running;
+        if (p == null) {
+            return;
+        }
+        Path lock = Path.of(p.lockFile());
+        if (Files.exists(lock) && !ctl(Duration.ofSeconds(2), "-s").ok()) {
+            try {
+                Files.deleteIfExists(lock);
+                LOG.info("removed conntrackd's stale lock file {}", lock);
+            } catch (IOException e) {
+                LOG.warn("cannot remove conntrackd's stale lock file {}: {}", lock, e.getMessage());
+            }
+        }
+    }
+
+    /** {@code conntrackd -C CONF ARGS}: a client call over the control socket of the daemon in force. */
+    Exec.Result ctl(Duration timeout, String... args) {
+        SyncPlan p = running;
+        if (p == null) {
+            return new Exec.Result(1, "", "conntrack sync is off");
+        }
+        String[] cmd = new String[args.length + 3];
+        cmd[0] = binary;
+        cmd[1] = "-C";
+        cmd[2] = p.configFile();
+        System.arraycopy(args, 0, cmd, 3, args.length);
+        return host.run(timeout, cmd);
+    }
+
+    @Override
+    public void vrrpChanged(String instance, VrrpStates.State state) {
+        if (running == null) {
+            return;
+        }
+        if (state == VrrpStates.State.MASTER) {
+            masterOf.add(instance);
+        } else {
+            masterOf.remove(instance);
+        }
+        // many instances change at once (per-vip): one call covers them all, as conntrackd's table is per node
+        switch (state) {
+            case MASTER -> submit(bulkPending, "-B", "sent this node's table to the peers (became MASTER of " + instance + ")");
+            case BACKUP -> submit(resyncPending, "-n", "asked the peers for their table (became BACKUP of " + instance + ")");
+            default -> { }
+        }
+    }
+
+    private void submit(AtomicBoolean pending, String arg, String done) {
+        if (!pending.compareAndSet(false, true)) {
+            return;
+        }
+        transitions.execute(() -> {
+            pending.set(false);
+            Exec.Result r = ctl(CALL_TIMEOUT, arg);
+            if (r.ok()) {
+                LOG.info("conntrackd: {}", done);
+            } else {
+                LOG.warn("conntrackd {} failed: {}", arg, r.message());
+            }
+        });
+    }
+
+    /**
+     * Planned handover (the agent got SIGTERM): before keepalived stops (its priority-0 advert makes a peer MASTER at
+     * once), this node's table is sent to the peers once more, so they hold every flow; {@link #close} then keeps
+     * conntrackd and the ruleset (closed after this applier) forwarding for {@link #DRAIN}, for packets that still
+     * arrive here until the clients' ARP caches follow the new MASTER's gratuitous ARP.
+     */
+    @Override
+    public void beforeVrrpStop() {
+        if (running == null || masterOf.isEmpty()) {
+            return;
+        }
+        draining = true;
+        Exec.Result r = ctl(CALL_TIMEOUT, "-B");
+        LOG.info("handing over {}: {}", masterOf, r.ok() ? "this node's table sent to the peers" : "conntrackd -B failed: " + r.message());
+    }
+
+    /** The sync plan in force, or null. */
+    SyncPlan running() {
+        return running;
+    }
+
+    boolean alive() {
+        return supervisor != null && supervisor.alive();
+    }
+
+    int restarts() {
+        return supervisor == null ? 0 : supervisor.restarts();
+    }
+
+    /** The running child (for tests that kill it). */
+    Process process() {
+        return supervisor == null ? null : supervisor.process();
+    }
+
+    private void stopDaemon() {
+        if (supervisor != null) {
+            supervisor.stop(Duration.ofSeconds(5));
+            supervisor = null;
+        }
+        running = null;
+        applied = null;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (draining && running != null) {
+            LOG.info("forwarding for {} ms more while the new MASTER takes the traffic", DRAIN.toMillis());
+            Sleep.millis(DRAIN.toMillis());
+        }
+        transitions.shutdownNow();
+        try {
+            transitions.awaitTermination(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stopDaemon();
+    }
+}

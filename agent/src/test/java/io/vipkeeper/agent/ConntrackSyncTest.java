@@ -1,0 +1,299 @@
+package io.vipkeeper.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.vipkeeper.core.agent.AgentSettings;
+import io.vipkeeper.core.agent.Dataplane;
+import io.vipkeeper.core.agent.InstanceMode;
+import io.vipkeeper.core.agent.InterfaceName;
+import io.vipkeeper.core.agent.TrafficPolicy;
+import io.vipkeeper.core.net.Cidr;
+import io.vipkeeper.core.plan.AgentPlan;
+import io.vipkeeper.core.plan.AgentPlanner;
+import io.vipkeeper.core.render.ConntrackdConfig;
+import io.vipkeeper.core.render.KeepalivedConfig;
+import io.vipkeeper.core.render.NftablesRuleset;
+import io.vipkeeper.platform.process.Sleep;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Conntrack sync in the agent without root: the reconciler passes VRRP changes on to the appliers, and
+ * {@link ConntrackdApplier} drives a fake conntrackd (a shell script that records how it was called): started once,
+ * restarted only when its configuration changes, stopped when sync is off, {@code -B} on MASTER and {@code -n} on
+ * BACKUP, never {@code -c}, {@code -f} or {@code -t}; a stale lock file is removed; the metrics come from {@code -s}.
+ */
+class ConntrackSyncTest {
+
+    @TempDir
+    Path dir;
+
+    static final String STATS = """
+            cache internal:
+            current active connections:\t          42
+            connections created:\t\t         100\tfailed:\t           0
+
+            external inject:
+            connections created:\t\t          37\tfailed:\t           2
+            connections updated:\t\t           5\tfailed:\t           0
+
+            UDP traffic (active device=eth0):
+                            24 Bytes sent                    0 Bytes recv
+                             0 Error send                    3 Error recv
+
+            message tracking:
+                               0 Malformed msgs                    7 Lost msgs
+            """;
+
+    final ClusterState cluster = new ClusterState().node("node-a", "192.0.2.11").node("node-b", "192.0.2.12")
+            .entry("192.0.2.241", "default/web").service("default/web", TrafficPolicy.CLUSTER)
+            .endpoint("default/web", "198.51.100.1", "node-b");
+
+    AgentSettings.Builder settings() {
+        return AgentSettings.builder(InterfaceName.parse("eth0")).dataplane(Dataplane.NFTABLES).runDir(dir.toString());
+    }
+
+    AgentPlan plan(ClusterState c, AgentSettings s) {
+        return AgentPlanner.plan(c.snapshot(), "node-a", null, s);
+    }
+
+    /** A conntrackd that logs every call to calls.log; runs in the foreground with its socket and lock, answers -s. */
+    Path fakeConntrackd() throws Exception {
+        Path stats = dir.resolve("stats.txt");
+        Files.writeString(stats, STATS);
+        Path script = dir.resolve("conntrackd");
+        Files.writeString(script, """
+                #!/bin/sh
+                echo "$*" >> %1$s/calls.log
+                conf=$2
+                sock=$(awk '$1=="Path"{print $2}' "$conf")
+                lock=$(awk '$1=="LockFile"{print $2}' "$conf")
+                if [ $# -eq 2 ]; then
+                  [ -e "$lock" ] && { echo "lockfile $lock exists, perhaps conntrackd already running?"; exit 1; }
+                  touch "$lock" "$sock"
+                  trap 'rm -f "$sock" "$lock"; exit 0' TERM
+                  while :; do sleep 0.05; done
+                fi
+                [ -e "$sock" ] || exit 1
+                [ "$3" = -s ] && cat %2$s
+                exit 0
+                """.formatted(dir, stats));
+        script.toFile().setExecutable(true);
+        Path sysctl = dir.resolve("sysctl");
+        Files.writeString(sysctl, "#!/bin/sh\necho \"sysctl $*\" >> " + dir + "/calls.log\n");
+        sysctl.toFile().setExecutable(true);
+        return script;
+    }
+
+    List<String> calls() throws Exception {
+        Path log = dir.resolve("calls.log");
+        return Files.exists(log) ? Files.readAllLines(log).stream().map(l -> l.replace(dir.toString(), "RUN")).toList() : List.of();
+    }
+
+    static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting: " + what);
+            }
+            Sleep.millis(20);
+        }
+    }
+
+    @Test
+    void theReconcilerPassesVrrpChangesToTheAppliersAndRendersTheSyncPart() throws Exception {
+        FakeApplier nft = new FakeApplier(Applier.Kind.NFTABLES, NftablesRuleset::render);
+        FakeApplier conntrackd = new FakeApplier(Applier.Kind.CONNTRACKD,
+                p -> p.sync() == null ? "" : ConntrackdConfig.render(p.sync()));
+        FakeApplier keepalived = new FakeApplier(Applier.Kind.KEEPALIVED, KeepalivedConfig::render);
+        FakeAnnouncements announcements = new FakeAnnouncements();
+        Reconciler r = new Reconciler("node-a", null, settings().instanceMode(InstanceMode.SINGLE).build(),
+                List.of(nft, conntrackd, new TrackFiles()), keepalived, () -> List.of(Cidr.parse("192.0.2.0/24")),
+                new FakeEvents(), new PrometheusRegistry(), () -> 0, announcements.announcer(), dir.resolve("notify.fifo"),
+                new AtomicLong()::get);
+        r.sync(cluster.snapshot());
+        assertThat(conntrackd.inForce()).contains("IPv4_address 192.0.2.11", "IPv4_Destination_Address 192.0.2.12");
+        assertThat(nft.inForce()).contains("snat ip to ct original ip daddr", "chain guard");
+        r.vrrp().update("vips", VrrpStates.State.MASTER);
+        r.vrrp().update("vips", VrrpStates.State.BACKUP);
+        assertThat(conntrackd.vrrpChanges).containsExactly("vips MASTER", "vips BACKUP");
+        assertThat(nft.vrrpChanges).containsExactly("vips MASTER", "vips BACKUP");
+        r.close();
+    }
+
+    @Test
+    void conntrackdRunsWhileSyncIsPlannedAndHearsOfTransitions() throws Exception {
+        Path bin = fakeConntrackd();
+        ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, bin.toString(), dir.resolve("sysctl").toString());
+        try {
+            // a crashed run's lock file: removed, as no daemon answers
+            Files.writeString(dir.resolve("conntrackd.lock"), "");
+            assertThat(a.apply(plan(cluster, settings().build())).outcome()).isEqualTo(ApplyResult.Outcome.STARTED);
+            assertThat(a.alive()).isTrue();
+            assertThat(Files.readString(dir.resolve("conntrackd.conf"))).contains("IPv4_Destination_Address 192.0.2.12");
+            assertThat(calls()).contains("sysctl -q -w net.netfilter.nf_conntrack_tcp_loose=0", "-C RUN/conntrackd.conf");
+
+            // the same plan: nothing; another endpoint: the ruleset's business, not conntrackd's
+            assertThat(a.apply(plan(cluster, settings().build())).outcome()).isEqualTo(ApplyResult.Outcome.UNCHANGED);
+            assertThat(a.apply(plan(cluster.endpoint("default/web", "198.51.100.2", "node-b"), settings().build())).outcome())
+                    .isEqualTo(ApplyResult.Outcome.UNCHANGED);
+
+            a.vrrpChanged("vips", VrrpStates.State.MASTER);
+            await("-B on MASTER", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -B"));
+            a.vrrpChanged("vips", VrrpStates.State.BACKUP);
+            await("-n on BACKUP", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -n"));
+            a.vrrpChanged("vips", VrrpStates.State.FAULT);
+            a.vrrpChanged("vips", VrrpStates.State.STOP);
+
+            // the metrics, from -s
+            PrometheusRegistry registry = new PrometheusRegistry();
+            new ConntrackMetrics(registry, a, System::nanoTime);
+            assertThat(value(registry, "vipkeeper_conntrack_sync_up", null)).isEqualTo(1);
+            assertThat(value(registry, "vipkeeper_conntrack_sync_entries", null)).isEqualTo(42);
+            assertThat(value(registry, "vipkeeper_conntrack_sync_injected", "ok")).isEqualTo(37);
+            assertThat(value(registry, "vipkeeper_conntrack_sync_injected", "failed")).isEqualTo(2);
+            assertThat(value(registry, "vipkeeper_conntrack_sync_lost_messages", null)).isEqualTo(7);
+            assertThat(value(registry, "vipkeeper_conntrack_sync_errors", "recv")).isEqualTo(3);
+
+            // a third node: multicast now, so conntrackd is restarted with the new configuration
+            ClusterState three = cluster.node("node-c", "192.0.2.13");
+            assertThat(a.apply(plan(three, settings().build())).outcome()).isEqualTo(ApplyResult.Outcome.APPLIED);
+            assertThat(Files.readString(dir.resolve("conntrackd.conf"))).contains("Mode NOTRACK", "Multicast {");
+            assertThat(calls().stream().filter(c -> c.equals("-C RUN/conntrackd.conf"))).hasSize(2);
+
+            // sync off: conntrackd stops, and the metrics have no sample
+            assertThat(a.apply(plan(three, settings().conntrackSync(false).build())).outcome()).isEqualTo(ApplyResult.Outcome.APPLIED);
+            assertThat(a.alive()).isFalse();
+            assertThat(registry.scrape().stream().filter(s -> s.getMetadata().getName().startsWith("vipkeeper_conntrack"))
+                    .mapToLong(s -> s.getDataPoints().size()).sum()).isZero();
+            a.vrrpChanged("vips", VrrpStates.State.MASTER); // nothing to tell
+        } finally {
+            a.close();
+        }
+        // never the external-cache commands: -t flushes the whole kernel table after PurgeTimeout
+        assertThat(calls()).noneMatch(c -> c.matches(".* -[cft]( .*)?")).contains("-C RUN/conntrackd.conf -B", "-C RUN/conntrackd.conf -n");
+        assertThat(calls().stream().filter(c -> c.endsWith(" -B") || c.endsWith(" -n"))).hasSize(2);
+    }
+
+    @Test
+    void onStopTheDataPlaneHearsOfItBeforeKeepalivedGivesTheVipsAway() throws Exception {
+        FakeApplier keepalived = new FakeApplier(Applier.Kind.KEEPALIVED, KeepalivedConfig::render);
+        List<String> order = new ArrayList<>();
+        Applier watcher = new Applier() {
+            @Override
+            public Kind kind() {
+                return Kind.CONNTRACKD;
+            }
+
+            @Override
+            public ApplyResult apply(AgentPlan plan) {
+                return ApplyResult.UNCHANGED;
+            }
+
+            @Override
+            public void beforeVrrpStop() {
+                order.add("beforeVrrpStop, keepalived closed: " + keepalived.closed);
+            }
+
+            @Override
+            public void close() {
+                order.add("close, keepalived closed: " + keepalived.closed);
+            }
+        };
+        Reconciler r = new Reconciler("node-a", null, settings().build(), List.of(watcher), keepalived,
+                () -> List.of(Cidr.parse("192.0.2.0/24")), new FakeEvents(), new PrometheusRegistry(), () -> 0,
+                new FakeAnnouncements().announcer(), dir.resolve("notify.fifo"), new AtomicLong()::get);
+        r.sync(cluster.snapshot());
+        r.close();
+        assertThat(order).containsExactly("beforeVrrpStop, keepalived closed: false", "close, keepalived closed: true");
+    }
+
+    @Test
+    void aStoppingMasterSendsItsTableThenKeepsForwardingForTheDrain() throws Exception {
+        ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
+        a.apply(plan(cluster, settings().build()));
+        a.vrrpChanged("vips", VrrpStates.State.MASTER);
+        await("-B on MASTER", () -> uncheckedCalls().stream().filter(c -> c.endsWith(" -B")).count() == 1);
+        a.beforeVrrpStop();
+        assertThat(calls().stream().filter(c -> c.endsWith(" -B"))).hasSize(2); // sent before returning
+        long start = System.nanoTime();
+        a.close();
+        assertThat((System.nanoTime() - start) / 1_000_000).as("ms forwarding on").isGreaterThanOrEqualTo(ConntrackdApplier.DRAIN.toMillis());
+        assertThat(a.alive()).isFalse();
+
+        // a BACKUP has nothing to hand over: no -B, no drain
+        ConntrackdApplier b = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
+        b.apply(plan(cluster, settings().build()));
+        b.vrrpChanged("vips", VrrpStates.State.BACKUP);
+        await("-n on BACKUP", () -> uncheckedCalls().stream().filter(c -> c.endsWith(" -n")).count() == 1);
+        b.beforeVrrpStop();
+        long t = System.nanoTime();
+        b.close();
+        assertThat((System.nanoTime() - t) / 1_000_000).isLessThan(ConntrackdApplier.DRAIN.toMillis());
+        assertThat(calls().stream().filter(c -> c.endsWith(" -B"))).hasSize(2);
+    }
+
+    @Test
+    void noSyncWithOneNodeOrAnotherDataPlane() throws Exception {
+        ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
+        ClusterState alone = new ClusterState().node("node-a", "192.0.2.11").entry("192.0.2.241", "");
+        assertThat(a.apply(plan(alone, settings().build())).outcome()).isEqualTo(ApplyResult.Outcome.UNCHANGED);
+        assertThat(a.apply(plan(cluster, settings().dataplane(Dataplane.IPVS).build())).outcome()).isEqualTo(ApplyResult.Outcome.UNCHANGED);
+        assertThat(a.running()).isNull();
+        assertThat(calls()).isEmpty();
+        a.close();
+    }
+
+    @Test
+    void aDaemonThatNeverAnswersIsReportedRejected() throws Exception {
+        Path broken = dir.resolve("broken");
+        Files.writeString(broken, "#!/bin/sh\necho 'ERROR: conntrackd cannot start, please review your configuration'\nexit 1\n");
+        broken.toFile().setExecutable(true);
+        fakeConntrackd();
+        ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, broken.toString(), dir.resolve("sysctl").toString());
+        try {
+            ApplyResult r = a.apply(plan(cluster, settings().build()));
+            assertThat(r.rejected()).isTrue();
+            assertThat(r.error()).contains("did not answer", "conntrackd.ctl");
+        } finally {
+            a.close();
+        }
+    }
+
+    List<String> uncheckedCalls() {
+        try {
+            return calls();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static double value(PrometheusRegistry registry, String name, String label) {
+        for (MetricSnapshot s : registry.scrape()) {
+            if (s.getMetadata().getName().equals(name)) {
+                for (DataPointSnapshot d : s.getDataPoints()) {
+                    if (label == null || d.getLabels().stream().anyMatch(l -> l.getValue().equals(label))) {
+                        if (d instanceof GaugeSnapshot.GaugeDataPointSnapshot g) {
+                            return g.getValue();
+                        }
+                        if (d instanceof CounterSnapshot.CounterDataPointSnapshot c) {
+                            return c.getValue();
+                        }
+                    }
+                }
+            }
+        }
+        return Double.NaN;
+    }
+}

@@ -1,0 +1,129 @@
+package io.vipkeeper.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vipkeeper.core.agent.AgentSettings;
+import io.vipkeeper.core.agent.Dataplane;
+import io.vipkeeper.core.agent.InterfaceName;
+import io.vipkeeper.core.agent.TrafficPolicy;
+import io.vipkeeper.core.plan.AgentPlan;
+import io.vipkeeper.core.plan.AgentPlanner;
+import io.vipkeeper.platform.process.Sleep;
+import io.vipkeeper.testsupport.Netns;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two nodes in test-made network namespaces joined by a veth pair, each with the real nft and conntrackd driven by
+ * the agent's appliers: a flow in node 1's kernel table appears in node 2's (direct injection, FTFW over UDP), a
+ * SIGKILLed conntrackd is started again (its stale lock removed), and closing stops it.
+ */
+class ConntrackdRootTest {
+
+    @TempDir
+    Path dir;
+
+    Netns node1;
+    Netns node2;
+    NftApplier nft1;
+    NftApplier nft2;
+    ConntrackdApplier ct1;
+    ConntrackdApplier ct2;
+
+    final ClusterState cluster = new ClusterState().node("node1", "198.51.100.11").node("node2", "198.51.100.12")
+            .entry("198.51.100.200", "default/echo").service("default/echo", TrafficPolicy.CLUSTER)
+            .endpoint("default/echo", "198.51.100.101", null);
+
+    @BeforeEach
+    void lan() throws Exception {
+        RootTools.require("conntrackd syncing two nodes in network namespaces", "ip", "nft", "conntrackd", "conntrack");
+        node1 = new Netns("vkct1", List.of("eth0"));
+        node2 = new Netns("vkct2", List.of());
+        // node1's eth0p goes to node2 as its eth0: one link between the two nodes
+        check(Netns.run(List.of("ip", "-n", node1.name(), "link", "set", "eth0p", "netns", node2.name())));
+        check(node2.exec(List.of("ip", "link", "set", "eth0p", "name", "eth0")));
+        check(node2.exec(List.of("ip", "link", "set", "eth0", "up")));
+        node1.addAddress("eth0", "198.51.100.11/24");
+        node2.addAddress("eth0", "198.51.100.12/24");
+    }
+
+    static void check(Netns.Result r) {
+        assertThat(r.code()).as(r.output()).isZero();
+    }
+
+    @AfterEach
+    void cleanUp() {
+        for (AutoCloseable c : new AutoCloseable[] {ct1, ct2, nft1, nft2, node1, node2}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                // best effort: the rest still goes
+            }
+        }
+    }
+
+    AgentPlan plan(String node, Path runDir) {
+        AgentSettings s = AgentSettings.builder(InterfaceName.parse("eth0")).dataplane(Dataplane.NFTABLES)
+                .runDir(runDir.toString()).build();
+        return AgentPlanner.plan(cluster.snapshot(), node, null, s);
+    }
+
+    static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("timed out waiting: " + what).isLessThan(deadline);
+            Sleep.millis(100);
+        }
+    }
+
+    @Test
+    void aFlowOnOneNodeIsInjectedIntoTheOthersKernelTable() throws Exception {
+        Path run1 = Files.createDirectories(dir.resolve("n1"));
+        Path run2 = Files.createDirectories(dir.resolve("n2"));
+        HostCommands h1 = HostCommands.inNetns(node1.name());
+        HostCommands h2 = HostCommands.inNetns(node2.name());
+        nft1 = new NftApplier(h1);
+        nft2 = new NftApplier(h2);
+        ct1 = new ConntrackdApplier(h1, "conntrackd", "sysctl");
+        ct2 = new ConntrackdApplier(h2, "conntrackd", "sysctl");
+        AgentPlan p1 = plan("node1", run1);
+        AgentPlan p2 = plan("node2", run2);
+        assertThat(nft1.apply(p1).outcome()).isEqualTo(ApplyResult.Outcome.APPLIED);
+        assertThat(nft2.apply(p2).outcome()).isEqualTo(ApplyResult.Outcome.APPLIED);
+        assertThat(ct1.apply(p1)).isEqualTo(ApplyResult.STARTED);
+        assertThat(ct2.apply(p2)).isEqualTo(ApplyResult.STARTED);
+        assertThat(node1.exec(List.of("sysctl", "-n", ConntrackdApplier.LOOSE_SYSCTL)).output().strip()).isEqualTo("0");
+        assertThat(node1.exec(List.of("nft", "list", "chain", "inet", "vipkeeper", "guard")).output()).contains("ct state invalid drop");
+
+        // an established flow through the VIP on node1 (the MASTER) appears on node2 (a hand-made entry carries no
+        // NAT status, so node2 gets the plain inverse as reply tuple; real DNATed flows keep their NAT: the e2e tests)
+        check(node1.exec(List.of("conntrack", "-I", "-p", "tcp", "-s", "198.51.100.50", "-d", "198.51.100.200",
+                "--sport", "40000", "--dport", "80", "-r", "198.51.100.101", "-q", "198.51.100.200",
+                "--reply-port-src", "8080", "--reply-port-dst", "40000", "--state", "ESTABLISHED", "-u", "ASSURED", "-t", "300")));
+        await("the flow in node2's kernel table", () -> node2.exec(List.of("conntrack", "-L", "-p", "tcp", "--orig-port-src", "40000"))
+                .output().contains("src=198.51.100.50 dst=198.51.100.200 sport=40000 dport=80"));
+
+        // SIGKILL: the lock file stays behind; the supervisor removes it and starts conntrackd again
+        Process p = ct2.process();
+        p.destroyForcibly().waitFor();
+        assertThat(Files.exists(run2.resolve("conntrackd.lock"))).isTrue();
+        await("conntrackd restarted", () -> ct2.restarts() == 1 && ct2.ctl(Duration.ofSeconds(2), "-s").ok());
+        // a restarted daemon asks for the peer's table (StartupResync): the flow is known to it again
+        ct2.vrrpChanged("vips", VrrpStates.State.BACKUP);
+        await("node2's conntrackd answers with its table", () -> ct2.ctl(Duration.ofSeconds(2), "-s").stdout()
+                .contains("external inject"));
+
+        ct2.close();
+        assertThat(ct2.alive()).isFalse();
+        assertThat(Files.exists(run2.resolve("conntrackd.ctl"))).isFalse();
+    }
+}

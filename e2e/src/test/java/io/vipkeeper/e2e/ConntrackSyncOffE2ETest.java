@@ -1,0 +1,48 @@
+package io.vipkeeper.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vipkeeper.lab.Lab;
+import io.vipkeeper.lab.lan.Lan;
+import io.vipkeeper.lab.lan.LongLivedConnections;
+import io.vipkeeper.testsupport.RequiresRoot;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The control of {@link ConntrackSyncE2ETest}: the same 50 connections and the same cut link, without conntrack sync
+ * ({@code --conntrack-sync=false}, masquerade to the node). The new MASTER has no entry for the connections, so they
+ * are reset or hang: this shows the survival test can fail.
+ */
+@RequiresRoot("a lab: long-lived connections through a failover without conntrack sync")
+class ConntrackSyncOffE2ETest {
+
+    static LabFixture f;
+    static String vip;
+
+    @BeforeAll
+    static void up() throws Exception {
+        f = new LabFixture(plan -> new Lab.Options(plan, LabFixture.PATHS, "single", 3, List.of("--conntrack-sync=false"), true, true), 3);
+        LabFixture.awaitTrue(() -> f.plan().nodeIndexes().stream().allMatch(f::agentApplied), "every agent applied", Duration.ofSeconds(90));
+        vip = ConntrackSyncE2ETest.createEcho(f);
+        LabFixture.awaitTrue(() -> f.lab.holders(vip).size() == 1, "one node holds " + vip, Duration.ofSeconds(20));
+    }
+
+    @AfterAll
+    static void down() {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    @Test
+    void withoutSyncACutLinkBreaksTheConnections() throws Exception {
+        List<LongLivedConnections.Result> r = ConntrackSyncE2ETest.throughFailover(f, vip, false, master -> Lan.setLink(master, false));
+        long alive = r.stream().filter(LongLivedConnections.Result::alive).count();
+        System.out.println("conntrack sync off, link cut: " + alive + " of " + r.size() + " alive " + ConntrackSyncE2ETest.summary(r));
+        assertThat(alive).as(ConntrackSyncE2ETest.summary(r)).isLessThanOrEqualTo(5);
+    }
+}

@@ -1,0 +1,94 @@
+package io.vipkeeper.lab.lan;
+
+import io.vipkeeper.platform.process.Exec;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One failover round with long-lived connections (issue 12), measured from vk-client: N connections to the echo
+ * port of a VIP and, beside them, the probe's new requests to its port 80 every 10 ms. Once every other node's kernel
+ * table holds the N flows (conntrack sync), {@code action} takes the MASTER away (a cut link, or a planned handover);
+ * the round reports the connections alive, reset and hung at the end, their longest stalls, the time from the action
+ * until new requests are answered again (after the last one that failed), and the new requests that failed.
+ */
+public final class ConnectionFailover {
+
+    public static final String CSV_HEADER = "round,node,how,connections,alive,reset,hung,stall_max_ms,stall_median_ms,"
+            + "new_requests_ok_again_ms,failed_new_requests,synced_before";
+
+    public record Round(int round, int node, String how, int connections, long alive, long reset, long hung, long stallMaxMs,
+                        long stallMedianMs, long newConnectionMs, long failedNew, boolean syncedBefore) {
+        public String csv() {
+            return String.join(",", Integer.toString(round), Integer.toString(node), how, Integer.toString(connections), Long.toString(alive),
+                    Long.toString(reset), Long.toString(hung), Long.toString(stallMaxMs), Long.toString(stallMedianMs),
+                    Long.toString(newConnectionMs), Long.toString(failedNew), Boolean.toString(syncedBefore));
+        }
+    }
+
+    /** What takes the MASTER (node index) away. */
+    public interface Action {
+        void run(int master) throws Exception;
+    }
+
+    private ConnectionFailover() {
+    }
+
+    /** The ESTABLISHED flows to {@code vip}:{@code port} in node {@code i}'s kernel table. */
+    public static long flowsOn(int i, String vip, int port) {
+        Exec.Result r = Exec.run(List.of("ip", "netns", "exec", AddressPlan.nodeNs(i), "conntrack", "-L", "-p", "tcp",
+                "--orig-dst", vip, "--orig-port-dst", Integer.toString(port)), Duration.ofSeconds(10));
+        return r.stdout().lines().filter(l -> l.contains("ESTABLISHED")).count();
+    }
+
+    public static Round round(int n, AddressPlan plan, String vip, int connections, String how, Action action, long settleMs)
+            throws Exception {
+        int master = Failover.awaitSingleHolder(plan, vip, 500, 20_000);
+        if (master == 0) {
+            throw new IllegalStateException("no single node holds " + vip + " (holders: " + Failover.holders(plan, vip) + ")");
+        }
+        List<LongLivedConnections.Result> results;
+        List<ProbeStream.Answer> answers;
+        long cut;
+        boolean synced;
+        try (LongLivedConnections c = new LongLivedConnections(vip, AddressPlan.ECHO_PORT, connections, 20, 14);
+             ProbeStream probe = new ProbeStream(vip, 80, 10, 1000, 1500, 20)) {
+            if (!c.awaitReady(15_000)) {
+                throw new IllegalStateException(connections + " connections to " + vip + ":" + AddressPlan.ECHO_PORT + " did not open");
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+            do {
+                synced = plan.nodeIndexes().stream().filter(i -> i != master).allMatch(i -> flowsOn(i, vip, AddressPlan.ECHO_PORT) >= connections);
+            } while (!synced && System.nanoTime() < deadline && sleep(100));
+            cut = ProbeStream.nowMicros();
+            try {
+                action.run(master);
+                results = c.awaitEnd(40_000);
+            } finally {
+                Lan.setLink(master, true);
+            }
+            probe.close();
+            answers = probe.answers();
+        }
+        Failover.awaitSingleHolder(plan, vip, settleMs, 30_000 + settleMs);
+        List<Long> stalls = results.stream().map(LongLivedConnections.Result::longestStallMs).sorted().toList();
+        // with SNAT to the VIP the answers no longer name the forwarding node: new requests count as served again from
+        // the first answer to a request sent after the last one that failed (0 when none failed)
+        List<ProbeStream.Answer> failures = answers.stream().filter(a -> !a.ok() && a.sentMicros() >= cut - 1_000_000).toList();
+        long lastFailedSent = failures.stream().mapToLong(ProbeStream.Answer::sentMicros).max().orElse(-1);
+        long okAgain = failures.isEmpty() ? cut : answers.stream().filter(a -> a.ok() && a.sentMicros() > lastFailedSent)
+                .mapToLong(ProbeStream.Answer::doneMicros).min().orElse(-1);
+        long failed = failures.size();
+        return new Round(n, master, how, connections, count(results, "alive"), count(results, "reset"), count(results, "hung"),
+                stalls.isEmpty() ? -1 : stalls.get(stalls.size() - 1), stalls.isEmpty() ? -1 : stalls.get(stalls.size() / 2),
+                okAgain < 0 ? -1 : (okAgain - cut) / 1000, failed, synced);
+    }
+
+    private static long count(List<LongLivedConnections.Result> r, String state) {
+        return r.stream().filter(x -> x.state().equals(state)).count();
+    }
+
+    private static boolean sleep(long ms) throws InterruptedException {
+        Thread.sleep(ms);
+        return true;
+    }
+}
