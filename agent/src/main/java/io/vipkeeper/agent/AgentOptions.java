@@ -44,6 +44,11 @@ public final class AgentOptions {
             description = "One instance for every VIP (default) or one per VIP, masters spread over the nodes.")
     String instances;
 
+    @Option(names = "--advertise-vips", description = "Single mode: list the VIPs in VRRP adverts, as kube-keepalived-vip "
+            + "does (only while sharing instances with it during a migration: a Service added or removed then makes two "
+            + "masters for a moment). Default: adverts carry one constant address.")
+    boolean advertiseVips;
+
     @Option(names = "--advert-interval", paramLabel = "SECONDS",
             description = "VRRP advert interval (default 0.1 with VRRPv3: failover in ~0.35 s; 1 with VRRPv2).")
     String advertInterval;
@@ -119,7 +124,8 @@ public final class AgentOptions {
                 .lvsScheduler(flag("--lvs-sched", () -> LvsScheduler.parse(lvsSched)))
                 .persistenceTimeout(persistenceTimeout)
                 .runDir(runDir)
-                .notifyScript(notifyScript == null || notifyScript.isEmpty() ? null : notifyScript);
+                .notifyScript(notifyScript == null || notifyScript.isEmpty() ? null : notifyScript)
+                .advertiseVips(advertiseVips);
         if (advertInterval != null) {
             b.advertInterval(flag("--advert-interval", () -> AdvertInterval.parse(advertInterval)));
         }

@@ -17,6 +17,9 @@ import java.util.regex.Pattern;
  * @param persistenceTimeout IPVS persistence in seconds; 0 for none
  * @param runDir             where the agent keeps files keepalived reads and writes (track files, the notify FIFO)
  * @param notifyScript       a script keepalived runs on every state change ({@code KEEPALIVED_NOTIFY}), or null
+ * @param advertiseVips      single mode: list the VIPs in the adverts, as kube-keepalived-vip does (needed while
+ *                           sharing an instance with its keepalived); false: adverts carry one constant address, so a
+ *                           node that reloaded with one VIP more or less still accepts the master's adverts
  */
 public record AgentSettings(
         InterfaceName iface,
@@ -31,7 +34,8 @@ public record AgentSettings(
         LvsScheduler lvsScheduler,
         int persistenceTimeout,
         String runDir,
-        String notifyScript) {
+        String notifyScript,
+        boolean advertiseVips) {
 
     /** Where keepalived reports state changes; the agent reads it. */
     public String notifyFifo() {
@@ -89,6 +93,7 @@ public record AgentSettings(
         b.persistenceTimeout = persistenceTimeout;
         b.runDir = runDir;
         b.notifyScript = notifyScript;
+        b.advertiseVips = advertiseVips;
         return b;
     }
 
@@ -107,6 +112,7 @@ public record AgentSettings(
         private int persistenceTimeout = 1800;
         private String runDir = "/run/vipkeeper";
         private String notifyScript;
+        private boolean advertiseVips;
 
         private Builder(InterfaceName iface) {
             this.iface = iface;
@@ -124,12 +130,14 @@ public record AgentSettings(
         public Builder persistenceTimeout(int v) { persistenceTimeout = v; return this; }
         public Builder runDir(String v) { runDir = v; return this; }
         public Builder notifyScript(String v) { notifyScript = v; return this; }
+        public Builder advertiseVips(boolean v) { advertiseVips = v; return this; }
 
         public AgentSettings build() {
             AdvertInterval advert = advertInterval != null ? advertInterval
                     : vrrpVersion == 2 ? AdvertInterval.DEFAULT_V2 : AdvertInterval.DEFAULT_V3;
             return new AgentSettings(iface, trackInterfaces, useUnicast, vrid, vridRange, instanceMode, advert,
-                    vrrpVersion, dataplane, lvsScheduler, persistenceTimeout, runDir, notifyScript);
+                    vrrpVersion, dataplane, lvsScheduler, persistenceTimeout, runDir, notifyScript,
+                    advertiseVips);
         }
     }
 }
