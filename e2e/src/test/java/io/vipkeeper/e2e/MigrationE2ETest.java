@@ -74,7 +74,8 @@ class MigrationE2ETest {
     void switchOverNodeByNodeKeepsEveryAddressAndMovesTheVipsOnce(String vrrp) throws Exception {
         boolean unicast = vrrp.equals("unicast");
         f = new LabFixture(p -> new Lab.Options(p, LabFixture.PATHS, "single", 3,
-                List.of("--vrid", "50", "--vrrp-version", "3", "--advert-interval", "1"), unicast, false), 3);
+                // --advertise-vips: the adverts list the VIPs, as kube-keepalived-vip's (docs/migration.md, step 1)
+                List.of("--vrid", "50", "--vrrp-version", "3", "--advert-interval", "1", "--advertise-vips"), unicast, false), 3);
         oldDir = Files.createTempDirectory("kube-keepalived-vip");
         AddressPlan plan = f.plan();
         KubernetesClient client = f.lab.client();
