@@ -109,7 +109,7 @@ class MigrationE2ETest {
         StringWriter reports = new StringWriter();
         int exit = new CommandLine(new RenderCommand()).setOut(new PrintWriter(rendered)).setErr(new PrintWriter(reports)).execute(
                 "--objects", cluster.toString(), "--node", AddressPlan.nodeNs(1), "--services-configmap", CONFIGMAP_NS + "/" + CONFIGMAP,
-                "--advert-interval", "1");
+                "--advert-interval", "1", "--advertise-vips");
         assertThat(exit).as(reports.toString()).isZero();
         assertThat(reports.toString()).doesNotContain("NO_ENDPOINTS", "SERVICE_MISSING");
         assertThat(virtualIpAddresses(Files.readString(oldDir.resolve("node1/keepalived.conf")))).containsExactly(web, api);
