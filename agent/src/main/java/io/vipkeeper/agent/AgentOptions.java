@@ -46,6 +46,11 @@ public final class AgentOptions {
             description = "One instance for every VIP (default) or one per VIP, masters spread over the nodes.")
     String instances;
 
+    @Option(names = "--advertise-vips", description = "Single mode: list the VIPs in VRRP adverts, as kube-keepalived-vip "
+            + "does (only while sharing instances with it during a migration: a Service added or removed then makes two "
+            + "masters for a moment). Default: adverts carry one constant address.")
+    boolean advertiseVips;
+
     @Option(names = "--advert-interval", paramLabel = "SECONDS",
             description = "VRRP advert interval (default 0.1 with VRRPv3: failover in ~0.35 s; 1 with VRRPv2).")
     String advertInterval;
@@ -140,7 +145,8 @@ public final class AgentOptions {
                 .persistenceTimeout(persistenceTimeout)
                 .runDir(runDir)
                 .notifyScript(notifyScript == null || notifyScript.isEmpty() ? null : notifyScript)
-                .conntrackSync(conntrackSync);
+                .conntrackSync(conntrackSync)
+                .advertiseVips(advertiseVips);
         if (syncInterface != null) {
             b.syncInterface(flag("--sync-interface", () -> InterfaceName.parse(syncInterface)));
         }

@@ -47,6 +47,7 @@ final class ConfigGrammar {
             "  advert_int [0-9]{1,2}(\\.[0-9]{1,2})?",
             "  (track_interface|track_file|track_script|unicast_peer|virtual_ipaddress|virtual_ipaddress_excluded) \\{",
             "    (" + IF + "|local_" + KEY + "|chk_haproxy|" + ADDR + ")",
+            "    " + ADDR + " dev lo( scope host)?",
             "  unicast_src_ip " + ADDR,
             "virtual_server " + ADDR + " " + N + " \\{",
             "  delay_loop 5",

@@ -74,7 +74,8 @@ class MigrationE2ETest {
     void switchOverNodeByNodeKeepsEveryAddressAndMovesTheVipsOnce(String vrrp) throws Exception {
         boolean unicast = vrrp.equals("unicast");
         f = new LabFixture(p -> new Lab.Options(p, LabFixture.PATHS, "single", 3,
-                List.of("--vrid", "50", "--vrrp-version", "3", "--advert-interval", "1"), unicast, false), 3);
+                // --advertise-vips: the adverts list the VIPs, as kube-keepalived-vip's (docs/migration.md, step 1)
+                List.of("--vrid", "50", "--vrrp-version", "3", "--advert-interval", "1", "--advertise-vips"), unicast, false), 3);
         oldDir = Files.createTempDirectory("kube-keepalived-vip");
         AddressPlan plan = f.plan();
         KubernetesClient client = f.lab.client();
@@ -108,7 +109,7 @@ class MigrationE2ETest {
         StringWriter reports = new StringWriter();
         int exit = new CommandLine(new RenderCommand()).setOut(new PrintWriter(rendered)).setErr(new PrintWriter(reports)).execute(
                 "--objects", cluster.toString(), "--node", AddressPlan.nodeNs(1), "--services-configmap", CONFIGMAP_NS + "/" + CONFIGMAP,
-                "--advert-interval", "1");
+                "--advert-interval", "1", "--advertise-vips");
         assertThat(exit).as(reports.toString()).isZero();
         assertThat(reports.toString()).doesNotContain("NO_ENDPOINTS", "SERVICE_MISSING");
         assertThat(virtualIpAddresses(Files.readString(oldDir.resolve("node1/keepalived.conf")))).containsExactly(web, api);

@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
  * @param conntrackSync      sync the conntrack table with the other nodes (conntrackd) when the data plane is nftables
  *                           and there is another node ({@code --conntrack-sync}, default on)
  * @param syncInterface      the interface conntrackd talks on ({@code --sync-interface}); null: {@code iface}
+ * @param advertiseVips      single mode: list the VIPs in the adverts, as kube-keepalived-vip does (needed while
+ *                           sharing an instance with its keepalived); false: adverts carry one constant address, so a
+ *                           node that reloaded with one VIP more or less still accepts the master's adverts
  */
 public record AgentSettings(
         InterfaceName iface,
@@ -40,7 +43,8 @@ public record AgentSettings(
         FailoverProfile failoverProfile,
         VrrpRealtime realtime,
         boolean conntrackSync,
-        InterfaceName syncInterface) {
+        InterfaceName syncInterface,
+        boolean advertiseVips) {
 
     /**
      * The most VRRP adverts per second a node may send as master (instances / advert interval): 255 per-vip instances
@@ -126,6 +130,7 @@ public record AgentSettings(
         b.realtime = realtime;
         b.conntrackSync = conntrackSync;
         b.syncInterface = syncInterface;
+        b.advertiseVips = advertiseVips;
         return b;
     }
 
@@ -152,6 +157,7 @@ public record AgentSettings(
         private VrrpRealtime realtime = VrrpRealtime.DEFAULT;
         private boolean conntrackSync = true;
         private InterfaceName syncInterface;
+        private boolean advertiseVips;
 
         private Builder(InterfaceName iface) {
             this.iface = iface;
@@ -173,6 +179,7 @@ public record AgentSettings(
         public Builder realtime(VrrpRealtime v) { realtime = v; return this; }
         public Builder conntrackSync(boolean v) { conntrackSync = v; return this; }
         public Builder syncInterface(InterfaceName v) { syncInterface = v; return this; }
+        public Builder advertiseVips(boolean v) { advertiseVips = v; return this; }
 
         public AgentSettings build() {
             if (vrrpVersion == 2 && failoverProfile == FailoverProfile.FAST) {
@@ -182,7 +189,7 @@ public record AgentSettings(
                     : vrrpVersion == 2 ? AdvertInterval.DEFAULT_V2 : failoverProfile.advertInterval();
             return new AgentSettings(iface, trackInterfaces, useUnicast, vrid, vridRange, instanceMode, advert,
                     vrrpVersion, dataplane, lvsScheduler, persistenceTimeout, runDir, notifyScript, failoverProfile, realtime,
-                    conntrackSync, syncInterface);
+                    conntrackSync, syncInterface, advertiseVips);
         }
     }
 }

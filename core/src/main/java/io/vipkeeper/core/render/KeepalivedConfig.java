@@ -9,6 +9,7 @@ import io.vipkeeper.core.agent.ResolvedPort;
 import io.vipkeeper.core.agent.ResolvedVip;
 import io.vipkeeper.core.alloc.PortKey.Protocol;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.net.IpFamily;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.plan.VrrpInstance;
 import java.util.List;
@@ -21,11 +22,13 @@ import java.util.List;
  * empty {@code virtual_ipaddress} made keepalived exit, contrib #2819); no {@code track_interface} for the instance's
  * own interface (keepalived tracks it anyway, and {@code keepalived -t} fails on the warning); UDP real servers get
  * a {@code UDP_CHECK}, SCTP ones none (keepalived has no SCTP check; endpoint readiness still applies), never a
- * TCP_CHECK; a port with no ready endpoint gets no virtual_server (its VIP stays held).
+ * TCP_CHECK; a port with no ready endpoint gets no virtual_server (its VIP stays held); single-mode instances
+ * advertise a constant placeholder address and hold their VIPs as {@code virtual_ipaddress_excluded} (see
+ * {@link #advertPlaceholder}).
  */
 public final class KeepalivedConfig {
 
-    /** VIPs listed in an instance's adverts; the others of the instance are held as {@code virtual_ipaddress_excluded}. */
+    /** VIPs listed in an instance's adverts (per-vip, or single with {@code --advertise-vips}); the others of the instance are held as {@code virtual_ipaddress_excluded}. */
     public static final int MAX_ADVERTISED = 20;
 
     /** Seconds a per-vip instance waits, after start or after seeing a lower-priority master, before taking its VIP. */
@@ -145,24 +148,52 @@ public final class KeepalivedConfig {
             }
             b.append("  }\n");
         }
+        List<IpAddress> vips = i.vips();
+        if (s.instanceMode() == InstanceMode.SINGLE && !s.advertiseVips()) {
+            // keepalived drops an advert whose address count differs from its own virtual_ipaddress count; nodes
+            // reload one after the other when a VIP comes or goes, so a backup that reloaded first dropped the
+            // master's adverts and became master too (keepalived #1603). Every node advertises the same constant
+            // address instead (on lo, held with the instance, harmless) and holds the VIPs as excluded addresses,
+            // which keepalived adds, removes and announces (gratuitous ARP / NA) with the state all the same.
+            b.append("  virtual_ipaddress {\n");
+            b.append("    ").append(advertPlaceholder(i.family(), i.vrid())).append(" dev lo");
+            b.append(i.family() == IpFamily.IPv4 ? " scope host\n" : "\n"); // keepalived refuses a scope for IPv6
+            b.append("  }\n");
+            excluded(b, vips);
+            b.append("}\n");
+            return;
+        }
         // an advert carries its addresses, and keepalived refuses an instance whose addresses do not fit in one
         // packet (89 for IPv6, measured with 5,000 VIPs): beyond the first few they go to virtual_ipaddress_excluded,
         // held and released with the instance but not advertised (every node renders the same split)
-        List<IpAddress> vips = i.vips();
         int advertised = Math.min(vips.size(), MAX_ADVERTISED);
         b.append("  virtual_ipaddress {\n");
         for (IpAddress v : vips.subList(0, advertised)) {
             b.append("    ").append(v).append('\n');
         }
         b.append("  }\n");
-        if (advertised < vips.size()) {
+        excluded(b, vips.subList(advertised, vips.size()));
+        b.append("}\n");
+    }
+
+    private static void excluded(StringBuilder b, List<IpAddress> vips) {
+        if (!vips.isEmpty()) {
             b.append("  virtual_ipaddress_excluded {\n");
-            for (IpAddress v : vips.subList(advertised, vips.size())) {
+            for (IpAddress v : vips) {
                 b.append("    ").append(v).append('\n');
             }
             b.append("  }\n");
         }
-        b.append("}\n");
+    }
+
+    /**
+     * The one address a single-mode instance advertises (unless {@code --advertise-vips}): the same on every node and
+     * for every VIP list, distinct per instance (its VRID), never a routable address: {@code 127.255.0.<vrid>} (IPv4,
+     * loopback) and {@code 100::<vrid>} (IPv6, the discard-only prefix of RFC 6666), added to lo by the master.
+     */
+    public static IpAddress advertPlaceholder(IpFamily family, int vrid) {
+        return family == IpFamily.IPv4 ? IpAddress.parse("127.255.0." + vrid)
+                : IpAddress.parse("100::" + Integer.toHexString(vrid));
     }
 
     private static void virtualServer(StringBuilder b, IpAddress vip, ResolvedPort p, AgentSettings s) {
