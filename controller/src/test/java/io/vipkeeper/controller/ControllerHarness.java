@@ -139,9 +139,14 @@ final class ControllerHarness implements AutoCloseable {
                 "event " + reason + " containing '" + messagePart + "' on " + ns + "/" + name);
     }
 
-    /** Waits up to 30 s: a condition usually holds within a second, but a loaded 2-core CI machine once took over 10 s. */
+    /**
+     * Waits up to 60 s: a condition usually holds within a second, but a loaded 2-core CI machine once took over 10 s,
+     * and fabric8's mock server stalls its event loop for 30 s when it writes a watch event to the websocket of a
+     * client that was just closed ("VertxMockWebSocket write did not complete within 30s", seen after a controller
+     * restart: the next replica's requests waited behind it).
+     */
     static void await(BooleanSupplier condition, String what) {
-        await(condition, what, Duration.ofSeconds(30));
+        await(condition, what, Duration.ofSeconds(60));
     }
 
     static void await(BooleanSupplier condition, String what, Duration limit) {
