@@ -18,9 +18,9 @@ import io.vipkeeper.core.plan.AgentPlanner;
 import io.vipkeeper.core.render.ConntrackdConfig;
 import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.core.render.NftablesRuleset;
-import io.vipkeeper.platform.process.Sleep;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -102,13 +102,7 @@ class ConntrackSyncTest {
     }
 
     static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting: " + what);
-            }
-            Sleep.millis(20);
-        }
+        NodeAgentIntegrationTest.await(condition, what, Duration.ofSeconds(5));
     }
 
     @Test

@@ -8,7 +8,6 @@ import io.vipkeeper.core.agent.InterfaceName;
 import io.vipkeeper.core.agent.TrafficPolicy;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.plan.AgentPlanner;
-import io.vipkeeper.platform.process.Sleep;
 import io.vipkeeper.testsupport.Netns;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,11 +77,7 @@ class ConntrackdRootTest {
     }
 
     static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("timed out waiting: " + what).isLessThan(deadline);
-            Sleep.millis(100);
-        }
+        NodeAgentIntegrationTest.await(condition, what, Duration.ofSeconds(15));
     }
 
     @Test
