@@ -6,15 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.platform.EventRecorder;
-import java.net.InetAddress;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -24,24 +18,18 @@ import org.junit.jupiter.api.Test;
 /** BgpPeer objects against the in-memory API: a valid one is used, a hostile one is refused with an Event and a condition. */
 class BgpPeerObjectsTest {
 
-    KubernetesMockServer server;
+    MockApi api;
     KubernetesClient client;
 
     @BeforeEach
     void setUp() throws Exception {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getByName("127.0.0.1"), 0);
-        client = server.createClient();
+        api = new MockApi();
+        client = api.client;
     }
 
     @AfterEach
     void tearDown() {
-        client.close();
-        try {
-            server.destroy();
-        } catch (IllegalStateException e) {
-            // the mock web server sometimes waits out its shutdown
-        }
+        api.close();
     }
 
     static GenericKubernetesResource peer(String name, Map<String, Object> spec) {

@@ -4,16 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
 import io.vipkeeper.core.viptable.VipTable;
 import io.vipkeeper.platform.EventRecorder;
-import java.net.InetAddress;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -23,24 +17,18 @@ import org.junit.jupiter.api.Test;
 /** An announcement against the in-memory API: the Service gets the announcing-node annotation and a VIPAnnounced Event, once. */
 class KubeAnnouncementsTest {
 
-    KubernetesMockServer server;
+    MockApi api;
     KubernetesClient client;
 
     @BeforeEach
     void setUp() throws Exception {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getByName("127.0.0.1"), 0);
-        client = server.createClient();
+        api = new MockApi();
+        client = api.client;
     }
 
     @AfterEach
     void tearDown() {
-        client.close();
-        try {
-            server.destroy();
-        } catch (IllegalStateException e) {
-            // the mock web server sometimes waits out its shutdown
-        }
+        api.close();
     }
 
     long announcedEvents() {

@@ -4,16 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.plan.HolderCandidates;
-import java.net.InetAddress;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,24 +18,18 @@ import org.junit.jupiter.api.Test;
 /** Two masters of two VIPs of one Service write their members of vip-holders against the in-memory API: both stay. */
 class KubeVipHoldersTest {
 
-    KubernetesMockServer server;
+    MockApi api;
     KubernetesClient client;
 
     @BeforeEach
     void setUp() throws Exception {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getByName("127.0.0.1"), 0);
-        client = server.createClient();
+        api = new MockApi();
+        client = api.client;
     }
 
     @AfterEach
     void tearDown() {
-        client.close();
-        try {
-            server.destroy();
-        } catch (IllegalStateException e) {
-            // the mock web server sometimes waits out its shutdown
-        }
+        api.close();
     }
 
     static VipHolders.Holder holder(String vip, String node) {
