@@ -19,6 +19,7 @@ public final class DnsMetrics {
     final Counter queries;
     final Counter tcpClosed;
     final Counter tcpAcceptErrors;
+    final Gauge tcpConnections;
 
     public DnsMetrics(PrometheusRegistry registry) {
         this.registry = registry;
@@ -46,5 +47,7 @@ public final class DnsMetrics {
         tcpAcceptErrors = Counter.builder().name("vipkeeper_dns_tcp_accept_errors_total")
                 .help("Failed TCP accepts in dns serve (e.g. out of file descriptors); accepting pauses 10 ms to 1 s after each")
                 .register(registry);
+        tcpConnections = Gauge.builder().name("vipkeeper_dns_tcp_connections")
+                .help("TCP connections dns serve holds open now").register(registry);
     }
 }

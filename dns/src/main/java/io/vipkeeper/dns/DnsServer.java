@@ -102,7 +102,7 @@ public final class DnsServer implements AutoCloseable {
         }
         this.udp = u;
         this.tcp = new DnsTcpServer(t, tcpLimits, q -> answer(q, false), why -> metrics.tcpClosed.labelValues(why.label).inc(),
-                metrics.tcpAcceptErrors::inc, ServerSocketChannel::accept);
+                metrics.tcpAcceptErrors::inc, metrics.tcpConnections::set, ServerSocketChannel::accept);
         for (int i = 0; i < Math.max(1, udpThreads); i++) {
             threads.add(daemon("dns-udp-" + i, this::serveUdp));
         }

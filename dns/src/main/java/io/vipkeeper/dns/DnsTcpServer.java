@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,6 +93,7 @@ final class DnsTcpServer implements AutoCloseable {
     private final Consumer<Close> closed;
     private final Acceptor acceptor;
     private final Runnable acceptFailed;
+    private final IntConsumer openChanged;
     private final AcceptBackoff backoff = new AcceptBackoff(Duration.ofMillis(10), Duration.ofSeconds(1));
     /** While accepting is paused after a failure: when to listen again (System.nanoTime), else 0. */
     private long acceptPausedUntil;
@@ -108,7 +110,7 @@ final class DnsTcpServer implements AutoCloseable {
      * must not block (it answers from memory). {@code closed} hears of each connection the server closes for a limit.
      */
     DnsTcpServer(ServerSocketChannel server, Limits limits, Function<byte[], byte[]> answerer, Consumer<Close> closed) throws IOException {
-        this(server, limits, answerer, closed, () -> { }, ServerSocketChannel::accept);
+        this(server, limits, answerer, closed, () -> { }, open -> { }, ServerSocketChannel::accept);
     }
 
     /** Takes the next pending connection (tests make it fail as a process out of file descriptors does). */
@@ -116,14 +118,15 @@ final class DnsTcpServer implements AutoCloseable {
         SocketChannel accept(ServerSocketChannel server) throws IOException;
     }
 
-    /** {@code acceptFailed} hears of each failed accept. */
+    /** {@code acceptFailed} hears of each failed accept, {@code openChanged} the number of open connections after each change. */
     DnsTcpServer(ServerSocketChannel server, Limits limits, Function<byte[], byte[]> answerer, Consumer<Close> closed, Runnable acceptFailed,
-                 Acceptor acceptor) throws IOException {
+                 IntConsumer openChanged, Acceptor acceptor) throws IOException {
         this.server = server;
         this.limits = limits;
         this.answerer = answerer;
         this.closed = closed;
         this.acceptFailed = acceptFailed;
+        this.openChanged = openChanged;
         this.acceptor = acceptor;
         this.selector = Selector.open();
         server.configureBlocking(false);
@@ -208,6 +211,7 @@ final class DnsTcpServer implements AutoCloseable {
             c.key = ch.register(selector, SelectionKey.OP_READ, c);
             connections.add(c);
             perClient.merge(client, 1, Integer::sum);
+            openChanged.accept(connections.size());
         }
     }
 
@@ -309,6 +313,7 @@ final class DnsTcpServer implements AutoCloseable {
             return;
         }
         perClient.computeIfPresent(c.client, (k, n) -> n <= 1 ? null : n - 1);
+        openChanged.accept(connections.size());
         if (reason != null) {
             closed.accept(reason); // counted first: whoever sees the close sees the count
         }

@@ -225,11 +225,17 @@ class DnsServerLimitsTest {
         Socket oldest = connect("127.0.0.5", s.port());
         connect("127.0.0.6", s.port());
         connect("127.0.0.7", s.port());
-        Thread.sleep(200);
+        // the three are the server's (accepted) before dig's connection comes: then the oldest is 127.0.0.5's
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (metrics.tcpConnections.get() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(metrics.tcpConnections.get()).isEqualTo(3.0);
         assertThat(new Dig(s.port()).query(WEB, "A", "+tcp").values("A")).containsExactly("192.0.2.10");
         oldest.setSoTimeout(2000);
         assertThat(oldest.getInputStream().read()).isEqualTo(-1);
         assertThat(closedFor("connection-limit")).isGreaterThanOrEqualTo(1.0);
+        assertThat(metrics.tcpConnections.get()).as("dig's connection took the oldest's place, and dig has closed it").isLessThanOrEqualTo(3.0);
     }
 
     @Test

@@ -35,7 +35,7 @@ class DnsTcpAcceptBackoffTest {
             }
             return server.accept();
         };
-        try (DnsTcpServer server = new DnsTcpServer(channel, DnsTcpServer.Limits.DEFAULT, q -> q, r -> { }, failures::incrementAndGet,
+        try (DnsTcpServer server = new DnsTcpServer(channel, DnsTcpServer.Limits.DEFAULT, q -> q, r -> { }, failures::incrementAndGet, open -> { },
                 emfile).start();
              Socket client = new Socket()) {
             client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
