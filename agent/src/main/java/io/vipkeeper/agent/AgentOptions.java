@@ -114,6 +114,11 @@ public final class AgentOptions {
     @Option(names = "--sync-interface", paramLabel = "IF", description = "Interface conntrackd syncs on (default: --iface).")
     String syncInterface;
 
+    @Option(names = "--handover-on-cordon", description = "A cordoned node (spec.unschedulable) hands its VIPs over to the "
+            + "other nodes and holds none, as a node labelled node.kubernetes.io/exclude-from-external-load-balancers does "
+            + "(always on); uncordoned, it is eligible again. Default: off.")
+    boolean handoverOnCordon;
+
     /** The settings these flags describe, {@code auto} read as ipvs (what render shows). */
     public AgentSettings settings() {
         return settings(Dataplane.IPVS, null);
@@ -146,7 +151,8 @@ public final class AgentOptions {
                 .runDir(runDir)
                 .notifyScript(notifyScript == null || notifyScript.isEmpty() ? null : notifyScript)
                 .conntrackSync(conntrackSync)
-                .advertiseVips(advertiseVips);
+                .advertiseVips(advertiseVips)
+                .handoverOnCordon(handoverOnCordon);
         if (syncInterface != null) {
             b.syncInterface(flag("--sync-interface", () -> InterfaceName.parse(syncInterface)));
         }

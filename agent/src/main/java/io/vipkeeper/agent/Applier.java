@@ -41,6 +41,13 @@ interface Applier extends AutoCloseable {
     default void vrrpChanged(String instance, VrrpStates.State state) {
     }
 
+    /**
+     * This node is about to give its VIPs away while the agent keeps running (its Node is labelled to be excluded from
+     * load balancers, or cordoned with {@code --handover-on-cordon}); nothing by default.
+     */
+    default void beforeHandover() {
+    }
+
     /** The agent is stopping: keepalived is about to give this node's VIPs away (a planned handover); nothing by default. */
     default void beforeVrrpStop() {
     }

@@ -204,6 +204,20 @@ final class ConntrackdApplier implements Applier {
         LOG.info("handing over {}: {}", masterOf, r.ok() ? "this node's table sent to the peers" : "conntrackd -B failed: " + r.message());
     }
 
+    /**
+     * Before the node's instances go to FAULT (a planned handover with the agent running): this node's table goes to
+     * the peers first, on this thread, so the one taking over has every flow; the data plane stays and keeps
+     * forwarding what still arrives. Also in BGP mode, where no instance is MASTER here but the routers move the flows.
+     */
+    @Override
+    public void beforeHandover() {
+        if (running == null) {
+            return;
+        }
+        Exec.Result r = ctl(CALL_TIMEOUT, "-B");
+        LOG.info("handing this node's VIPs over: {}", r.ok() ? "its table sent to the peers" : "conntrackd -B failed: " + r.message());
+    }
+
     /** The sync plan in force, or null. */
     SyncPlan running() {
         return running;

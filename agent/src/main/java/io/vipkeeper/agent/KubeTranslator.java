@@ -213,7 +213,8 @@ public final class KubeTranslator {
         // labels are only matched against pools' nodeSelectors (never rendered): kept as they are
         Map<String, String> labels = n.getMetadata() == null || n.getMetadata().getLabels() == null ? Map.of()
                 : n.getMetadata().getLabels();
-        return new NodeInfo(name, external, internal, refused, labels);
+        boolean unschedulable = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
+        return new NodeInfo(name, external, internal, refused, labels, unschedulable);
     }
 
     /**

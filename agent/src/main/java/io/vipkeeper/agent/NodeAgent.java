@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -20,6 +21,7 @@ import io.vipkeeper.core.agent.ServiceSpec;
 import io.vipkeeper.core.bgp.BgpPeer;
 import io.vipkeeper.core.names.ConfigMapRef;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.plan.Handover;
 import io.vipkeeper.core.plan.VrrpInstance;
 import io.vipkeeper.core.pool.Announce;
 import io.vipkeeper.core.viptable.VipConfigMapCodec;
@@ -157,6 +159,7 @@ public final class NodeAgent implements AutoCloseable {
                 Path.of(settings.notifyFifo()), System::currentTimeMillis,
                 new VipHolders(new KubeVipHolders(client), announcements, HOLDERS_MIN_GAP, System::nanoTime));
         reconciler.announceSplit(bgp::vrrpPlan);
+        reconciler.onHandover(this::handoverChanged);
         this.bgpPeers = new BgpPeerObjects(client, events, debouncer::request);
         bgp.objectPeers(bgpPeers::peers);
         this.vrrpScheduler = new VrrpScheduler(host, runDir, Path.of("/proc"), settings.realtime(), registry);
@@ -171,6 +174,18 @@ public final class NodeAgent implements AutoCloseable {
             events.normal(configMapReference(), "BgpSessionUp", message);
         } else {
             events.warning(configMapReference(), "BgpSessionDown", message);
+        }
+    }
+
+    /** An Event on this node's Node when it starts or ends a planned handover (uid: the name, as the kubelet's). */
+    private void handoverChanged(Handover from, Handover to) {
+        Node self = new NodeBuilder().withNewMetadata().withName(options.nodeName()).withUid(options.nodeName()).endMetadata().build();
+        if (to != null) {
+            events.normal(self, "HandingOverVips", "node " + options.nodeName() + " hands its VIPs over to the other nodes "
+                    + "and holds none: " + to.describe());
+        } else {
+            events.normal(self, "EligibleForVips", "node " + options.nodeName() + " is eligible for VIPs again (BACKUP; "
+                    + "the current MASTERs keep them): " + from.describe() + " no more");
         }
     }
 

@@ -9,6 +9,7 @@ import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.pool.PoolPlacements;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.plan.AgentPlanner;
+import io.vipkeeper.core.plan.Handover;
 import io.vipkeeper.core.plan.HolderCandidates;
 import io.vipkeeper.core.plan.VrrpInstance;
 import io.vipkeeper.core.viptable.VipTable;
@@ -48,6 +49,11 @@ final class Reconciler implements AutoCloseable {
         void warning(String reason, String message);
     }
 
+    /** This node started ({@code to} not null) or ended ({@code to} null) a planned handover, or its reason changed. */
+    interface HandoverListener {
+        void changed(Handover from, Handover to);
+    }
+
     private final String nodeName;
     private final IpAddress nodeIp;
     private final AgentSettings settings;
@@ -73,6 +79,9 @@ final class Reconciler implements AutoCloseable {
     /** The nodes running each instance, computed once per Node list and placements (guarded by this). */
     private final Map<VrrpInstance, List<HolderCandidates.Candidate>> candidates = new HashMap<>();
     private ClusterSnapshot candidatesFrom;
+    /** The planned handover in force (null: this node is eligible; sync thread only). */
+    private Handover handover;
+    private volatile HandoverListener handoverListener = (from, to) -> { };
     /** Takes the BGP VIPs out of the VRRP instances (identity without BGP). */
     private volatile UnaryOperator<AgentPlan> announceSplit = UnaryOperator.identity();
 
@@ -113,6 +122,11 @@ final class Reconciler implements AutoCloseable {
         this.announceSplit = split;
     }
 
+    /** Told when this node starts or ends a planned handover (an Event on its Node). */
+    void onHandover(HandoverListener listener) {
+        this.handoverListener = listener;
+    }
+
     VrrpStates vrrp() {
         return vrrp;
     }
@@ -131,6 +145,7 @@ final class Reconciler implements AutoCloseable {
         metrics.renderSeconds.observe((System.nanoTime() - start) / 1e9);
         report(observed, next);
         table.set(observed.vipTable().table());
+        handover(next.handover());
         for (Applier a : dataPlane) {
             record(a.kind(), a.apply(next), next);
         }
@@ -150,6 +165,30 @@ final class Reconciler implements AutoCloseable {
             }
             publishHolders();
         }
+    }
+
+    /**
+     * A planned handover that starts: the peers get this node's conntrack table before the track file (an applier
+     * after) puts the instances in FAULT. Logged, counted and told to the listener when it starts, ends or changes.
+     */
+    private void handover(Handover next) {
+        Handover was = handover;
+        if (next == was) {
+            return;
+        }
+        if (was == null) {
+            dataPlane.forEach(Applier::beforeHandover);
+            LOG.info("handing this node's VIPs over and holding none: {}", next.describe());
+        } else if (next == null) {
+            LOG.info("this node is eligible for VIPs again ({} no more): BACKUP, the current MASTERs keep them", was.metricReason);
+        } else {
+            LOG.info("still handing this node's VIPs over, now because {}", next.describe());
+        }
+        for (Handover h : Handover.values()) {
+            metrics.nodeExcluded.labelValues(h.metricReason).set(h == next ? 1 : 0);
+        }
+        handover = next;
+        handoverListener.changed(was, next);
     }
 
     /** Tells {@link #holders} every VIP this node is MASTER of now, with its backups, since when and the wait. */

@@ -60,4 +60,18 @@ class KubeTranslatorTest {
         assertThat(n.refused()).containsExactly(
                 "Node node-a: status.addresses[0].address: not an IP address: \"192.0.2.300\"; that address is left out");
     }
+
+    /** A planned handover reads the Node's labels as they are and its cordon (spec.unschedulable). */
+    @Test
+    void aNodesCordonAndLabelsAreKept() {
+        NodeInfo cordoned = KubeTranslator.node(new NodeBuilder().withNewMetadata().withName("node-a")
+                .addToLabels("node.kubernetes.io/exclude-from-external-load-balancers", "").endMetadata()
+                .withNewSpec().withUnschedulable(true).endSpec().build());
+        assertThat(cordoned.unschedulable()).isTrue();
+        assertThat(cordoned.labels()).containsEntry("node.kubernetes.io/exclude-from-external-load-balancers", "");
+        assertThat(KubeTranslator.node(new NodeBuilder().withNewMetadata().withName("node-a").endMetadata().build()).unschedulable())
+                .as("no spec").isFalse();
+        assertThat(KubeTranslator.node(new NodeBuilder().withNewMetadata().withName("node-a").endMetadata()
+                .withNewSpec().withUnschedulable(false).endSpec().build()).unschedulable()).isFalse();
+    }
 }

@@ -18,13 +18,18 @@ import io.vipkeeper.core.agent.TrafficPolicy;
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.Cidr;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.plan.AgentPlan;
+import io.vipkeeper.core.plan.Handover;
 import io.vipkeeper.core.plan.HolderCandidates;
 import io.vipkeeper.core.plan.VrrpInstance;
 import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.core.render.NftablesRuleset;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -349,5 +354,70 @@ class ReconcilerTest {
         r.vrrp().update("vips", VrrpStates.State.MASTER);
         assertThat(holders.written).hasSize(3);
         assertThat(holders.last().held().get(vip).since()).isEqualTo(Instant.ofEpochMilli(1_700_000_065_000L));
+    }
+
+    /**
+     * A Node labelled to be excluded from load balancers: the peers get the conntrack table (beforeHandover) before the
+     * node track file puts the instances in FAULT; keepalived.conf does not change; reported (metric, listener) once;
+     * the label removed makes the node eligible again without a second bulk send.
+     */
+    @Test
+    void aLabelledNodeHandsOverAfterTheBulkSendAndIsEligibleAgainWhenTheLabelGoes() throws Exception {
+        Path nodeFile = runDir.resolve("node-eligible");
+        List<String> seen = new ArrayList<>();
+        Applier conntrackd = new Applier() {
+            @Override
+            public Kind kind() {
+                return Kind.CONNTRACKD;
+            }
+
+            @Override
+            public ApplyResult apply(AgentPlan plan) {
+                return ApplyResult.UNCHANGED;
+            }
+
+            @Override
+            public void beforeHandover() {
+                seen.add("bulk send, node file " + read(nodeFile));
+            }
+        };
+        AgentSettings settings = AgentSettings.builder(InterfaceName.parse("eth0")).dataplane(Dataplane.NFTABLES)
+                .runDir(runDir.toString()).build();
+        Reconciler r = new Reconciler("node-a", null, settings, List.of(nft, conntrackd, new TrackFiles()), keepalived,
+                () -> List.of(Cidr.parse("192.0.2.0/24")), events, registry, () -> 0,
+                announcements.announcer(), runDir.resolve("notify.fifo"), wallClock::get, holders.holders());
+        r.onHandover((from, to) -> seen.add(from + " -> " + to));
+        r.sync(cluster.snapshot());
+        assertThat(read(nodeFile)).isEqualTo("0\n");
+        assertThat(excluded("label")).isZero();
+
+        r.sync(cluster.node("node-a", "192.0.2.11", Map.of(Handover.EXCLUDE_LABEL, "")).snapshot());
+        assertThat(seen).containsExactly("bulk send, node file 0\n", "null -> LABEL");
+        assertThat(read(nodeFile)).isEqualTo("-254\n");
+        assertThat(excluded("label")).isEqualTo(1);
+        assertThat(excluded("cordon")).isZero();
+        assertThat(keepalived.applied).as("the same configuration: no reload").hasSize(1);
+        r.sync(cluster.snapshot());
+        assertThat(seen).as("reported once").hasSize(2);
+
+        r.sync(cluster.node("node-a", "192.0.2.11", Map.of()).snapshot());
+        assertThat(seen).containsExactly("bulk send, node file 0\n", "null -> LABEL", "LABEL -> null");
+        assertThat(read(nodeFile)).isEqualTo("0\n");
+        assertThat(excluded("label")).isZero();
+        assertThat(keepalived.applied).hasSize(1);
+    }
+
+    static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p) : "absent";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    double excluded(String reason) {
+        return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals("vipkeeper_node_excluded"))
+                .flatMap(s -> ((GaugeSnapshot) s).getDataPoints().stream()).filter(d -> d.getLabels().get("reason").equals(reason))
+                .mapToDouble(GaugeSnapshot.GaugeDataPointSnapshot::getValue).sum();
     }
 }

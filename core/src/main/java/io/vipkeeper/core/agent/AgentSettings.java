@@ -25,6 +25,9 @@ import java.util.regex.Pattern;
  * @param advertiseVips      single mode: list the VIPs in the adverts, as kube-keepalived-vip does (needed while
  *                           sharing an instance with its keepalived); false: adverts carry one constant address, so a
  *                           node that reloaded with one VIP more or less still accepts the master's adverts
+ * @param handoverOnCordon   a cordoned node hands its VIPs over and holds none, as one labelled
+ *                           {@code node.kubernetes.io/exclude-from-external-load-balancers} does
+ *                           ({@code --handover-on-cordon}, default off; see {@link io.vipkeeper.core.plan.Handover})
  */
 public record AgentSettings(
         InterfaceName iface,
@@ -44,7 +47,8 @@ public record AgentSettings(
         VrrpRealtime realtime,
         boolean conntrackSync,
         InterfaceName syncInterface,
-        boolean advertiseVips) {
+        boolean advertiseVips,
+        boolean handoverOnCordon) {
 
     /**
      * The most VRRP adverts per second a node may send as master (instances / advert interval): 255 per-vip instances
@@ -131,6 +135,7 @@ public record AgentSettings(
         b.conntrackSync = conntrackSync;
         b.syncInterface = syncInterface;
         b.advertiseVips = advertiseVips;
+        b.handoverOnCordon = handoverOnCordon;
         return b;
     }
 
@@ -158,6 +163,7 @@ public record AgentSettings(
         private boolean conntrackSync = true;
         private InterfaceName syncInterface;
         private boolean advertiseVips;
+        private boolean handoverOnCordon;
 
         private Builder(InterfaceName iface) {
             this.iface = iface;
@@ -180,6 +186,7 @@ public record AgentSettings(
         public Builder conntrackSync(boolean v) { conntrackSync = v; return this; }
         public Builder syncInterface(InterfaceName v) { syncInterface = v; return this; }
         public Builder advertiseVips(boolean v) { advertiseVips = v; return this; }
+        public Builder handoverOnCordon(boolean v) { handoverOnCordon = v; return this; }
 
         public AgentSettings build() {
             if (vrrpVersion == 2 && failoverProfile == FailoverProfile.FAST) {
@@ -189,7 +196,7 @@ public record AgentSettings(
                     : vrrpVersion == 2 ? AdvertInterval.DEFAULT_V2 : failoverProfile.advertInterval();
             return new AgentSettings(iface, trackInterfaces, useUnicast, vrid, vridRange, instanceMode, advert,
                     vrrpVersion, dataplane, lvsScheduler, persistenceTimeout, runDir, notifyScript, failoverProfile, realtime,
-                    conntrackSync, syncInterface, advertiseVips);
+                    conntrackSync, syncInterface, advertiseVips, handoverOnCordon);
         }
     }
 }

@@ -8,10 +8,11 @@ import java.util.TreeMap;
 /**
  * A Node as the agent sees it: its name and its addresses by kind, in the order the API lists them; {@code refused}
  * names the addresses left out because they did not parse; {@code labels} are only ever matched against a pool's
- * nodeSelector, never written into a configuration.
+ * nodeSelector or looked up by key (a planned handover), never written into a configuration; {@code unschedulable}:
+ * the Node is cordoned.
  */
 public record NodeInfo(String name, List<IpAddress> externalIps, List<IpAddress> internalIps, List<String> refused,
-                       Map<String, String> labels) {
+                       Map<String, String> labels, boolean unschedulable) {
 
     public NodeInfo {
         AgentChecks.nodeName(name);
@@ -27,11 +28,16 @@ public record NodeInfo(String name, List<IpAddress> externalIps, List<IpAddress>
         labels = Map.copyOf(l);
     }
 
+    public NodeInfo(String name, List<IpAddress> externalIps, List<IpAddress> internalIps, List<String> refused,
+                    Map<String, String> labels) {
+        this(name, externalIps, internalIps, refused, labels, false);
+    }
+
     public NodeInfo(String name, List<IpAddress> externalIps, List<IpAddress> internalIps, List<String> refused) {
-        this(name, externalIps, internalIps, refused, Map.of());
+        this(name, externalIps, internalIps, refused, Map.of(), false);
     }
 
     public NodeInfo(String name, List<IpAddress> externalIps, List<IpAddress> internalIps) {
-        this(name, externalIps, internalIps, List.of(), Map.of());
+        this(name, externalIps, internalIps, List.of(), Map.of(), false);
     }
 }

@@ -21,7 +21,8 @@ import java.util.TreeSet;
  * Splits a node's plan by announcement mode (a VIP's pool placement, else {@code --announce}): VRRP VIPs stay in the
  * keepalived instances; BGP VIPs leave them (no VRRP instance holds them), stay in {@link AgentPlan#vips()} (the
  * data plane forwards them as before), are bound on this node and announced by BIRD when this node is eligible:
- * its labels match the pool's node selector and, for externalTrafficPolicy Local, it has a ready local endpoint.
+ * its labels match the pool's node selector, it is not handing over ({@link AgentPlan#handover()}) and, for
+ * externalTrafficPolicy Local, it has a ready local endpoint.
  */
 public final class BgpSplit {
 
@@ -70,6 +71,9 @@ public final class BgpSplit {
             if (!eligible) {
                 continue; // externalTrafficPolicy Local without a ready endpoint here: routers must not send it here
             }
+            if (plan.handover() != null) {
+                continue; // handing over: bound and forwarded while routers move to the other nodes, not announced
+            }
             announced.add(new BgpVip(v.vip(), p.map(PoolPlacement::communities).orElse(List.of()),
                     p.flatMap(PoolPlacement::localPreference).orElse(null)));
             if (p.isPresent()) {
@@ -93,7 +97,7 @@ public final class BgpSplit {
                         i.trackFile(), i.trackFilePath()));
             }
         }
-        AgentPlan vrrp = new AgentPlan(plan.settings(), plan.vips(), instances, plan.reports(), plan.sync());
+        AgentPlan vrrp = new AgentPlan(plan.settings(), plan.vips(), instances, plan.reports(), plan.sync(), plan.handover());
         return new Result(vrrp, bound, announced, new ArrayList<>(allowed));
     }
 }

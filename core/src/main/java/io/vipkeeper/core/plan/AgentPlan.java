@@ -13,14 +13,28 @@ import java.util.Map;
  * Everything this node applies: the VIPs it may hold (with their forwarding), the VRRP instances holding them,
  * and the reports of what was not served. The renderers turn it into files; they add nothing of their own.
  *
- * @param sync conntrack state sync with the other nodes, or null for none
+ * @param sync     conntrack state sync with the other nodes, or null for none
+ * @param handover why this node hands its VIPs over and holds none (its instances in FAULT through
+ *                 {@link #NODE_TRACK_FILE}, its BGP VIPs not announced), or null: it is eligible
  */
 public record AgentPlan(AgentSettings settings, List<ResolvedVip> vips, List<VrrpInstance> instances,
-                        List<Report> reports, SyncPlan sync) {
+                        List<Report> reports, SyncPlan sync, Handover handover) {
+
+    /**
+     * The track file every instance of the node tracks: {@code 0} eligible, {@code -254} handing over (FAULT: keepalived
+     * sends a priority-0 advert, so a peer takes over at once, and the node leaves FAULT as BACKUP when it is 0 again).
+     */
+    public static final String NODE_TRACK_FILE = "node_eligible";
 
     /** A plan without conntrack sync. */
     public AgentPlan(AgentSettings settings, List<ResolvedVip> vips, List<VrrpInstance> instances, List<Report> reports) {
-        this(settings, vips, instances, reports, null);
+        this(settings, vips, instances, reports, null, null);
+    }
+
+    /** A plan of an eligible node. */
+    public AgentPlan(AgentSettings settings, List<ResolvedVip> vips, List<VrrpInstance> instances, List<Report> reports,
+                     SyncPlan sync) {
+        this(settings, vips, instances, reports, sync, null);
     }
 
     public AgentPlan {
@@ -30,11 +44,22 @@ public record AgentPlan(AgentSettings settings, List<ResolvedVip> vips, List<Vrr
     }
 
 
-    /** The track file of every instance that has one: eligible when one of its VIPs has a (local) ready backend. */
+    /** Where the agent writes {@link #NODE_TRACK_FILE}. */
+    public String nodeTrackFilePath() {
+        return settings.runDir() + "/node-eligible";
+    }
+
+    /**
+     * The node's track file (when it runs an instance: eligible unless handing over), then the track file of every
+     * instance that has one: eligible when one of its VIPs has a (local) ready backend.
+     */
     public List<TrackFile> trackFiles() {
         Map<IpAddress, ResolvedVip> byVip = new HashMap<>();
         vips.forEach(v -> byVip.put(v.vip(), v));
         List<TrackFile> out = new ArrayList<>();
+        if (!instances.isEmpty()) {
+            out.add(new TrackFile(nodeTrackFilePath(), handover == null));
+        }
         for (VrrpInstance i : instances) {
             if (i.trackFilePath() != null) {
                 boolean eligible = i.vips().stream().map(byVip::get)

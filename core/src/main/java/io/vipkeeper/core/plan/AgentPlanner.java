@@ -56,9 +56,10 @@ public final class AgentPlanner {
                     observed.placementRefusal() + "; the last good placement stays in force"));
             r = new Resolution(r.vips(), reports);
         }
-        Map<String, String> labels = observed.nodes().stream().filter(n -> n.name().equals(nodeName)).findFirst()
-                .map(NodeInfo::labels).orElse(Map.of());
-        return plan(r, identity, settings, observed.placements(), labels);
+        NodeInfo self = observed.nodes().stream().filter(n -> n.name().equals(nodeName)).findFirst().orElse(null);
+        Map<String, String> labels = self == null ? Map.of() : self.labels();
+        return plan(r, identity, settings, observed.placements(), labels,
+                Handover.of(self, settings.handoverOnCordon()).orElse(null));
     }
 
     /** Every VIP with the default placement: VRRP on {@code --iface}, on every node. */
@@ -76,6 +77,16 @@ public final class AgentPlanner {
      */
     public static AgentPlan plan(Resolution resolution, NodeIdentity node, AgentSettings s, PoolPlacements placements,
                                  Map<String, String> nodeLabels) {
+        return plan(resolution, node, s, placements, nodeLabels, null);
+    }
+
+    /**
+     * As above, for a node handing its VIPs over ({@code handover}, null when eligible): the same instances, VIPs and
+     * data plane (peers keep the same configuration and what still arrives is forwarded); the plan carries the
+     * handover, which puts the instances in FAULT and leaves the BGP VIPs unannounced.
+     */
+    public static AgentPlan plan(Resolution resolution, NodeIdentity node, AgentSettings s, PoolPlacements placements,
+                                 Map<String, String> nodeLabels, Handover handover) {
         List<Report> reports = new ArrayList<>(resolution.reports());
         List<ResolvedVip> vrrp = new ArrayList<>();
         List<ResolvedVip> kept = new ArrayList<>();
@@ -126,7 +137,7 @@ public final class AgentPlanner {
                             node.singlePriority(), vips, src, peers, null, null, p == null ? null : p.iface()));
                 }
             }
-            return new AgentPlan(s, kept, instances, reports, SyncPlan.decide(s, node));
+            return new AgentPlan(s, kept, instances, reports, SyncPlan.decide(s, node), handover);
         }
         // ids from every VRRP VIP of the table, before this node's labels count: all nodes compute the same ones
         Map<IpAddress, Integer> vrids = VridAssigner.assign(vrrp.stream().map(ResolvedVip::vip).toList(), s.vridRange());
@@ -158,7 +169,7 @@ public final class AgentPlanner {
                     v.localOnly() ? "local_" + key : null, v.localOnly() ? s.runDir() + "/local/" + key : null,
                     p == null ? null : p.iface()));
         }
-        return new AgentPlan(s, kept, instances, reports, SyncPlan.decide(s, node));
+        return new AgentPlan(s, kept, instances, reports, SyncPlan.decide(s, node), handover);
     }
 
     /** Whether a VRRP pool needs instances of its own (single mode): its own interface or nodeSelector. */

@@ -1,9 +1,10 @@
 package io.vipkeeper.core.plan;
 
 /**
- * A file keepalived tracks for a VIP with externalTrafficPolicy Local: {@code 0} makes this node eligible to hold the
- * VIP (it has a local ready endpoint), {@code -254} puts the instance in FAULT. keepalived re-reads it on change,
- * without a reload.
+ * A file keepalived tracks: for a VIP with externalTrafficPolicy Local, {@code 0} makes this node eligible to hold the
+ * VIP (it has a local ready endpoint), {@code -254} puts the instance in FAULT; the node's own one
+ * ({@link AgentPlan#NODE_TRACK_FILE}) does the same for all its instances during a planned handover. keepalived
+ * re-reads it on change, without a reload.
  */
 public record TrackFile(String path, boolean eligible) {
 

@@ -71,6 +71,15 @@ public final class KeepalivedConfig {
             b.append("  rise 2\n");
             b.append("}\n");
         }
+        if (!plan.instances().isEmpty()) {
+            // every instance tracks it: the agent writes -254 to hand the node's VIPs over (FAULT sends a priority-0
+            // advert, so a peer takes over at once, nopreempt or not) and 0 when the node is eligible again (BACKUP)
+            b.append("\ntrack_file ").append(AgentPlan.NODE_TRACK_FILE).append(" {\n");
+            b.append("  file \"").append(plan.nodeTrackFilePath()).append("\"\n");
+            b.append("  weight 1\n");
+            b.append("  init_file 0\n");
+            b.append("}\n");
+        }
         for (VrrpInstance i : plan.instances()) {
             if (i.trackFile() != null) {
                 // value * weight is added to the priority; the agent writes -254 (FAULT: no local endpoint, the VIP
@@ -129,9 +138,11 @@ public final class KeepalivedConfig {
             }
             b.append("  }\n");
         }
+        b.append("  track_file {\n    ").append(AgentPlan.NODE_TRACK_FILE).append('\n');
         if (i.trackFile() != null) {
-            b.append("  track_file {\n    ").append(i.trackFile()).append("\n  }\n");
+            b.append("    ").append(i.trackFile()).append('\n');
         }
+        b.append("  }\n");
         if (haproxy) {
             b.append("  track_script {\n    chk_haproxy\n  }\n");
         }
