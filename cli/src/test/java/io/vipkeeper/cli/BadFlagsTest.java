@@ -213,6 +213,9 @@ class BadFlagsTest {
         c.add(bad("lab up", "--subnet", "999.0.2"));
         c.add(bad("lab up", "--subnet", "10.0.0"));
         c.add(bad("lab run", "--prefix", "10.0.0"));
+        c.add(bad("lab up", "--announce", "ospf"));
+        c.add(bad("lab run", "--routing", "bgp-and-more"));
+        c.add(bad("lab failover", "--announce", "rip"));
         c.add(bad("lab failover", "--rounds", "0"));
         c.add(bad("lab failover", "--rounds", "201"));
         c.add(bad("lab failover", "--settle-ms", "-1"));

@@ -11,8 +11,10 @@ import io.vipkeeper.controller.ControllerSettings;
 import io.vipkeeper.core.pool.PoolSpecs;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.ChildJvm;
+import io.vipkeeper.lab.lan.FrrRouter;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.Lan;
+import io.vipkeeper.lab.lan.Routing;
 import io.vipkeeper.platform.process.Supervisor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,12 +44,18 @@ public final class Lab implements AutoCloseable {
      * How to build the lab. {@code vrrpInstances}: single or per-vip; {@code extraAgentArgs} go to every agent;
      * {@code unicast}: VRRP to the other nodes' addresses (else multicast, kube-keepalived-vip's default);
      * {@code vipkeeperAtStart}: the controller and an agent on every node start with the lab (else the lab is a cluster
-     * before vipkeeper: {@link #startController()} and {@link #startAgent(int)} bring them in).
+     * before vipkeeper: {@link #startController()} and {@link #startAgent(int)} bring them in); {@code routing}: VRRP,
+     * or BGP to the router vk-router (FRR), which the lab then adds with a second client behind it.
      */
     public record Options(AddressPlan plan, LabPaths paths, String vrrpInstances, int helloPods, List<String> extraAgentArgs,
-            boolean unicast, boolean vipkeeperAtStart) {
+            boolean unicast, boolean vipkeeperAtStart, Routing routing) {
         public Options {
             extraAgentArgs = List.copyOf(extraAgentArgs);
+        }
+
+        public Options(AddressPlan plan, LabPaths paths, String vrrpInstances, int helloPods, List<String> extraAgentArgs,
+                boolean unicast, boolean vipkeeperAtStart) {
+            this(plan, paths, vrrpInstances, helloPods, extraAgentArgs, unicast, vipkeeperAtStart, Routing.VRRP);
         }
 
         public Options(AddressPlan plan, LabPaths paths, String vrrpInstances, int helloPods) {
@@ -62,6 +70,7 @@ public final class Lab implements AutoCloseable {
     private final Options options;
     private volatile AddressPlan plan;
     private final Lan lan;
+    private final FrrRouter router;
     private final LabApiServer api = new LabApiServer();
     private KubernetesClient client;
     private KubernetesClient controllerClient;
@@ -73,7 +82,8 @@ public final class Lab implements AutoCloseable {
     public Lab(Options options) {
         this.options = options;
         this.plan = options.plan();
-        this.lan = new Lan(options.plan());
+        this.lan = new Lan(options.plan(), options.routing());
+        this.router = options.routing().bgp() ? new FrrRouter(options.plan(), options.paths().routerDir(), options.routing().bfd()) : null;
     }
 
     public AddressPlan plan() {
@@ -94,6 +104,10 @@ public final class Lab implements AutoCloseable {
             Lan.destroyAll(); // leftovers of a crashed run
             Files.createDirectories(paths().logs());
             lan.createBase();
+            if (router != null) {
+                lan.addRouter();
+                router.start();
+            }
             api.start(plan.hostIp(), AddressPlan.API_PORT);
             api.writeKubeconfig(paths().kubeconfig());
             client = api.client();
@@ -109,7 +123,7 @@ public final class Lab implements AutoCloseable {
             pods = new LabPods(lan, this::plan, paths(), client);
             pods.scale("hello", options.helloPods());
             pods.startSync();
-            paths().writePlan(plan);
+            paths().writePlan(plan, options.routing());
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -137,6 +151,11 @@ public final class Lab implements AutoCloseable {
         if (options.unicast()) {
             args.add("--use-unicast");
         }
+        if (router != null) {
+            // every VIP is announced to the router (the pool placements name no mode), the VRRP flags above stay unused
+            args.addAll(List.of("--announce", "bgp", "--bgp-peer", "address=" + plan.routerIp() + ",asn=" + FrrRouter.ROUTER_AS
+                    + ",local-asn=" + FrrRouter.NODE_AS + (options.routing().bfd() ? "" : ",bfd=false")));
+        }
         if (options.extraAgentArgs().stream().noneMatch(a -> a.startsWith("--conntrack-sync"))) {
             // the backends tell which node forwarded a request by its source address, which SNAT to the VIP (what
             // conntrack sync needs) would hide: the lab turns sync on only when asked (--conntrack-sync)
@@ -162,9 +181,12 @@ public final class Lab implements AutoCloseable {
         int i = plan.nodes() + 1;
         plan = plan.withNodes(i);
         startNode(i);
+        if (router != null) {
+            router.addNeighbor(i);
+        }
         startAgent(i);
         try {
-            paths().writePlan(plan);
+            paths().writePlan(plan, options.routing());
         } catch (IOException e) {
             LOG.warn("cannot record the plan: {}", e.getMessage());
         }
@@ -201,6 +223,15 @@ public final class Lab implements AutoCloseable {
 
     public KubernetesClient client() {
         return client;
+    }
+
+    /** BGP mode: the router vk-router (FRR); empty with VRRP. */
+    public Optional<FrrRouter> router() {
+        return Optional.ofNullable(router);
+    }
+
+    public Routing routing() {
+        return options.routing();
     }
 
     /** Runs {@code n} pods of {@code app} (named APP-1 … APP-n, label app=APP): starts missing ones, removes the rest. */
@@ -275,6 +306,7 @@ public final class Lab implements AutoCloseable {
         for (int i = 1; i <= AddressPlan.MAX_NODES; i++) {
             deleteTree(paths().nodeRunDir(i));
         }
+        deleteTree(paths().routerDir()); // FRR's daemons died with vk-router (destroyAll)
         try {
             Files.deleteIfExists(paths().planFile());
         } catch (IOException e) {

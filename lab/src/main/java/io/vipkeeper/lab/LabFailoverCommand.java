@@ -4,13 +4,16 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.lab.lan.BgpFailover;
 import io.vipkeeper.lab.lan.ChildJvm;
+import io.vipkeeper.lab.lan.FrrRouter;
 import io.vipkeeper.lab.lan.ConnectionFailover;
 import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.lab.lan.FailoverStats;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.ProbeStream;
+import io.vipkeeper.lab.lan.Routing;
 import io.vipkeeper.platform.KubeReads;
 import java.io.File;
 import java.io.IOException;
@@ -34,7 +37,10 @@ import picocli.CommandLine.Option;
 @Command(name = "failover", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"The failover benchmark: a probe in vk-client sends a request to the VIP of Service 'hello' every 10 ms; each round cuts "
                 + "the MASTER's eth0 and measures the time from the cut to the first answer served through another node, then restores the "
-                + "link and waits until one node holds the VIP steadily. Prints min / median / p95 / max. Starts the lab when it is not up."})
+                + "link and waits until one node holds the VIP steadily. Prints min / median / p95 / max. Starts the lab when it is not up.",
+                "In BGP mode (a lab started with --announce bgp, or started here with it) the probe runs in vk-client2 behind the router "
+                        + "and each round cuts the link of a node that carries traffic: the time is from the cut to the first request "
+                        + "after which none failed (the router has dropped the node's route)."})
 public final class LabFailoverCommand implements Callable<Integer>, OptionChecks {
 
     @CommandLine.Spec
@@ -60,6 +66,13 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
             + "update does) instead of cutting its link.")
     boolean planned;
 
+    @Option(names = "--announce", paramLabel = "vrrp|bgp", converter = LabFlags.Announce.class,
+            description = "When this starts the lab: how its nodes announce (default: vrrp). A running lab is measured as it runs.")
+    String announce;
+
+    @Option(names = "--no-bfd", description = "When this starts the lab with --announce bgp: without BFD (BGP hold time only).")
+    boolean noBfd;
+
     static final class Connections extends Flags.IntRange {
         Connections() {
             super(0, 1000, "a number of connections (0: none)");
@@ -83,6 +96,12 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
         if (planned && connections == 0) {
             throw CliErrors.usage(spec, "--planned: needs --connections N");
         }
+        if (connections > 0 && "bgp".equals(announce)) {
+            throw CliErrors.usage(spec, "--connections: measured with VRRP only, not with --announce bgp");
+        }
+        if (noBfd && !"bgp".equals(announce)) {
+            throw CliErrors.usage(spec, "--no-bfd: needs --announce bgp");
+        }
     }
 
     @Override
@@ -97,9 +116,18 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
         if (connections > 0) {
             return withConnections(out, err, paths);
         }
-        int up = LabUpCommand.up(out, err, paths, 3, null, "single");
+        boolean running = LabHost.labProcess(paths).isPresent() && paths.readPlan() != null;
+        Routing routing = running ? paths.readRouting() : LabFlags.routing(announce, noBfd);
+        if (announce != null && running && routing != LabFlags.routing(announce, noBfd)) {
+            err.println("vipkeeper lab failover: the lab runs with " + routing.text() + "; 'vipkeeper lab down' first, then run this again");
+            return 1;
+        }
+        int up = LabUpCommand.up(out, err, paths, 3, null, "single", "default", false, false, routing);
         if (up != 0) {
             return up;
+        }
+        if (routing.bgp()) {
+            return bgp(out, paths, routing);
         }
         AddressPlan plan = paths.readPlan();
         String vip;
@@ -139,6 +167,51 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
                 s.min(), s.median(), s.p95(), s.max(), ok.size(), done.size());
         out.printf("(measured from when 'ip link set eth0 down' returned; the command itself took %d ms at the median)%n",
                 FailoverStats.of(done.stream().map(Failover.Round::cutCommandMillis).toList()).median());
+        out.flush();
+        return ok.size() == done.size() ? 0 : 1;
+    }
+
+    /** The BGP rounds: probe from vk-client2 through the router, cut a node that carries traffic. */
+    private int bgp(PrintWriter out, LabPaths paths, Routing routing) throws Exception {
+        AddressPlan plan = paths.readPlan();
+        FrrRouter router = FrrRouter.of(paths);
+        String vip;
+        try (KubernetesClient client = LabStatus.client(paths)) {
+            vip = ensureHello(client, out);
+        }
+        out.printf("%nBGP failover benchmark (%s): %d rounds against %s (Service default/hello), a new connection every 10 ms "
+                + "(300 ms budget each) from %s through %s%n", routing.bfd() ? "BFD 100 ms x 3" : "no BFD: hold time 3 s", rounds, vip,
+                AddressPlan.CLIENT2_NS, AddressPlan.ROUTER_NS);
+        out.flush();
+        List<BgpFailover.Round> done = new ArrayList<>();
+        int duration = rounds * 90 + 60;
+        try (ProbeStream probe = new ProbeStream(AddressPlan.CLIENT2_NS, vip, 80, 10, 300, duration * 100, duration)) {
+            for (int r = 1; r <= rounds; r++) {
+                BgpFailover.Round round = BgpFailover.round(r, router, plan, vip, probe, 15_000);
+                done.add(round);
+                out.printf("round %2d: cut %s: new connections all answered again after %s (%d of %d requests failed); the router "
+                        + "dropped the node after %s%n", r, AddressPlan.nodeNs(round.cutNode()),
+                        round.millis() < 0 ? "NEVER" : round.millis() + " ms", round.failed(), round.requests(),
+                        round.routeMillis() < 0 ? "NEVER" : round.routeMillis() + " ms");
+                out.flush();
+            }
+        } finally {
+            if (csv != null) {
+                List<String> lines = new ArrayList<>(List.of(BgpFailover.CSV_HEADER));
+                done.forEach(d -> lines.add(d.csv()));
+                Files.write(csv, lines);
+                out.println("CSV: " + csv);
+            }
+        }
+        List<Long> ok = done.stream().filter(d -> d.millis() >= 0).map(BgpFailover.Round::millis).toList();
+        if (ok.isEmpty()) {
+            out.println("no round recovered");
+            return 1;
+        }
+        FailoverStats s = FailoverStats.of(ok);
+        out.printf("%nBGP failover (link down -> every new connection answered again): min %d ms, median %d ms, p95 %d ms, max %d ms "
+                + "(%d of %d rounds); %d requests failed in all%n", s.min(), s.median(), s.p95(), s.max(), ok.size(), done.size(),
+                done.stream().mapToInt(BgpFailover.Round::failed).sum());
         out.flush();
         return ok.size() == done.size() ? 0 : 1;
     }

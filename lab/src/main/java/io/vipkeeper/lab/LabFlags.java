@@ -2,6 +2,7 @@ package io.vipkeeper.lab;
 
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.lab.lan.Routing;
 import io.vipkeeper.platform.Flags;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +41,38 @@ final class LabFlags {
             }
             return value;
         }
+    }
+
+    /** {@code --announce}: vrrp or bgp (the lab adds a router for bgp). */
+    static final class Announce implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (!value.equals("vrrp") && !value.equals("bgp")) {
+                throw new CommandLine.TypeConversionException("vrrp or bgp, not " + InvalidInputException.quote(value));
+            }
+            return value;
+        }
+    }
+
+    /** {@code lab run --routing}: vrrp, bgp or bgp-no-bfd. */
+    static final class RoutingFlag implements CommandLine.ITypeConverter<Routing> {
+        @Override
+        public Routing convert(String value) {
+            for (Routing r : Routing.values()) {
+                if (r.text().equals(value)) {
+                    return r;
+                }
+            }
+            throw new CommandLine.TypeConversionException("vrrp, bgp or bgp-no-bfd, not " + InvalidInputException.quote(value));
+        }
+    }
+
+    /** {@code --announce} and {@code --no-bfd} as the lab's routing. */
+    static Routing routing(String announce, boolean noBfd) {
+        if (!"bgp".equals(announce)) {
+            return Routing.VRRP;
+        }
+        return noBfd ? Routing.BGP_NO_BFD : Routing.BGP;
     }
 
     /** The agent flags of {@code --failover-profile}, {@code --no-vrrp-realtime} and {@code --conntrack-sync}. */

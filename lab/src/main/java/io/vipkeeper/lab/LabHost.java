@@ -1,6 +1,7 @@
 package io.vipkeeper.lab;
 
 import io.vipkeeper.lab.lan.LabPaths;
+import io.vipkeeper.lab.lan.Routing;
 import io.vipkeeper.platform.process.Exec;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -47,9 +48,25 @@ final class LabHost {
         return false;
     }
 
+    /** BGP mode: command → Debian package (BIRD on the nodes, FRR on the router). */
+    static final Map<String, String> BGP_PACKAGES = new LinkedHashMap<>();
+
+    static {
+        BGP_PACKAGES.put("bird", "bird2");
+        BGP_PACKAGES.put("vtysh", "frr");
+    }
+
     static List<String> missingPackages() {
+        return missingPackages(Routing.VRRP);
+    }
+
+    static List<String> missingPackages(Routing routing) {
         List<String> missing = new ArrayList<>();
-        PACKAGES.forEach((cmd, pkg) -> {
+        Map<String, String> all = new LinkedHashMap<>(PACKAGES);
+        if (routing.bgp()) {
+            all.putAll(BGP_PACKAGES);
+        }
+        all.forEach((cmd, pkg) -> {
             if (!onPath(cmd)) {
                 missing.add(pkg);
             }
@@ -63,12 +80,17 @@ final class LabHost {
 
     /** Checks root and packages (installing them when asked); returns an exit code, or 0 to go on. */
     static int preflight(PrintWriter out, PrintWriter err, String command, boolean installDeps) {
+        return preflight(out, err, command, installDeps, Routing.VRRP);
+    }
+
+    /** As above, with the packages BGP mode needs too when {@code routing} is BGP. */
+    static int preflight(PrintWriter out, PrintWriter err, String command, boolean installDeps, Routing routing) {
         if (!isRoot()) {
             err.println("vipkeeper lab " + command + ": needs root (it creates network namespaces and runs keepalived): sudo ./vipkeeper lab "
                     + command);
             return 2;
         }
-        List<String> missing = missingPackages();
+        List<String> missing = missingPackages(routing);
         if (missing.isEmpty()) {
             return 0;
         }
@@ -82,7 +104,7 @@ final class LabHost {
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
                 + String.join(" ", missing)));
         Exec.Result r = Exec.run(cmd, Duration.ofMinutes(10));
-        if (!r.ok() || !missingPackages().isEmpty()) {
+        if (!r.ok() || !missingPackages(routing).isEmpty()) {
             err.println("vipkeeper lab " + command + ": installing " + missing + " failed: " + r.message());
             return 1;
         }

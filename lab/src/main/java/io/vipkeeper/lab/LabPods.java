@@ -114,7 +114,9 @@ final class LabPods implements AutoCloseable {
         Supervisor backend = new Supervisor(ns, ChildJvm.command(ns, paths.log(ns), List.of(), "32m", "backend",
                 List.of("--name", name, "--port", Integer.toString(AddressPlan.BACKEND_PORT),
                 "--echo-port", Integer.toString(AddressPlan.ECHO_PORT))), () -> { });
-        pods.put(name, new PodSlot(name, app, slot, (slot - 1) % plan.get().nodes() + 1, backend));
+        int node = (slot - 1) % plan.get().nodes() + 1;
+        lan.routePodThroughNode(name, node);
+        pods.put(name, new PodSlot(name, app, slot, node, backend));
         backend.start();
     }
 

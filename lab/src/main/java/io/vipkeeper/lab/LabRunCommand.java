@@ -2,6 +2,7 @@ package io.vipkeeper.lab;
 
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.LabPaths;
+import io.vipkeeper.lab.lan.Routing;
 import io.vipkeeper.platform.LoggingOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +43,10 @@ public final class LabRunCommand implements Callable<Integer> {
     @Option(names = "--conntrack-sync", description = "The agents sync their conntrack tables (off by default in the lab).")
     boolean conntrackSync;
 
+    @Option(names = "--routing", defaultValue = "vrrp", converter = LabFlags.RoutingFlag.class,
+            description = "vrrp, or bgp / bgp-no-bfd: a router (FRR) in vk-router and a second client behind it.")
+    Routing routing;
+
     @Mixin
     LoggingOptions logging = new LoggingOptions();
 
@@ -52,7 +57,7 @@ public final class LabRunCommand implements Callable<Integer> {
         Files.createDirectories(stateDir);
         Files.writeString(paths.pidFile(), ProcessHandle.current().pid() + "\n");
         Lab lab = new Lab(new Lab.Options(new AddressPlan(prefix, nodes), paths, vrrpInstances, 3,
-                LabFlags.agentArgs(failoverProfile, noRealtime, conntrackSync), true, true));
+                LabFlags.agentArgs(failoverProfile, noRealtime, conntrackSync), true, true, routing));
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -9,13 +9,17 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.lab.lan.FrrRouter;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.Lan;
+import io.vipkeeper.lab.lan.Routing;
 import io.vipkeeper.platform.KubeReads;
+import io.vipkeeper.platform.process.Exec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,21 +71,12 @@ final class LabStatus {
         out.printf("lab: running (pid %d), LAN %s, API %s%n", lab.get().pid(), plan.cidr(), plan.apiUrl());
         out.printf("kubeconfig: %s   (try: kubectl --kubeconfig %s get svc -A)%n", paths.kubeconfig(), paths.kubeconfig());
         out.printf("logs: %s%n%n", paths.logs());
-        Map<String, List<Integer>> holders = vipHolders(plan);
-        out.println("NODE       ADDRESS          LINK   VIPS HELD (MASTER)");
-        for (int i : Lan.nodes()) {
-            boolean up = Lan.quiet("sh", "-c", "ip -n " + AddressPlan.nodeNs(i) + " link show dev eth0 | grep -q 'state UP'");
-            String vips = holders.entrySet().stream().filter(e -> e.getValue().contains(i)).map(Map.Entry::getKey).collect(Collectors.joining(" "));
-            out.printf("%-10s %-16s %-6s %s%n", AddressPlan.nodeNs(i), plan.nodeIp(i), up ? "up" : "DOWN", vips.isEmpty() ? "-" : vips);
+        Routing routing = paths.readRouting();
+        if (routing.bgp()) {
+            printBgp(out, paths, plan, routing);
+        } else {
+            printVrrp(out, plan);
         }
-        out.println();
-        out.println("VIP              MASTER");
-        if (holders.isEmpty()) {
-            out.println("(none held)");
-        }
-        holders.forEach((vip, nodes) -> out.printf("%-16s %s%s%n", vip, nodes.stream().map(AddressPlan::nodeNs).collect(Collectors.joining(",")),
-                nodes.size() > 1 ? "   (held twice!)" : ""));
-        out.println();
         try (KubernetesClient client = client(paths)) {
             out.println("SERVICE                    TYPE           EXTERNAL-IP      PORTS");
             for (Service s : client.services().inAnyNamespace().list().getItems()) {
@@ -93,7 +88,9 @@ final class LabStatus {
                 String ports = s.getSpec().getPorts().stream().map(p -> p.getPort() + "/" + p.getProtocol()).collect(Collectors.joining(","));
                 out.printf("%-26s %-14s %-16s %s%n", s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(), s.getSpec().getType(), ip, ports);
             }
-            holders(out, client.services().inAnyNamespace().list().getItems());
+            if (!routing.bgp()) {
+                holders(out, client.services().inAnyNamespace().list().getItems());
+            }
             out.println();
             out.println("POD          ADDRESS          NODE       READY");
             for (Pod p : client.pods().inAnyNamespace().list().getItems()) {
@@ -114,6 +111,86 @@ final class LabStatus {
             }
         }
         out.flush();
+    }
+
+    /** VRRP: which node holds each VIP on its eth0 (the MASTER). */
+    private static void printVrrp(PrintWriter out, AddressPlan plan) {
+        Map<String, List<Integer>> holders = vipHolders(plan);
+        out.println("NODE       ADDRESS          LINK   VIPS HELD (MASTER)");
+        for (int i : Lan.nodes()) {
+            boolean up = Lan.quiet("sh", "-c", "ip -n " + AddressPlan.nodeNs(i) + " link show dev eth0 | grep -q 'state UP'");
+            String vips = holders.entrySet().stream().filter(e -> e.getValue().contains(i)).map(Map.Entry::getKey).collect(Collectors.joining(" "));
+            out.printf("%-10s %-16s %-6s %s%n", AddressPlan.nodeNs(i), plan.nodeIp(i), up ? "up" : "DOWN", vips.isEmpty() ? "-" : vips);
+        }
+        out.println();
+        out.println("VIP              MASTER");
+        if (holders.isEmpty()) {
+            out.println("(none held)");
+        }
+        holders.forEach((vip, nodes) -> out.printf("%-16s %s%s%n", vip, nodes.stream().map(AddressPlan::nodeNs).collect(Collectors.joining(",")),
+                nodes.size() > 1 ? "   (held twice!)" : ""));
+        out.println();
+    }
+
+    /**
+     * BGP: each node's session to the router as BIRD (the node) and FRR (the router) see it, BFD, and which nodes the
+     * router sends each VIP to (its kernel table: the ECMP next hops are the nodes announcing it).
+     */
+    private static void printBgp(PrintWriter out, LabPaths paths, AddressPlan plan, Routing routing) {
+        out.printf("BGP: router %s %s (FRR, AS %d; BFD %s), client %s %s behind it; nodes AS %d%n", AddressPlan.ROUTER_NS, plan.routerIp(),
+                FrrRouter.ROUTER_AS, routing.bfd() ? "100 ms x 3" : "off", AddressPlan.CLIENT2_NS, plan.client2Ip(), FrrRouter.NODE_AS);
+        out.printf("try: sudo ip netns exec %s curl http://VIP/   router: sudo ip netns exec %s vtysh --vty_socket %s --config_dir %s%n%n",
+                AddressPlan.CLIENT2_NS, AddressPlan.ROUTER_NS, paths.routerDir(), paths.routerDir());
+        FrrRouter router = FrrRouter.of(paths);
+        Map<String, FrrRouter.Session> sessions = new TreeMap<>();
+        try {
+            router.sessions().forEach(s -> sessions.put(s.peer(), s));
+        } catch (RuntimeException e) {
+            out.println("router: not answering (" + e.getMessage() + ")");
+        }
+        out.println("NODE       ADDRESS          LINK   BIRD (NODE'S VIEW)        ROUTER'S VIEW   BFD    ROUTES");
+        for (int i : Lan.nodes()) {
+            boolean up = Lan.quiet("sh", "-c", "ip -n " + AddressPlan.nodeNs(i) + " link show dev eth0 | grep -q 'state UP'");
+            FrrRouter.Session s = sessions.get(plan.nodeIp(i));
+            out.printf("%-10s %-16s %-6s %-25s %-15s %-6s %s%n", AddressPlan.nodeNs(i), plan.nodeIp(i), up ? "up" : "DOWN", birdView(paths, i),
+                    s == null ? "-" : s.state(), s == null ? "-" : s.bfd(), s == null ? "-" : Integer.toString(s.prefixes()));
+        }
+        out.println();
+        out.println("VIP              ANNOUNCED BY (THE ROUTER'S NEXT HOPS)");
+        Map<String, List<String>> routes;
+        try {
+            routes = FrrRouter.routes();
+        } catch (RuntimeException e) {
+            routes = Map.of();
+        }
+        if (routes.isEmpty()) {
+            out.println("(no route)");
+        }
+        routes.forEach((vip, hops) -> out.printf("%-16s %s%n", vip, hops.stream().map(h -> plan.nodeOf(h) > 0 ? AddressPlan.nodeNs(plan.nodeOf(h)) : h)
+                .collect(Collectors.joining(","))));
+        out.println();
+    }
+
+    /** The node's BGP session to the router as its BIRD reports it ({@code show protocols}: state and info). */
+    static String birdView(LabPaths paths, int node) {
+        Exec.Result r = Exec.run(List.of("birdc", "-s", paths.nodeRunDir(node).resolve("bird.ctl").toString(), "show", "protocols"),
+                Duration.ofSeconds(3));
+        if (!r.ok()) {
+            return "(BIRD not answering)";
+        }
+        return birdSession(r.stdout());
+    }
+
+    /** The first BGP protocol row of {@code birdc show protocols} (timeformat iso long): "state info". */
+    static String birdSession(String showProtocols) {
+        for (String line : showProtocols.lines().toList()) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4 && f[1].equals("BGP")) {
+                String info = f.length > 6 ? String.join(" ", List.of(f).subList(6, f.length)) : "";
+                return (f[3] + " " + info).strip();
+            }
+        }
+        return "(no BGP session)";
     }
 
     /** The Services' vipkeeper.io/vip-holders annotations (written by each VIP's MASTER): one line per VIP. */

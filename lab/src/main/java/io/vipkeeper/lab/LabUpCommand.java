@@ -2,8 +2,10 @@ package io.vipkeeper.lab;
 
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.ChildJvm;
+import io.vipkeeper.lab.lan.FrrRouter;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.Lan;
+import io.vipkeeper.lab.lan.Routing;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -19,7 +21,9 @@ import picocli.CommandLine.Option;
 @Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Builds a virtual bare-metal LAN on this machine (network namespaces vk-lan, vk-node1..N, vk-client, vk-pod-*; "
                 + "the link vk-host) and starts the in-memory API server, the controller, one agent with its own keepalived per node "
-                + "and three demo pods, in the background. Idempotent: when the lab runs, prints its status. Needs root."})
+                + "and three demo pods, in the background. Idempotent: when the lab runs, prints its status. Needs root.",
+                "With --announce bgp the nodes announce their VIPs by BGP (BIRD) to a router, vk-router (FRR: zebra, bfdd, bgpd; "
+                        + "ECMP), with a second client, vk-client2, on another documentation /24 behind it."})
 public final class LabUpCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -46,6 +50,14 @@ public final class LabUpCommand implements Callable<Integer> {
             + "connections survive a failover; backends then see the VIP as the client (off by default in the lab).")
     boolean conntrackSync;
 
+    @Option(names = "--announce", defaultValue = "vrrp", paramLabel = "vrrp|bgp", converter = LabFlags.Announce.class,
+            description = "How the nodes announce their VIPs: VRRP on the LAN (default), or BGP to the lab's router vk-router "
+                    + "(FRR, AS 65000; nodes AS 65100, BFD 100 ms x 3), reached from vk-client2 behind it.")
+    String announce;
+
+    @Option(names = "--no-bfd", description = "With --announce bgp: no BFD, the BGP hold time (3 s) alone detects a dead node (for comparison).")
+    boolean noBfd;
+
     @Option(names = "--install-deps", description = "Install missing system packages (keepalived, nftables, iproute2) with apt-get.")
     boolean installDeps;
 
@@ -56,11 +68,12 @@ public final class LabUpCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int pre = LabHost.preflight(out, err, "up", installDeps);
+        Routing routing = LabFlags.routing(announce, noBfd);
+        int pre = LabHost.preflight(out, err, "up", installDeps, routing);
         if (pre != 0) {
             return pre;
         }
-        return up(out, err, new LabPaths(stateDir.toPath()), nodes, subnet, vrrpInstances, failoverProfile, noRealtime, conntrackSync);
+        return up(out, err, new LabPaths(stateDir.toPath()), nodes, subnet, vrrpInstances, failoverProfile, noRealtime, conntrackSync, routing);
     }
 
     /** Starts the lab unless it runs; returns an exit code. */
@@ -74,6 +87,12 @@ public final class LabUpCommand implements Callable<Integer> {
      */
     static int up(PrintWriter out, PrintWriter err, LabPaths paths, int nodes, String subnet, String vrrpInstances,
                   String failoverProfile, boolean noRealtime, boolean conntrackSync) {
+        return up(out, err, paths, nodes, subnet, vrrpInstances, failoverProfile, noRealtime, conntrackSync, Routing.VRRP);
+    }
+
+    /** As above, with the nodes announcing by {@code routing} (BGP: the router and the second client too). */
+    static int up(PrintWriter out, PrintWriter err, LabPaths paths, int nodes, String subnet, String vrrpInstances,
+                  String failoverProfile, boolean noRealtime, boolean conntrackSync, Routing routing) {
         if (LabHost.labProcess(paths).isPresent() && paths.readPlan() != null) {
             out.println("the lab already runs:");
             out.println();
@@ -108,6 +127,9 @@ public final class LabUpCommand implements Callable<Integer> {
             if (conntrackSync) {
                 runArgs.add("--conntrack-sync");
             }
+            if (routing.bgp()) {
+                runArgs.addAll(List.of("--routing", routing.text()));
+            }
             List<String> child = ChildJvm.command("x", null, List.of(), "256m", "run", runArgs);
             cmd.addAll(child.subList(4, child.size())); // without "ip netns exec x": the lab process runs in the root namespace
             File log = paths.log("lab").toFile();
@@ -127,11 +149,19 @@ public final class LabUpCommand implements Callable<Integer> {
                 }
                 Thread.sleep(200);
             }
-            // agents need a moment for their first sync; wait until every node's keepalived runs
+            // agents need a moment for their first sync; wait until every node's keepalived runs (BGP: its BIRD, and the
+            // router's session to every node)
             AddressPlan plan = paths.readPlan();
+            String daemonConf = routing.bgp() ? "bird.conf" : "keepalived.conf";
             while (System.currentTimeMillis() < deadline && !plan.nodeIndexes().stream()
-                    .allMatch(i -> Files.exists(paths.nodeRunDir(i).resolve("keepalived.conf")))) {
+                    .allMatch(i -> Files.exists(paths.nodeRunDir(i).resolve(daemonConf)))) {
                 Thread.sleep(200);
+            }
+            if (routing.bgp()) {
+                FrrRouter router = FrrRouter.of(paths);
+                while (System.currentTimeMillis() < deadline && !allEstablished(router, plan)) {
+                    Thread.sleep(200);
+                }
             }
         } catch (IOException e) {
             err.println("vipkeeper lab up: " + e.getMessage());
@@ -147,5 +177,14 @@ public final class LabUpCommand implements Callable<Integer> {
         out.println("take it down with: sudo ./vipkeeper lab down");
         out.flush();
         return 0;
+    }
+
+    /** Whether the router has an Established session with every node of the plan. */
+    static boolean allEstablished(FrrRouter router, AddressPlan plan) {
+        try {
+            return router.sessions().stream().filter(FrrRouter.Session::established).count() == plan.nodes();
+        } catch (RuntimeException e) {
+            return false; // vtysh not answering yet
+        }
     }
 }

@@ -29,4 +29,20 @@ class LabStatusTest {
                 + "vk-node3 (202), vk-node1 (200)");
         assertThat(out).doesNotContain("\u001b", "x\ny").contains("x?y");
     }
+
+    @Test
+    void birdSessionFromShowProtocols() {
+        String out = """
+                BIRD 2.0.12 ready.
+                Name       Proto      Table      State  Since         Info
+                device1    Device     ---        up     2026-12-02 03:09:47 \s
+                vips4      Static     master4    up     2026-12-02 03:09:47 \s
+                bfd1       BFD        ---        up     2026-12-02 03:09:47 \s
+                peer_198_51_100_254 BGP        ---        up     2026-12-02 03:09:50  Established  \s
+                """;
+        assertThat(LabStatus.birdSession(out)).isEqualTo("up Established");
+        assertThat(LabStatus.birdSession(out.replace("up     2026-12-02 03:09:50  Established", "start  2026-12-02 03:09:50  Active "
+                + "Socket: Connection refused"))).isEqualTo("start Active Socket: Connection refused");
+        assertThat(LabStatus.birdSession("BIRD 2.0.12 ready.\n")).isEqualTo("(no BGP session)");
+    }
 }

@@ -1,5 +1,6 @@
 package io.vipkeeper.lab.lan;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -7,7 +8,12 @@ import java.util.stream.IntStream;
  * Names and addresses of the lab's LAN, a pure function of the /24 it uses and the node count. Every address is in
  * one documentation /24 (192.0.2.0/24 by default), so nothing the lab starts can reach anything outside it:
  * .1 the root namespace ({@code vk-host}: kubectl, the API server, the controller), .11… the nodes, .50 the client,
- * .101… the pods, .200–.239 the controller's pool, .240 a hand-written ConfigMap entry.
+ * .101… the pods, .200–.239 the controller's pool, .240 a hand-written ConfigMap entry, .254 the router ({@code vk-router},
+ * only with {@code --announce bgp}).
+ * <p>
+ * With {@code --announce bgp} a second documentation /24 lies behind the router, {@link #client2Prefix()} (203.0.113 unless the
+ * LAN uses it, then 198.51.100): .1 the router's side, .50 the second client ({@code vk-client2}). It exists only inside the
+ * lab's namespaces (the router, the second client, and routes to it on the nodes and pods).
  */
 public record AddressPlan(String prefix, int nodes) {
 
@@ -18,6 +24,10 @@ public record AddressPlan(String prefix, int nodes) {
     public static final int MAX_PODS = 99;
     public static final String LAN_NS = "vk-lan";
     public static final String CLIENT_NS = "vk-client";
+    /** BGP mode: the router (FRR) between the LAN and the second client's /24. */
+    public static final String ROUTER_NS = "vk-router";
+    /** BGP mode: the client behind the router. */
+    public static final String CLIENT2_NS = "vk-client2";
     public static final String HOST_IF = "vk-host";
     public static final String BRIDGE = "br0";
     public static final String NODE_PREFIX = "vk-node";
@@ -155,6 +165,45 @@ public record AddressPlan(String prefix, int nodes) {
 
     public String apiUrl() {
         return "http://" + hostIp() + ":" + API_PORT;
+    }
+
+    /** BGP mode: the router's address on the LAN (the nodes' BGP peer and their route to the second client's /24). */
+    public String routerIp() {
+        return address(254);
+    }
+
+    /** BGP mode: the /24 behind the router, another documentation range than the LAN's. */
+    public String client2Prefix() {
+        return prefix.equals("203.0.113") ? "198.51.100" : "203.0.113";
+    }
+
+    public String client2Cidr() {
+        return client2Prefix() + ".0/24";
+    }
+
+    /** BGP mode: the router's address on the second client's /24 (that client's default gateway). */
+    public String routerClient2Ip() {
+        return client2Prefix() + ".1";
+    }
+
+    public String client2Ip() {
+        return client2Prefix() + ".50";
+    }
+
+    /** The pool .200–.239 as CIDRs (what the router accepts host routes from): .200/29, .208/28, .224/28. */
+    public List<String> poolCidrs() {
+        List<String> out = new ArrayList<>();
+        int first = 200;
+        int last = 239;
+        while (first <= last) {
+            int bits = 0; // the largest aligned block starting at first that ends at or before last
+            while (bits < 8 && first % (1 << (bits + 1)) == 0 && first + (1 << (bits + 1)) - 1 <= last) {
+                bits++;
+            }
+            out.add(address(first) + "/" + (32 - bits));
+            first += 1 << bits;
+        }
+        return out;
     }
 
     /** The bridge-side end of node {@code i}'s uplink (in vk-lan). */

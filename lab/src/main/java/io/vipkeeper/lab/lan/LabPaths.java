@@ -38,12 +38,23 @@ public record LabPaths(Path root) {
         return root.resolve("node" + i);
     }
 
+    /** BGP mode: FRR's configs, pid files, vty sockets and log (owned by the user frr, which the daemons run as). */
+    public Path routerDir() {
+        return root.resolve("router");
+    }
+
     public Path file(String name) {
         return root.resolve(name);
     }
 
     public void writePlan(AddressPlan plan) throws IOException {
+        writePlan(plan, Routing.VRRP);
+    }
+
+    /** The plan and how the nodes announce (the lab's other commands read it: status, failover). */
+    public void writePlan(AddressPlan plan, Routing routing) throws IOException {
         Properties p = new Properties();
+        p.setProperty("announce", routing.text());
         p.setProperty("prefix", plan.prefix());
         p.setProperty("nodes", Integer.toString(plan.nodes()));
         Files.createDirectories(root);
@@ -65,6 +76,20 @@ public record LabPaths(Path root) {
             return new AddressPlan(p.getProperty("prefix"), Integer.parseInt(p.getProperty("nodes")));
         } catch (IOException | RuntimeException e) {
             return null;
+        }
+    }
+
+    /** How the running lab's nodes announce (VRRP when no lab or an older one is recorded). */
+    public Routing readRouting() {
+        if (!Files.exists(planFile())) {
+            return Routing.VRRP;
+        }
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(planFile())) {
+            p.load(in);
+            return Routing.parse(p.getProperty("announce", "vrrp"));
+        } catch (IOException | RuntimeException e) {
+            return Routing.VRRP;
         }
     }
 

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The virtual LAN, built with iproute2: a bridge {@code br0} in namespace vk-lan; node, client and pod namespaces,
- * each with an {@code eth0} whose peer is a bridge port; {@code vk-host} in the root namespace. Only names this class
+ * each with an {@code eth0} whose peer is a bridge port; {@code vk-host} in the root namespace. In BGP mode also
+ * {@code vk-router} on the bridge and {@code vk-client2} behind it (see {@link #addRouter()}). Only names this class
  * creates are ever touched: namespaces matching {@link #OURS} and the link vk-host.
  */
 public final class Lan {
@@ -22,12 +23,18 @@ public final class Lan {
     private static final Logger LOG = LoggerFactory.getLogger(Lan.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
     /** Every namespace the lab creates, and only those. */
-    public static final Pattern OURS = Pattern.compile("vk-lan|vk-client|vk-node[0-9]{1,2}|vk-pod-[a-z0-9-]{1,40}");
+    public static final Pattern OURS = Pattern.compile("vk-lan|vk-client|vk-client2|vk-router|vk-node[0-9]{1,2}|vk-pod-[a-z0-9-]{1,40}");
 
     private final AddressPlan plan;
+    private final Routing routing;
 
     public Lan(AddressPlan plan) {
+        this(plan, Routing.VRRP);
+    }
+
+    public Lan(AddressPlan plan, Routing routing) {
         this.plan = plan;
+        this.routing = routing;
     }
 
     public AddressPlan plan() {
@@ -73,6 +80,55 @@ public final class Lan {
         for (String dev : List.of("all", "default", "eth0")) {
             ns(ns, "sysctl", "-qw", "net.ipv4.conf." + dev + ".send_redirects=0");
         }
+        if (routing.bgp()) {
+            routeToClient2(ns, plan);
+        }
+    }
+
+    /**
+     * BGP mode: the router {@code vk-router} (.254 on the bridge, forwarding, per-flow ECMP hashing) and the second
+     * client {@code vk-client2} on a veth pair behind it (router eth1 = .1, client .50 of {@link AddressPlan#client2Cidr()},
+     * default route via the router). Call before the nodes are added (they get a route to that /24 via the router).
+     */
+    public void addRouter() {
+        String r = AddressPlan.ROUTER_NS;
+        attach(r, ROUTER_PORT, plan.routerIp(), mac(4, 1));
+        ns(r, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+        // per-flow (L4) hashing: each new connection picks one of the ECMP next hops, all its packets take that one
+        ns(r, "sysctl", "-qw", "net.ipv4.fib_multipath_hash_policy=1");
+        String c = AddressPlan.CLIENT2_NS;
+        run("ip", "netns", "add", c);
+        sysctls(c);
+        run("ip", "-n", r, "link", "add", "eth1", "address", mac(4, 2), "type", "veth", "peer", "name", "eth0", "address", mac(3, 2), "netns", c);
+        run("ip", "-n", r, "addr", "add", plan.routerClient2Ip() + "/24", "dev", "eth1");
+        run("ip", "-n", r, "link", "set", "eth1", "up");
+        run("ip", "-n", c, "addr", "add", plan.client2Ip() + "/24", "dev", "eth0");
+        run("ip", "-n", c, "link", "set", "eth0", "up");
+        run("ip", "-n", c, "link", "set", "lo", "up");
+        run("ip", "-n", c, "route", "add", "default", "via", plan.routerClient2Ip());
+    }
+
+    /** The bridge-side end of the router's LAN link (in vk-lan). */
+    static final String ROUTER_PORT = "vkr";
+
+    /** BGP mode: answers to the second client leave through the router (taken again after a link comes back up). */
+    private static void routeToClient2(String ns, AddressPlan plan) {
+        run("ip", "-n", ns, "route", "replace", plan.client2Cidr(), "via", plan.routerIp(), "dev", "eth0");
+    }
+
+    /**
+     * BGP mode: pod {@code podName} answers the second client through {@code node}, as a pod's traffic leaves through its
+     * own node in a cluster (with externalTrafficPolicy Local the node does not masquerade, so the answer must go back
+     * through the node that translated the request).
+     */
+    public void routePodThroughNode(String podName, int node) {
+        if (routing.bgp()) {
+            run("ip", "-n", podNs(podName), "route", "replace", plan.client2Cidr(), "via", plan.nodeIp(node), "dev", "eth0");
+        }
+    }
+
+    public Routing routing() {
+        return routing;
     }
 
     public static String podNs(String podName) {
@@ -132,9 +188,19 @@ public final class Lan {
         return run(c.toArray(String[]::new));
     }
 
-    /** Takes node {@code i}'s uplink down (a cut cable, as far as VRRP and the bridge can tell) or up again. */
+    /**
+     * Takes node {@code i}'s uplink down (a cut cable, as far as VRRP and the bridge can tell) or up again. Link down
+     * flushes the routes through it: in BGP mode, the route to the second client is put back with the link.
+     */
     public static void setLink(int i, boolean up) {
         run("ip", "-n", AddressPlan.nodeNs(i), "link", "set", "eth0", up ? "up" : "down");
+        if (up && namespaces().contains(AddressPlan.ROUTER_NS)) {
+            List<String> own = addresses(i);
+            if (!own.isEmpty()) {
+                String ip = own.get(0);
+                routeToClient2(AddressPlan.nodeNs(i), new AddressPlan(ip.substring(0, ip.lastIndexOf('.')), i));
+            }
+        }
     }
 
     /** The IPv4 addresses on node {@code i}'s eth0 (empty when the namespace is gone). */
@@ -197,9 +263,10 @@ public final class Lan {
     public static List<String> destroyAll() {
         List<String> removed = new ArrayList<>();
         Set<String> all = namespaces();
-        // pods and client first (their processes), then the nodes (agents release their VIPs on SIGTERM), then the bridge
+        // pods, clients and the router (FRR's daemons live in vk-router) first, then the nodes (agents release their VIPs on SIGTERM), then the bridge
         List<String> order = new ArrayList<>();
-        all.stream().filter(n -> n.startsWith(AddressPlan.POD_PREFIX) || n.equals(AddressPlan.CLIENT_NS)).forEach(order::add);
+        all.stream().filter(n -> n.startsWith(AddressPlan.POD_PREFIX) || n.equals(AddressPlan.CLIENT_NS) || n.equals(AddressPlan.CLIENT2_NS)
+                || n.equals(AddressPlan.ROUTER_NS)).forEach(order::add);
         all.stream().filter(n -> n.startsWith(AddressPlan.NODE_PREFIX)).forEach(order::add);
         all.stream().filter(n -> n.equals(AddressPlan.LAN_NS)).forEach(order::add);
         List<Long> pids = new ArrayList<>();

@@ -36,7 +36,12 @@ public final class ProbeStream implements AutoCloseable {
     private final Thread reader;
 
     public ProbeStream(String vip, int port, int intervalMs, int timeoutMs, int count, int durationS) throws IOException {
-        List<String> cmd = ChildJvm.command(AddressPlan.CLIENT_NS, null, List.of(), "64m", "probe", List.of("--host", vip, "--port",
+        this(AddressPlan.CLIENT_NS, vip, port, intervalMs, timeoutMs, count, durationS);
+    }
+
+    /** From another client namespace than vk-client (BGP mode: {@link AddressPlan#CLIENT2_NS}, behind the router). */
+    public ProbeStream(String clientNs, String vip, int port, int intervalMs, int timeoutMs, int count, int durationS) throws IOException {
+        List<String> cmd = ChildJvm.command(clientNs, null, List.of(), "64m", "probe", List.of("--host", vip, "--port",
                 Integer.toString(port), "--interval-ms", Integer.toString(intervalMs), "--timeout-ms", Integer.toString(timeoutMs),
                 "--count", Integer.toString(count), "--duration-s", Integer.toString(durationS), "--until-stdin-closes"));
         process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();

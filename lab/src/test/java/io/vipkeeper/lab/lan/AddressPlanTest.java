@@ -52,4 +52,22 @@ class AddressPlanTest {
         assertThat(AddressPlan.freePrefix(List.of("0.0.0.0/0", "fd00::2/64"))).isEqualTo("192.0.2");
         assertThatThrownBy(() -> AddressPlan.freePrefix(List.of("192.0.0.0/3"))).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void bgpModeRouterAndSecondClientInAnotherDocumentationRange() {
+        AddressPlan p = new AddressPlan("198.51.100", 3);
+        assertThat(p.routerIp()).isEqualTo("198.51.100.254");
+        assertThat(p.client2Cidr()).isEqualTo("203.0.113.0/24");
+        assertThat(p.routerClient2Ip()).isEqualTo("203.0.113.1");
+        assertThat(p.client2Ip()).isEqualTo("203.0.113.50");
+        assertThat(new AddressPlan("203.0.113", 3).client2Cidr()).isEqualTo("198.51.100.0/24");
+        assertThat(new AddressPlan("192.0.2", 3).client2Cidr()).isEqualTo("203.0.113.0/24");
+        assertThat(p.nodeOf(p.routerIp())).isZero();
+    }
+
+    @Test
+    void thePoolAsCidrsCoversExactlyItsAddresses() {
+        AddressPlan p = new AddressPlan("198.51.100", 3);
+        assertThat(p.poolCidrs()).containsExactly("198.51.100.200/29", "198.51.100.208/28", "198.51.100.224/28");
+    }
 }
