@@ -210,6 +210,8 @@ class BadFlagsTest {
         c.add(bad("lab soak", "--minutes", "0"));
         c.add(bad("lab soak", "--sample-ms", "5"));
         c.add(bad("lab soak", "--csv", NO_DIR));
+        c.add(bad("lab soak", "--stress=hog", null));
+        c.add(bad("lab soak", "--stress", "io"));
         c.add(bad("lab up", "--subnet", "999.0.2"));
         c.add(bad("lab up", "--subnet", "10.0.0"));
         c.add(bad("lab run", "--prefix", "10.0.0"));

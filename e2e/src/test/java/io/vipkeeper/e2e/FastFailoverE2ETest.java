@@ -77,7 +77,7 @@ class FastFailoverE2ETest {
     @Test
     void bothCoresSaturatedFor30SecondsNothingMoves() throws Exception {
         assertThat(Failover.awaitSingleHolder(f.plan(), vip, 2000, 20_000)).as("one steady holder before the soak").isPositive();
-        Soak.Result r = Soak.run(f.plan(), f.lab.paths(), vip, Duration.ofSeconds(30), 100, true);
+        Soak.Result r = Soak.run(f.plan(), f.lab.paths(), vip, Duration.ofSeconds(30), 100, Soak.Stress.CPU);
         assertThat(r.transitions()).as("VRRP transitions under load").isEmpty();
         assertThat(r.twoOrMoreHolders()).as("samples with two or more holders").isZero();
         assertThat(r.noHolder()).as("samples with no holder").isZero();
