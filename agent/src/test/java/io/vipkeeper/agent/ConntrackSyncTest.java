@@ -238,6 +238,23 @@ class ConntrackSyncTest {
         assertThat(calls().stream().filter(c -> c.endsWith(" -B"))).hasSize(2);
     }
 
+    /** A planned handover with the agent running (Node label, cordon): -B before returning; FAULT asks nothing; no drain. */
+    @Test
+    void aHandoverSendsTheTableFirstAndTheAgentKeepsForwardingWithoutADrainOnClose() throws Exception {
+        ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
+        a.apply(plan(cluster, settings().build()));
+        a.vrrpChanged("vips", VrrpStates.State.MASTER);
+        await("-B on MASTER", () -> uncheckedCalls().stream().filter(c -> c.endsWith(" -B")).count() == 1);
+        a.beforeHandover();
+        assertThat(calls().stream().filter(c -> c.endsWith(" -B"))).hasSize(2); // sent before returning
+        a.vrrpChanged("vips", VrrpStates.State.FAULT);
+        assertThat(a.alive()).as("conntrackd keeps running: the node still forwards what arrives").isTrue();
+        long start = System.nanoTime();
+        a.close();
+        assertThat((System.nanoTime() - start) / 1_000_000).as("nothing held: no drain on stop").isLessThan(ConntrackdApplier.DRAIN.toMillis());
+        assertThat(calls().stream().filter(c -> c.endsWith(" -B") || c.endsWith(" -n"))).hasSize(2);
+    }
+
     @Test
     void noSyncWithOneNodeOrAnotherDataPlane() throws Exception {
         ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
