@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 /** {@code vipkeeper lab bgp-bench}: the BGP figures other than failover (that one is {@code lab failover}). */
 @Command(name = "bgp-bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"BGP-mode figures on a lab started with --announce bgp (started here when no lab runs): Service created -> "
-                + "route on the router (per sample: first next hop, every node), the ECMP spread of new connections from vk-client2 "
+                + "route on the router (per sample: first next hop, every node; 1.5 s apart), the ECMP spread of new connections from vk-client2 "
                 + "over the nodes, and a rolling restart of every agent (SIGTERM, one after another) under traffic: failed requests."})
 public final class LabBgpBenchCommand implements Callable<Integer>, OptionChecks {
 
@@ -142,6 +142,8 @@ public final class LabBgpBenchCommand implements Callable<Integer>, OptionChecks
             while (!router.nextHops(address).isEmpty() && System.nanoTime() < gone) {
                 Thread.sleep(50);
             }
+            // the agents sync at most once a second: a Service created right after the deletion would measure that limit
+            Thread.sleep(1500);
         }
         if (!first.isEmpty() && !all.isEmpty()) {
             out.printf("route through one node: %s; through every node: %s%n", FailoverStats.of(first), FailoverStats.of(all));
