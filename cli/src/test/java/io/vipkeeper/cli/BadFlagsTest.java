@@ -57,7 +57,7 @@ class BadFlagsTest {
     static final Set<String> FREE_TEXT = Set.of("controller --load-balancer-class", "agent --keepalived-bin",
             "dns publish --require-annotation", "lab backend --name", "lab up --state-dir", "lab down --state-dir",
             "lab status --state-dir", "lab demo --state-dir", "lab failover --state-dir", "lab run --state-dir",
-            "lab chaos --state-dir", "lab soak --state-dir");
+            "lab chaos --state-dir", "lab soak --state-dir", "lab bgp-bench --state-dir");
 
     record Case(String command, String flag, List<String> args) {
         @Override
@@ -218,6 +218,9 @@ class BadFlagsTest {
         c.add(bad("lab up", "--announce", "ospf"));
         c.add(bad("lab run", "--routing", "bgp-and-more"));
         c.add(bad("lab failover", "--announce", "rip"));
+        c.add(bad("lab bgp-bench", "--samples", "0"));
+        c.add(bad("lab bgp-bench", "--connections", "5"));
+        c.add(bad("lab bgp-bench", "--csv-dir", NO_DIR));
         c.add(bad("lab failover", "--rounds", "0"));
         c.add(bad("lab failover", "--rounds", "201"));
         c.add(bad("lab failover", "--settle-ms", "-1"));

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lab", mixinStandardHelpOptions = true,
         description = "A lab on this machine for trying vipkeeper without a cluster.",
         subcommands = {LabUpCommand.class, LabDownCommand.class, LabStatusCommand.class, LabDemoCommand.class,
-            LabFailoverCommand.class, LabChaosCommand.class, LabSoakCommand.class, LabApiCommand.class, LoadServicesCommand.class,
+            LabFailoverCommand.class, LabBgpBenchCommand.class, LabChaosCommand.class, LabSoakCommand.class, LabApiCommand.class, LoadServicesCommand.class,
             SeedClustersCommand.class, LabRunCommand.class, LabBackendCommand.class, LabProbeCommand.class})
 public final class LabCommand implements Runnable {
     @CommandLine.Spec

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * The probe ({@code lab probe}) running in vk-client, its answers collected as they come. Bounded by its own
+ * The probe ({@code lab probe}) running in vk-client (or vk-client2 behind the BGP router), its answers collected as they come. Bounded by its own
  * count and duration, and it stops when this object is closed (its stdin closes).
  */
 public final class ProbeStream implements AutoCloseable {
