@@ -48,7 +48,7 @@ public final class LabSoakCommand implements Callable<Integer>, OptionChecks {
     Soak.Stress stress = Soak.Stress.NONE;
 
     @Option(names = "--sample-ms", defaultValue = "100", converter = SampleMillis.class,
-            description = "Sample the holders of the VIP (ip -n vk-nodeN addr, every node) this often (default: ${DEFAULT-VALUE}).")
+            description = "Sample the holders of the VIP (ip addr in every node's namespace), then pause this long (default: ${DEFAULT-VALUE}).")
     long sampleMs;
 
     @Option(names = "--csv", paramLabel = "FILE", description = "Append one row (a header first when new): advert_int," + Soak.CSV_HEADER)

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A false-alarm soak: nothing is cut, optionally every core is saturated with stress-ng ({@link Stress}), and every
  * VRRP transition (keepalived's "Entering ... STATE" lines in the agents' logs) and every sample where not exactly one
- * node holds the VIP ({@code ip -n vk-nodeN addr}, one sample of every node per period, {@link HolderSampler}) is
+ * node holds the VIP ({@code ip addr} in every node's namespace, then a pause of one period, {@link HolderSampler}) is
  * counted. Also the CPU keepalived's VRRP processes used over the soak and whether they ran with real-time
  * scheduling. Bounded: the duration, and stress-ng runs with its own --timeout and is stopped at the end.
  */
