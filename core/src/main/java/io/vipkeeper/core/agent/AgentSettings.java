@@ -25,6 +25,9 @@ import java.util.regex.Pattern;
  * @param advertiseVips      single mode: list the VIPs in the adverts, as kube-keepalived-vip does (needed while
  *                           sharing an instance with its keepalived); false: adverts carry one constant address, so a
  *                           node that reloaded with one VIP more or less still accepts the master's adverts
+ * @param lvsSyncDaemon      the ipvs data plane: keepalived's IPVS connection sync daemon ({@code lvs_sync_daemon},
+ *                           see {@code LvsSyncDaemon}) with {@code conntrackSync}; the agent sets it only when {@code --conntrack-sync} is given
+ *                           explicitly, as it is untested live (no IPVS where this was built)
  */
 public record AgentSettings(
         InterfaceName iface,
@@ -44,7 +47,8 @@ public record AgentSettings(
         VrrpRealtime realtime,
         boolean conntrackSync,
         InterfaceName syncInterface,
-        boolean advertiseVips) {
+        boolean advertiseVips,
+        boolean lvsSyncDaemon) {
 
     /**
      * The most VRRP adverts per second a node may send as master (instances / advert interval): 255 per-vip instances
@@ -131,6 +135,7 @@ public record AgentSettings(
         b.conntrackSync = conntrackSync;
         b.syncInterface = syncInterface;
         b.advertiseVips = advertiseVips;
+        b.lvsSyncDaemon = lvsSyncDaemon;
         return b;
     }
 
@@ -158,6 +163,7 @@ public record AgentSettings(
         private boolean conntrackSync = true;
         private InterfaceName syncInterface;
         private boolean advertiseVips;
+        private boolean lvsSyncDaemon;
 
         private Builder(InterfaceName iface) {
             this.iface = iface;
@@ -180,6 +186,7 @@ public record AgentSettings(
         public Builder conntrackSync(boolean v) { conntrackSync = v; return this; }
         public Builder syncInterface(InterfaceName v) { syncInterface = v; return this; }
         public Builder advertiseVips(boolean v) { advertiseVips = v; return this; }
+        public Builder lvsSyncDaemon(boolean v) { lvsSyncDaemon = v; return this; }
 
         public AgentSettings build() {
             if (vrrpVersion == 2 && failoverProfile == FailoverProfile.FAST) {
@@ -189,7 +196,7 @@ public record AgentSettings(
                     : vrrpVersion == 2 ? AdvertInterval.DEFAULT_V2 : failoverProfile.advertInterval();
             return new AgentSettings(iface, trackInterfaces, useUnicast, vrid, vridRange, instanceMode, advert,
                     vrrpVersion, dataplane, lvsScheduler, persistenceTimeout, runDir, notifyScript, failoverProfile, realtime,
-                    conntrackSync, syncInterface, advertiseVips);
+                    conntrackSync, syncInterface, advertiseVips, lvsSyncDaemon);
         }
     }
 }
