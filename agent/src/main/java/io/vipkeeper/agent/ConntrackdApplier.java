@@ -199,13 +199,14 @@ final class ConntrackdApplier implements Applier {
 
     @Override
     public void vrrpChanged(String instance, VrrpStates.State state) {
-        if (running == null) {
-            return;
-        }
+        // kept while sync is off too: a MASTER whose sync starts later (a second node came) waits for no peer's table
         if (state == VrrpStates.State.MASTER) {
             masterOf.add(instance);
         } else {
             masterOf.remove(instance);
+        }
+        if (running == null) {
+            return;
         }
         // many instances change at once (per-vip): one call covers them all, as conntrackd's table is per node
         switch (state) {
