@@ -106,10 +106,12 @@ public final class AgentOptions {
                 Duration.ofSeconds(1));
     }
 
-    @Option(names = "--conntrack-sync", arity = "0..1", defaultValue = "true", fallbackValue = "true", paramLabel = "true|false",
+    /** Null when not given: on for nftables; the ipvs data plane's sync daemon only when given (untested live). */
+    @Option(names = "--conntrack-sync", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
             description = "Sync the conntrack table with the other nodes (conntrackd) so established connections survive a "
-                    + "failover; applies to the nftables data plane with more than one node (default: ${DEFAULT-VALUE}).")
-    boolean conntrackSync;
+                    + "failover; applies to the nftables data plane with more than one node (default: true). Given explicitly "
+                    + "with --dataplane ipvs and single instances: keepalived's lvs_sync_daemon (untested live).")
+    Boolean conntrackSync;
 
     @Option(names = "--sync-interface", paramLabel = "IF", description = "Interface conntrackd syncs on (default: --iface).")
     String syncInterface;
@@ -150,7 +152,8 @@ public final class AgentOptions {
                 .persistenceTimeout(persistenceTimeout)
                 .runDir(runDir)
                 .notifyScript(notifyScript == null || notifyScript.isEmpty() ? null : notifyScript)
-                .conntrackSync(conntrackSync)
+                .conntrackSync(conntrackSync == null || conntrackSync)
+                .lvsSyncDaemon(Boolean.TRUE.equals(conntrackSync))
                 .advertiseVips(advertiseVips)
                 .handoverOnCordon(handoverOnCordon);
         if (syncInterface != null) {

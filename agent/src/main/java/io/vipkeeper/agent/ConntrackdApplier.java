@@ -42,6 +42,10 @@ final class ConntrackdApplier implements Applier {
     static final String LOOSE_SYSCTL = "net.netfilter.nf_conntrack_tcp_loose";
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration ANSWER_WAIT = Duration.ofSeconds(5);
+    /** How long a starting node waits for the peers' flows before keepalived may make it MASTER: {@link #awaitPeersTable}. */
+    static final Duration RESYNC_WAIT = Duration.ofSeconds(3);
+    private static final Duration RESYNC_ASK_EVERY = Duration.ofMillis(500);
+    private static final Duration RESYNC_QUIET = Duration.ofMillis(200);
 
     private final HostCommands host;
     private final String binary;
@@ -109,8 +113,46 @@ final class ConntrackdApplier implements Applier {
             return ApplyResult.rejected("conntrackd did not answer on " + sync.controlSocket() + " within "
                     + ANSWER_WAIT.toSeconds() + " s (its output is in the agent's log); it is restarted with backoff");
         }
+        if (!restart && masterOf.isEmpty()) {
+            awaitPeersTable();
+        }
         LOG.info("conntrackd {}: {} to {} on {}", restart ? "restarted" : "started", sync.transport(), sync.peers(), sync.iface());
         return restart ? ApplyResult.APPLIED : ApplyResult.STARTED;
+    }
+
+    /**
+     * A node that starts syncing (a new node, or a restarted agent) and is MASTER of nothing yet: the peers' flows
+     * must be in its kernel table before keepalived, applied after this applier, may make it MASTER. conntrackd asks
+     * for them at start (StartupResync), but that request is lost when the peers are restarting their own daemon at
+     * the same moment (a node joining changes their configuration too). So ask again ({@code -n}) every
+     * {@link #RESYNC_ASK_EVERY} until flows arrive and their count holds still for {@link #RESYNC_QUIET}, for
+     * {@link #RESYNC_WAIT} at most (peers with no flows send nothing: the wait is that long then).
+     */
+    private void awaitPeersTable() {
+        long start = System.nanoTime();
+        long deadline = start + RESYNC_WAIT.toNanos();
+        long lastAsk = start;
+        long injected = -1;
+        long changedAt = start;
+        while (System.nanoTime() < deadline) {
+            Exec.Result r = ctl(Duration.ofSeconds(2), "-s");
+            long now = System.nanoTime();
+            long n = r.ok() ? ConntrackdStats.parse(r.stdout()).injected() : 0;
+            if (n != injected) {
+                injected = n;
+                changedAt = now;
+            } else if (n > 0 && now - changedAt >= RESYNC_QUIET.toNanos()) {
+                LOG.info("conntrackd: {} flows from the peers in the kernel table after {} ms", n, (now - start) / 1_000_000);
+                return;
+            }
+            if (n == 0 && now - lastAsk >= RESYNC_ASK_EVERY.toNanos()) {
+                ctl(CALL_TIMEOUT, "-n");
+                lastAsk = now;
+            }
+            Sleep.millis(50);
+        }
+        LOG.info("conntrackd: {} flows from the peers within {} ms (peers with no flows send none); going on",
+                Math.max(injected, 0), RESYNC_WAIT.toMillis());
     }
 
     private boolean awaitAnswer() {
@@ -157,13 +199,14 @@ final class ConntrackdApplier implements Applier {
 
     @Override
     public void vrrpChanged(String instance, VrrpStates.State state) {
-        if (running == null) {
-            return;
-        }
+        // kept while sync is off too: a MASTER whose sync starts later (a second node came) waits for no peer's table
         if (state == VrrpStates.State.MASTER) {
             masterOf.add(instance);
         } else {
             masterOf.remove(instance);
+        }
+        if (running == null) {
+            return;
         }
         // many instances change at once (per-vip): one call covers them all, as conntrackd's table is per node
         switch (state) {

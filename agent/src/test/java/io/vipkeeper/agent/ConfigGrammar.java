@@ -26,6 +26,7 @@ final class ConfigGrammar {
             "  vrrp_version [23]",
             "  notify_fifo (/[A-Za-z0-9_][A-Za-z0-9._-]*)+/notify\\.fifo",
             "  vrrp_no_swap",
+            "  lvs_sync_daemon " + IF + " (vips|vips6) id [0-9]{1,3}",
             "  notify (/[A-Za-z0-9_][A-Za-z0-9._-]*)+",
             "  script_user root",
             "  enable_script_security",

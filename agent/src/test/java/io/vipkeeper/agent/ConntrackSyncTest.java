@@ -255,6 +255,37 @@ class ConntrackSyncTest {
         assertThat(calls().stream().filter(c -> c.endsWith(" -B") || c.endsWith(" -n"))).hasSize(2);
     }
 
+    /**
+     * A node starting to sync while MASTER of nothing waits, before keepalived is applied, for the peers' flows: peers
+     * that send none (the fake injects 0) cost the whole wait, with -n asked again meanwhile; a MASTER does not wait.
+     */
+    @Test
+    void aStartingNodeWaitsForThePeersFlowsUnlessItIsMaster() throws Exception {
+        fakeConntrackd();
+        Files.writeString(dir.resolve("stats.txt"), STATS.replace("37", "0"));
+        ConntrackdApplier fresh = new ConntrackdApplier(HostCommands.LOCAL, dir.resolve("conntrackd").toString(), dir.resolve("sysctl").toString());
+        try {
+            long start = System.nanoTime();
+            assertThat(fresh.apply(plan(cluster, settings().build())).outcome()).isEqualTo(ApplyResult.Outcome.STARTED);
+            assertThat((System.nanoTime() - start) / 1_000_000).as("ms in apply")
+                    .isGreaterThanOrEqualTo(ConntrackdApplier.RESYNC_WAIT.toMillis());
+            assertThat(calls().stream().filter(c -> c.endsWith(" -n")).count()).as("-n asked again").isGreaterThanOrEqualTo(4);
+        } finally {
+            fresh.close();
+        }
+        Files.delete(dir.resolve("calls.log"));
+        ConntrackdApplier master = new ConntrackdApplier(HostCommands.LOCAL, dir.resolve("conntrackd").toString(), dir.resolve("sysctl").toString());
+        try {
+            master.vrrpChanged("vips", VrrpStates.State.MASTER); // while sync was off: remembered
+            long start = System.nanoTime();
+            assertThat(master.apply(plan(cluster, settings().build())).outcome()).isEqualTo(ApplyResult.Outcome.STARTED);
+            assertThat((System.nanoTime() - start) / 1_000_000).as("ms in apply").isLessThan(ConntrackdApplier.RESYNC_WAIT.toMillis());
+            assertThat(calls()).noneMatch(c -> c.endsWith(" -n"));
+        } finally {
+            master.close();
+        }
+    }
+
     @Test
     void noSyncWithOneNodeOrAnotherDataPlane() throws Exception {
         ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());

@@ -196,6 +196,7 @@ class InjectionFuzzTest {
                 .dataplane(Dataplane.values()[rnd.nextInt(Dataplane.values().length)])
                 .vrrpVersion(rnd.nextInt(4) == 0 ? 2 : 3)
                 .conntrackSync(rnd.nextInt(4) != 0)
+                .lvsSyncDaemon(rnd.nextBoolean())
                 .syncInterface(rnd.nextInt(3) == 0 ? InterfaceName.parse(rnd.nextInt(10) == 0 ? hostile() : "eth1") : null)
                 .build();
     }

@@ -106,4 +106,28 @@ class ToolCheckTest {
             Files.deleteIfExists(f);
         }
     }
+
+    /**
+     * The ipvs data plane's sync daemon line (golden mixed-ipvs-sync-keepalived.conf) is checked by keepalived too:
+     * accepted as rendered, refused with a sync id out of range, so the check above can fail on that line.
+     */
+    @Test
+    void keepalivedChecksTheLvsSyncDaemonLine() throws IOException {
+        RootTools.require("keepalived -t on lvs_sync_daemon", "ip", "keepalived");
+        String conf = Files.readString(GoldenTest.GOLDEN.resolve("mixed-ipvs-sync-keepalived.conf"));
+        assertThat(conf).contains("\n  lvs_sync_daemon eth1 vips id 50\n");
+        Path good = Files.createTempFile("vk-lvs-sync-", ".conf");
+        Path bad = Files.createTempFile("vk-lvs-sync-bad-", ".conf");
+        try (NetnsTools ns = new NetnsTools()) {
+            Files.writeString(good, conf);
+            Files.writeString(bad, conf.replace("lvs_sync_daemon eth1 vips id 50", "lvs_sync_daemon eth1 vips id 256"));
+            NetnsTools.Result ok = ns.inNs("keepalived", "-t", "-f", good.toString());
+            assertThat(ok.code()).as("keepalived -t:%n%s", ok.output()).isZero();
+            NetnsTools.Result refused = ns.inNs("keepalived", "-t", "-f", bad.toString());
+            assertThat(refused.code()).as("keepalived -t with sync id 256:%n%s", refused.output()).isNotZero();
+        } finally {
+            Files.deleteIfExists(good);
+            Files.deleteIfExists(bad);
+        }
+    }
 }

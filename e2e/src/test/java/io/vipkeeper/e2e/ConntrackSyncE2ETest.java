@@ -13,6 +13,7 @@ import io.vipkeeper.platform.process.Exec;
 import io.vipkeeper.testsupport.RequiresRoot;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -136,5 +137,64 @@ class ConntrackSyncE2ETest {
                 ProcessHandle.of(f.lab.keepalivedPid(master).orElseThrow()).orElseThrow().destroyForcibly());
         assertThat(r).as(summary(r)).allMatch(LongLivedConnections.Result::alive);
         assertThat(r).as(summary(r)).allMatch(x -> x.longestStallMs() < 3000);
+    }
+
+    /**
+     * A flapping link: the MASTER's link is cut and restored 5 times in 10 s (1 s down, 1 s up), each cut on whichever
+     * node holds the VIP then, so the VIP moves up to 5 times and a node that was cut comes back in between. At any
+     * moment two of the three nodes are healthy: no connection may be lost.
+     */
+    @Test
+    void aFlappingMasterLinkLosesNoConnection() throws Exception {
+        int first = Failover.awaitSingleHolder(f.plan(), vip, 500, 20_000);
+        assertThat(first).isPositive();
+        List<Integer> cut = new ArrayList<>();
+        List<LongLivedConnections.Result> r;
+        try (LongLivedConnections c = new LongLivedConnections(vip, AddressPlan.ECHO_PORT, CONNECTIONS, 20, 18)) {
+            assertThat(c.awaitReady(15_000)).as("%d connections open", CONNECTIONS).isTrue();
+            LabFixture.awaitTrue(() -> f.plan().nodeIndexes().stream().filter(i -> i != first)
+                    .allMatch(i -> flowsOn(i, vip) >= CONNECTIONS), "the flows synced to every other node", Duration.ofSeconds(8));
+            long start = System.nanoTime();
+            for (int k = 0; k < 5; k++) {
+                int master = holderNow(cut.isEmpty() ? first : cut.get(cut.size() - 1));
+                cut.add(master);
+                Lan.setLink(master, false);
+                sleepUntil(start, k * 2000L + 1000);
+                Lan.setLink(master, true);
+                sleepUntil(start, (k + 1) * 2000L);
+            }
+            r = c.awaitEnd(40_000);
+            assertThat(r).as("results of the connections").hasSize(CONNECTIONS);
+        } finally {
+            f.plan().nodeIndexes().forEach(i -> Lan.setLink(i, true));
+            Failover.awaitSingleHolder(f.plan(), vip, 1000, 30_000);
+        }
+        assertThat(cut).as("nodes cut").hasSize(5);
+        for (int k = 1; k < cut.size(); k++) {
+            assertThat(cut.get(k)).as("each cut moved the VIP: nodes cut %s", cut).isNotEqualTo(cut.get(k - 1));
+        }
+        assertThat(r).as("cut %s: %s", cut, summary(r)).allMatch(LongLivedConnections.Result::alive);
+    }
+
+    /** The one node holding the VIP now (within 1.5 s); else {@code fallback}, the last node known to hold it. */
+    static int holderNow(int fallback) throws InterruptedException {
+        List<Integer> h = List.of();
+        long deadline = System.nanoTime() + 1_500_000_000L;
+        while (System.nanoTime() < deadline) {
+            h = Failover.holders(f.plan(), vip);
+            if (h.size() == 1) {
+                return h.get(0);
+            }
+            Thread.sleep(20);
+        }
+        return h.isEmpty() ? fallback : h.get(0);
+    }
+
+    /** The fault schedule's clock: sleeps until {@code offsetMs} after {@code startNanos}. */
+    static void sleepUntil(long startNanos, long offsetMs) throws InterruptedException {
+        long left = offsetMs - (System.nanoTime() - startNanos) / 1_000_000;
+        if (left > 0) {
+            Thread.sleep(left);
+        }
     }
 }

@@ -28,6 +28,9 @@ import java.util.regex.Pattern;
  * @param handoverOnCordon   a cordoned node hands its VIPs over and holds none, as one labelled
  *                           {@code node.kubernetes.io/exclude-from-external-load-balancers} does
  *                           ({@code --handover-on-cordon}, default off; see {@link io.vipkeeper.core.plan.Handover})
+ * @param lvsSyncDaemon      the ipvs data plane: keepalived's IPVS connection sync daemon ({@code lvs_sync_daemon},
+ *                           see {@code LvsSyncDaemon}) with {@code conntrackSync}; the agent sets it only when {@code --conntrack-sync} is given
+ *                           explicitly, as it is untested live (no IPVS where this was built)
  */
 public record AgentSettings(
         InterfaceName iface,
@@ -48,7 +51,8 @@ public record AgentSettings(
         boolean conntrackSync,
         InterfaceName syncInterface,
         boolean advertiseVips,
-        boolean handoverOnCordon) {
+        boolean handoverOnCordon,
+        boolean lvsSyncDaemon) {
 
     /**
      * The most VRRP adverts per second a node may send as master (instances / advert interval): 255 per-vip instances
@@ -136,6 +140,7 @@ public record AgentSettings(
         b.syncInterface = syncInterface;
         b.advertiseVips = advertiseVips;
         b.handoverOnCordon = handoverOnCordon;
+        b.lvsSyncDaemon = lvsSyncDaemon;
         return b;
     }
 
@@ -164,6 +169,7 @@ public record AgentSettings(
         private InterfaceName syncInterface;
         private boolean advertiseVips;
         private boolean handoverOnCordon;
+        private boolean lvsSyncDaemon;
 
         private Builder(InterfaceName iface) {
             this.iface = iface;
@@ -187,6 +193,7 @@ public record AgentSettings(
         public Builder syncInterface(InterfaceName v) { syncInterface = v; return this; }
         public Builder advertiseVips(boolean v) { advertiseVips = v; return this; }
         public Builder handoverOnCordon(boolean v) { handoverOnCordon = v; return this; }
+        public Builder lvsSyncDaemon(boolean v) { lvsSyncDaemon = v; return this; }
 
         public AgentSettings build() {
             if (vrrpVersion == 2 && failoverProfile == FailoverProfile.FAST) {
@@ -196,7 +203,7 @@ public record AgentSettings(
                     : vrrpVersion == 2 ? AdvertInterval.DEFAULT_V2 : failoverProfile.advertInterval();
             return new AgentSettings(iface, trackInterfaces, useUnicast, vrid, vridRange, instanceMode, advert,
                     vrrpVersion, dataplane, lvsScheduler, persistenceTimeout, runDir, notifyScript, failoverProfile, realtime,
-                    conntrackSync, syncInterface, advertiseVips, handoverOnCordon);
+                    conntrackSync, syncInterface, advertiseVips, handoverOnCordon, lvsSyncDaemon);
         }
     }
 }

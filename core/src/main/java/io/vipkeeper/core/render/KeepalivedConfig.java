@@ -11,6 +11,7 @@ import io.vipkeeper.core.alloc.PortKey.Protocol;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.net.IpFamily;
 import io.vipkeeper.core.plan.AgentPlan;
+import io.vipkeeper.core.plan.LvsSyncDaemon;
 import io.vipkeeper.core.plan.VrrpInstance;
 import java.util.List;
 
@@ -53,6 +54,12 @@ public final class KeepalivedConfig {
             // a VRRP process paged out under memory pressure misses its adverts; its real-time scheduling is applied
             // by the agent, not here (vrrp_rt_priority makes keepalived 2.2.7 kill its VRRP process on reload: VrrpRealtime)
             b.append("  vrrp_no_swap\n");
+        }
+        LvsSyncDaemon lvsSync = LvsSyncDaemon.decide(plan);
+        if (lvsSync != null) {
+            // the ipvs data plane's connection sync: MASTER of the instance sends, BACKUP receives (untested live)
+            b.append("  lvs_sync_daemon ").append(lvsSync.iface()).append(' ').append(lvsSync.instance())
+                    .append(" id ").append(lvsSync.syncId()).append('\n');
         }
         if (haproxy || s.notifyScript() != null) {
             b.append("  script_user root\n");

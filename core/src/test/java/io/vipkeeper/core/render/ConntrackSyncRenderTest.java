@@ -5,7 +5,9 @@ import static io.vipkeeper.core.agent.Fixtures.settings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vipkeeper.core.agent.Backend;
+import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.Dataplane;
+import io.vipkeeper.core.agent.InstanceMode;
 import io.vipkeeper.core.agent.InterfaceName;
 import io.vipkeeper.core.agent.NodeIdentity;
 import io.vipkeeper.core.agent.NodeInfo;
@@ -114,5 +116,28 @@ class ConntrackSyncRenderTest {
         String nft = NftablesRuleset.render(AgentPlanner.plan(r, nodes(2), settings().dataplane(Dataplane.NFTABLES).build()));
         assertThat(nft).contains("ct original ip6 daddr { 2001:db8::10 } snat ip6 to ct original ip6 daddr\n",
                 "iifname \"eth0\" ip6 daddr { 2001:db8::10 } ct state invalid drop\n");
+    }
+
+    @Test
+    void theIpvsDataPlaneGetsKeepalivedsSyncDaemonOnlyWhenAskedForAndWithSingleInstances() {
+        AgentSettings.Builder ipvs = settings().dataplane(Dataplane.IPVS).instanceMode(InstanceMode.SINGLE).vrid(42);
+        String asked = KeepalivedConfig.render(AgentPlanner.plan(web(), nodes(2), ipvs.lvsSyncDaemon(true).build()));
+        // in global_defs, following the single instance, its VRID as the sync id
+        assertThat(asked).contains("global_defs {\n", "  lvs_sync_daemon eth0 vips id 42\n}\n", "vrrp_instance vips {\n");
+        assertThat(KeepalivedConfig.render(AgentPlanner.plan(web(), nodes(2),
+                ipvs.lvsSyncDaemon(true).syncInterface(InterfaceName.parse("eth1")).build())))
+                .contains("  lvs_sync_daemon eth1 vips id 42\n");
+
+        // the default (sync on, not asked for), sync off, per-vip instances, another data plane, no instance: none
+        assertThat(KeepalivedConfig.render(AgentPlanner.plan(web(), nodes(2), ipvs.lvsSyncDaemon(false).build())))
+                .doesNotContain("lvs_sync_daemon");
+        assertThat(KeepalivedConfig.render(AgentPlanner.plan(web(), nodes(2), ipvs.lvsSyncDaemon(true).conntrackSync(false).build())))
+                .doesNotContain("lvs_sync_daemon");
+        assertThat(KeepalivedConfig.render(AgentPlanner.plan(web(), nodes(2),
+                ipvs.conntrackSync(true).instanceMode(InstanceMode.PER_VIP).build()))).doesNotContain("lvs_sync_daemon");
+        assertThat(KeepalivedConfig.render(AgentPlanner.plan(web(), nodes(2),
+                ipvs.instanceMode(InstanceMode.SINGLE).dataplane(Dataplane.NFTABLES).build()))).doesNotContain("lvs_sync_daemon");
+        assertThat(KeepalivedConfig.render(AgentPlanner.plan(new Resolution(List.of(), List.of()), nodes(2),
+                ipvs.dataplane(Dataplane.IPVS).build()))).doesNotContain("lvs_sync_daemon");
     }
 }
