@@ -155,7 +155,8 @@ public final class AgentOptions {
                 .conntrackSync(conntrackSync == null || conntrackSync)
                 .lvsSyncDaemon(Boolean.TRUE.equals(conntrackSync))
                 .advertiseVips(advertiseVips)
-                .handoverOnCordon(handoverOnCordon);
+                .handoverOnCordon(handoverOnCordon)
+                .announce(flag("--announce", () -> Announce.parse(announce)));
         if (syncInterface != null) {
             b.syncInterface(flag("--sync-interface", () -> InterfaceName.parse(syncInterface)));
         }

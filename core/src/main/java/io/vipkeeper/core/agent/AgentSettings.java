@@ -1,6 +1,7 @@
 package io.vipkeeper.core.agent;
 
 import io.vipkeeper.core.InvalidInputException;
+import io.vipkeeper.core.pool.Announce;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -31,6 +32,7 @@ import java.util.regex.Pattern;
  * @param lvsSyncDaemon      the ipvs data plane: keepalived's IPVS connection sync daemon ({@code lvs_sync_daemon},
  *                           see {@code LvsSyncDaemon}) with {@code conntrackSync}; the agent sets it only when {@code --conntrack-sync} is given
  *                           explicitly, as it is untested live (no IPVS where this was built)
+ * @param announce           how VIPs that no pool placement names reach the network ({@code --announce}, default VRRP)
  */
 public record AgentSettings(
         InterfaceName iface,
@@ -52,7 +54,8 @@ public record AgentSettings(
         InterfaceName syncInterface,
         boolean advertiseVips,
         boolean handoverOnCordon,
-        boolean lvsSyncDaemon) {
+        boolean lvsSyncDaemon,
+        Announce announce) {
 
     /**
      * The most VRRP adverts per second a node may send as master (instances / advert interval): 255 per-vip instances
@@ -141,6 +144,7 @@ public record AgentSettings(
         b.advertiseVips = advertiseVips;
         b.handoverOnCordon = handoverOnCordon;
         b.lvsSyncDaemon = lvsSyncDaemon;
+        b.announce = announce;
         return b;
     }
 
@@ -170,6 +174,7 @@ public record AgentSettings(
         private boolean advertiseVips;
         private boolean handoverOnCordon;
         private boolean lvsSyncDaemon;
+        private Announce announce = Announce.VRRP;
 
         private Builder(InterfaceName iface) {
             this.iface = iface;
@@ -194,6 +199,7 @@ public record AgentSettings(
         public Builder advertiseVips(boolean v) { advertiseVips = v; return this; }
         public Builder handoverOnCordon(boolean v) { handoverOnCordon = v; return this; }
         public Builder lvsSyncDaemon(boolean v) { lvsSyncDaemon = v; return this; }
+        public Builder announce(Announce v) { announce = v; return this; }
 
         public AgentSettings build() {
             if (vrrpVersion == 2 && failoverProfile == FailoverProfile.FAST) {
@@ -203,7 +209,7 @@ public record AgentSettings(
                     : vrrpVersion == 2 ? AdvertInterval.DEFAULT_V2 : failoverProfile.advertInterval();
             return new AgentSettings(iface, trackInterfaces, useUnicast, vrid, vridRange, instanceMode, advert,
                     vrrpVersion, dataplane, lvsScheduler, persistenceTimeout, runDir, notifyScript, failoverProfile, realtime,
-                    conntrackSync, syncInterface, advertiseVips, handoverOnCordon, lvsSyncDaemon);
+                    conntrackSync, syncInterface, advertiseVips, handoverOnCordon, lvsSyncDaemon, announce);
         }
     }
 }

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * The VIP table + Services + endpoints → what this node serves. Pure and deterministic.
@@ -48,6 +49,16 @@ public final class VipResolver {
     public static Resolution resolve(VipConfigMapCodec.Decoded table, Map<ServiceRef, ServiceSpec> services,
                                      Map<ServiceRef, List<EndpointGroup>> endpoints, String nodeName,
                                      AgentSettings settings, VipChecks checks) {
+        return resolve(table, services, endpoints, nodeName, settings, checks, vip -> false);
+    }
+
+    /**
+     * As above; {@code announcedByBgp} says which VIPs BGP announces: those follow externalTrafficPolicy Local in any
+     * instance mode (every node announces its own, so no shared VRRP instance stands in the way).
+     */
+    public static Resolution resolve(VipConfigMapCodec.Decoded table, Map<ServiceRef, ServiceSpec> services,
+                                     Map<ServiceRef, List<EndpointGroup>> endpoints, String nodeName,
+                                     AgentSettings settings, VipChecks checks, Predicate<IpAddress> announcedByBgp) {
         List<ResolvedVip> vips = new ArrayList<>();
         List<Report> reports = new ArrayList<>();
         for (VipConfigMapCodec.Rejected r : table.rejected()) {
@@ -61,14 +72,14 @@ public final class VipResolver {
                 reports.add(new Report(Report.Kind.ENTRY_REFUSED, e.vip(), refusal.get() + ": not held"));
                 continue;
             }
-            vips.add(resolveVip(e, services, endpoints, nodeName, settings, reports));
+            vips.add(resolveVip(e, services, endpoints, nodeName, settings, announcedByBgp.test(e.vip()), reports));
         }
         return new Resolution(vips, reports);
     }
 
     private static ResolvedVip resolveVip(VipEntry e, Map<ServiceRef, ServiceSpec> services,
                                           Map<ServiceRef, List<EndpointGroup>> endpoints, String nodeName,
-                                          AgentSettings settings, List<Report> reports) {
+                                          AgentSettings settings, boolean bgp, List<Report> reports) {
         IpAddress vip = e.vip();
         if (e.vipOnly() || settings.dataplane() == Dataplane.NONE) {
             return new ResolvedVip(vip, List.of(), false);
@@ -90,10 +101,11 @@ public final class VipResolver {
             usable.add(t);
         }
         long local = usable.stream().filter(t -> services.get(t.service()).trafficPolicy() == TrafficPolicy.LOCAL).count();
-        boolean localOnly = local > 0 && local == usable.size() && settings.instanceMode() == InstanceMode.PER_VIP;
+        boolean ownAnnouncement = bgp || settings.instanceMode() == InstanceMode.PER_VIP;
+        boolean localOnly = local > 0 && local == usable.size() && ownAnnouncement;
         if (local > 0 && !localOnly) {
-            String why = settings.instanceMode() != InstanceMode.PER_VIP
-                    ? "externalTrafficPolicy Local needs --vrrp-instances per-vip"
+            String why = !ownAnnouncement
+                    ? "externalTrafficPolicy Local needs --vrrp-instances per-vip (or a pool announced by BGP)"
                     : "the VIP is shared with a Service whose externalTrafficPolicy is Cluster";
             for (VipTarget t : usable) {
                 if (services.get(t.service()).trafficPolicy() == TrafficPolicy.LOCAL) {

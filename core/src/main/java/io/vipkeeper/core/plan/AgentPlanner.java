@@ -49,7 +49,8 @@ public final class AgentPlanner {
         observed.services().forEach(svc -> services.put(svc.ref(), svc));
         NodeIdentity identity = NodeIdentity.resolve(nodeName, observed.nodes(), nodeIp);
         Resolution r = VipResolver.resolve(observed.vipTable(), services, VipResolver.byService(observed.endpoints()),
-                nodeName, settings, VipChecks.of(observed.nodes(), nodeName, nodeIp, interfaceSubnets));
+                nodeName, settings, VipChecks.of(observed.nodes(), nodeName, nodeIp, interfaceSubnets),
+                vip -> observed.placements().of(vip).map(PoolPlacement::announce).orElse(settings.announce()) == Announce.BGP);
         if (observed.placementRefusal() != null) {
             List<Report> reports = new ArrayList<>(r.reports());
             reports.add(new Report(Report.Kind.ENTRY_REFUSED, new Report.Subject.Entry(PoolPlacementCodec.ANNOTATION),
