@@ -147,9 +147,7 @@ public final class Lab implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--kubeconfig", paths().kubeconfig().toString(), "--services-configmap", CONFIGMAP,
                 "--iface", "eth0", "--node-ip", plan.nodeIp(i), "--dataplane", "nftables",
                 "--run-dir", paths().nodeRunDir(i).toString(), "--http-port", Integer.toString(AddressPlan.AGENT_HTTP_PORT),
-                // BGP: no VRRP instance holds a BGP VIP, and per-vip is what makes the resolver keep only local endpoints for
-                // externalTrafficPolicy Local (docs/agent.md), i.e. announce such a VIP only from nodes with a ready one
-                "--vrrp-instances", router != null ? "per-vip" : options.vrrpInstances()));
+                "--vrrp-instances", options.vrrpInstances()));
         if (options.unicast()) {
             args.add("--use-unicast");
         }

@@ -69,11 +69,6 @@ public final class LabUpCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Routing routing = LabFlags.routing(announce, noBfd);
-        if (routing != Routing.VRRP && "single".equals(vrrpInstances) && spec.commandLine().getParseResult().hasMatchedOption("--vrrp-instances")) {
-            // the BGP lab's agents run per-vip: that is what makes externalTrafficPolicy Local announce only from nodes with endpoints
-            err.println("vipkeeper lab up: --announce bgp runs every agent with --vrrp-instances per-vip; leave out --vrrp-instances single");
-            return 2;
-        }
         if (noBfd && routing == Routing.VRRP) {
             err.println("vipkeeper lab up: --no-bfd needs --announce bgp (VRRP uses no BFD)");
             return 2;
