@@ -13,6 +13,7 @@ final class BgpMetrics {
     final Gauge bfdUp;
     final Gauge routesAnnounced;
     final Gauge vipsAnnounced;
+    final Gauge vipAnnounced;
     final Counter configs;
 
     BgpMetrics(PrometheusRegistry registry, DoubleSupplier birdRestarts) {
@@ -24,6 +25,8 @@ final class BgpMetrics {
                 .help("Routes BIRD exported to the peer (0 while the session is down)").labelNames("peer").register(registry);
         vipsAnnounced = Gauge.builder().name("vipkeeper_bgp_vips_announced")
                 .help("VIPs this node announces by BGP in the configuration in force").register(registry);
+        vipAnnounced = Gauge.builder().name("vipkeeper_bgp_vip_announced")
+                .help("1 per VIP this node announces by BGP now (absent when not announced)").labelNames("vip").register(registry);
         configs = Counter.builder().name("vipkeeper_bird_configs_total")
                 .help("bird.conf applied (ok) or refused by bird -p or configure (rejected)").labelNames("result").register(registry);
         CounterWithCallback.builder().name("vipkeeper_bird_restarts_total").help("Times BIRD was started again after it died")

@@ -79,6 +79,8 @@ final class BirdApplier implements Applier {
     private boolean arpQuiet;
     private volatile List<BgpPeer> peers = List.of();
     private volatile List<BgpVip> announced = List.of();
+    /** The BGP VIPs this node holds (announced or not) in the configuration in force. */
+    private volatile List<IpAddress> held = List.of();
     private final Map<String, String> lastState = new ConcurrentHashMap<>();
     private volatile boolean anyEstablished;
     private volatile long lastEstablishedOrStart;
@@ -129,6 +131,9 @@ final class BirdApplier implements Applier {
             peers = next.peers();
             announced = next.vips();
             metrics.vipsAnnounced.set(announced.size());
+            metrics.vipAnnounced.clear();
+            announced.forEach(v -> metrics.vipAnnounced.labelValues(v.address().toString()).set(1));
+            held = split.bound();
             unbindAllBut(Set.copyOf(split.bound())); // after the withdrawal: nothing still announced loses its address
         }
         return r;
@@ -282,6 +287,16 @@ final class BirdApplier implements Applier {
         return announced;
     }
 
+    /** The addresses this node announces now (what {@link VipAnnouncers} records). */
+    List<IpAddress> announcedVips() {
+        return announced.stream().map(BgpVip::address).toList();
+    }
+
+    /** The BGP VIPs this node holds, announced or not. */
+    List<IpAddress> held() {
+        return held;
+    }
+
     /** The last session state read per peer name (for status output and tests). */
     Map<String, String> sessions() {
         return Map.copyOf(lastState);
@@ -366,6 +381,8 @@ final class BirdApplier implements Applier {
         unbindAllBut(Set.of());
         running = null;
         announced = List.of();
+        held = List.of();
+        metrics.vipAnnounced.clear();
     }
 
     private long exportedTotal() {

@@ -12,6 +12,7 @@ import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * and the merge done again from a fresh read (at most 5 tries). Only metadata is patched: the controller's status
  * writes (full replace of status) are untouched.
  */
-final class KubeVipHolders implements VipHolders.Writer {
+final class KubeVipHolders implements VipHolders.Writer, VipAnnouncers.Writer {
 
     private static final Logger LOG = LoggerFactory.getLogger(KubeVipHolders.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,6 +37,17 @@ final class KubeVipHolders implements VipHolders.Writer {
 
     @Override
     public void write(ServiceRef ref, Map<IpAddress, VipHolders.Holder> held, Set<IpAddress> vips) {
+        write(ref, now -> VipHoldersAnnotation.merge(now, held, vips), "the holders of " + vips);
+    }
+
+    /** This node's membership of the BGP announcers, through the same read, merge, tested patch and retry. */
+    @Override
+    public void announce(ServiceRef ref, String node, Set<IpAddress> announced, Set<IpAddress> vips) {
+        write(ref, now -> VipHoldersAnnotation.mergeAnnouncer(now, node, announced, vips), node + " as announcer of " + announced);
+    }
+
+    /** Read, {@code merge}, patch testing the resourceVersion read; again from a fresh read on a conflict. */
+    void write(ServiceRef ref, UnaryOperator<String> merge, String what) {
         var resource = client.services().inNamespace(ref.namespace()).withName(ref.name());
         for (int attempt = 1; attempt <= TRIES; attempt++) {
             try {
@@ -45,7 +57,7 @@ final class KubeVipHolders implements VipHolders.Writer {
                 }
                 Map<String, String> annotations = s.getMetadata().getAnnotations();
                 String now = annotations == null ? null : annotations.get(VipHoldersAnnotation.KEY);
-                String next = VipHoldersAnnotation.merge(now, held, vips);
+                String next = merge.apply(now);
                 if (next.equals(now)) {
                     return;
                 }
@@ -54,7 +66,7 @@ final class KubeVipHolders implements VipHolders.Writer {
             } catch (KubernetesClientException e) {
                 boolean conflict = e.getCode() == 409 || e.getCode() == 422;
                 if (!conflict || attempt == TRIES) {
-                    LOG.warn("could not record the holders of {} on {}: {}", vips, ref, e.getMessage());
+                    LOG.warn("could not record {} on {}: {}", what, ref, e.getMessage());
                     return;
                 }
             }

@@ -92,6 +92,8 @@ public final class NodeAgent implements AutoCloseable {
     private final Reconciler reconciler;
     private final BgpContext bgp;
     private final BirdApplier bird;
+    /** Records this node on the Services of the BGP VIPs it announces (vip-holders' announcers). */
+    private final VipAnnouncers announcers;
     private final BgpPeerObjects bgpPeers;
     private final VrrpScheduler vrrpScheduler;
     /** Writes announcements one at a time in the background. */
@@ -159,6 +161,8 @@ public final class NodeAgent implements AutoCloseable {
                 Path.of(settings.notifyFifo()), System::currentTimeMillis,
                 new VipHolders(new KubeVipHolders(client), announcements, HOLDERS_MIN_GAP, System::nanoTime));
         reconciler.announceSplit(bgp::vrrpPlan);
+        this.announcers = new VipAnnouncers(new KubeVipHolders(client), options.nodeName(), announcements, HOLDERS_MIN_GAP,
+                System::nanoTime);
         reconciler.onHandover(this::handoverChanged);
         this.bgpPeers = new BgpPeerObjects(client, events, debouncer::request);
         bgp.objectPeers(bgpPeers::peers);
@@ -277,6 +281,7 @@ public final class NodeAgent implements AutoCloseable {
         }
         try {
             reconciler.sync(snapshot());
+            announcers.update(bird.announcedVips(), bird.held(), reconciler.table());
             bgpPeers.report();
             inputProblem.clear();
         } catch (InvalidInputException e) {
@@ -416,6 +421,7 @@ public final class NodeAgent implements AutoCloseable {
         announcements.shutdownNow();
         vrrpScheduler.close();
         reconciler.close();
+        announcers.withdrawAll(); // after BIRD withdrew them (the Reconciler closed it)
         if (options.releaseVips()) {
             Set<IpAddress> vips = reconciler.table().entries().keySet();
             iface.list().ifPresent(addresses -> addresses.stream().filter(vips::contains).forEach(iface::remove));

@@ -59,4 +59,36 @@ class KubeVipHoldersTest {
                 + "\"/metadata/resourceVersion\",\"value\":\"42\"},{\"op\":\"add\",\"path\":\"/metadata/annotations/"
                 + "vipkeeper.io~1vip-holders\",\"value\":\"{}\"}]");
     }
+
+    @Test
+    void nodesAnnouncingAtOnceConvergeThroughTheConflict() {
+        client.services().resource(new ServiceBuilder().withNewMetadata().withNamespace("default").withName("web")
+                .addToAnnotations(VipHoldersAnnotation.KEY, "{\"192.0.2.241\":{\"master\":\"node-c\",\"priority\":200}}")
+                .endMetadata().withNewSpec().withType("LoadBalancer").endSpec().build()).create();
+        ServiceRef web = ServiceRef.parse("default/web");
+        IpAddress bgp = IpAddress.parse("192.0.2.251");
+        Set<IpAddress> vips = Set.of(IpAddress.parse("192.0.2.241"), bgp);
+        KubeVipHolders a = new KubeVipHolders(client);
+        KubeVipHolders b = new KubeVipHolders(client);
+        int[] merges = {0};
+        // node-b writes between node-a's read and node-a's patch: node-a's patch is refused and merged again
+        a.write(web, now -> {
+            if (merges[0]++ == 0) {
+                b.announce(web, "node-b", Set.of(bgp), vips);
+            }
+            return VipHoldersAnnotation.mergeAnnouncer(now, "node-a", Set.of(bgp), vips);
+        }, "node-a");
+        assertThat(merges[0]).as("merged again after the conflict").isEqualTo(2);
+        String text = annotation();
+        assertThat(VipHoldersAnnotation.announcers(text, bgp)).containsExactly("node-a", "node-b");
+        assertThat(VipHoldersAnnotation.read(text).get(IpAddress.parse("192.0.2.241")).path("master").asText()).isEqualTo("node-c");
+        // node-a stops announcing: node-b stays, the VRRP member too
+        a.announce(web, "node-a", Set.of(), vips);
+        assertThat(VipHoldersAnnotation.announcers(annotation(), bgp)).containsExactly("node-b");
+        assertThat(VipHoldersAnnotation.read(annotation())).containsKey(IpAddress.parse("192.0.2.241"));
+    }
+
+    private String annotation() {
+        return client.services().inNamespace("default").withName("web").get().getMetadata().getAnnotations().get(VipHoldersAnnotation.KEY);
+    }
 }

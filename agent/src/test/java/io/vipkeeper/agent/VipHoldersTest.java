@@ -128,4 +128,82 @@ class VipHoldersTest {
         assertThat(writer.written).extracting(FakeVipHolders.Write::service)
                 .containsExactlyInAnyOrder(ServiceRef.parse("default/web"), ServiceRef.parse("default/api"));
     }
+
+    static final IpAddress BGP = ip("192.0.2.251");
+    static final IpAddress VRRP = ip("192.0.2.241");
+    static final String VRRP_MEMBER = "\"192.0.2.241\":{\"master\":\"node-c\",\"priority\":200}";
+
+    @Test
+    void twoNodesAddingThemselvesAtOnceAreBothListedAndTheVrrpMemberIsUntouched() {
+        String base = "{" + VRRP_MEMBER + "}";
+        Set<IpAddress> vips = Set.of(BGP, VRRP);
+        // both read base; node-b's patch is refused (resourceVersion), so it merges again from node-a's text
+        String a = VipHoldersAnnotation.mergeAnnouncer(base, "node-a", Set.of(BGP), vips);
+        String ab = VipHoldersAnnotation.mergeAnnouncer(a, "node-b", Set.of(BGP), vips);
+        assertThat(ab).isEqualTo("{" + VRRP_MEMBER + ",\"192.0.2.251\":{\"announcers\":[\"node-a\",\"node-b\"]}}");
+        // the same order the other way round: the same text (sorted)
+        String ba = VipHoldersAnnotation.mergeAnnouncer(VipHoldersAnnotation.mergeAnnouncer(base, "node-b", Set.of(BGP), vips),
+                "node-a", Set.of(BGP), vips);
+        assertThat(ba).isEqualTo(ab);
+        // again: nothing changes (no write)
+        assertThat(VipHoldersAnnotation.mergeAnnouncer(ab, "node-a", Set.of(BGP), vips)).isEqualTo(ab);
+        // the VRRP master's write keeps the announcers
+        String vrrp = VipHoldersAnnotation.merge(ab, Map.of(VRRP, holder("192.0.2.241", "node-a", 0)), vips);
+        assertThat(VipHoldersAnnotation.announcers(vrrp, BGP)).containsExactly("node-a", "node-b");
+        assertThat(VipHoldersAnnotation.read(vrrp).get(VRRP).path("master").asText()).isEqualTo("node-a");
+    }
+
+    @Test
+    void aNodeWithdrawingLeavesTheOthersAndTheLastOneTakesTheMember() {
+        Set<IpAddress> vips = Set.of(BGP, VRRP);
+        String both = "{" + VRRP_MEMBER + ",\"192.0.2.251\":{\"announcers\":[\"node-a\",\"node-b\"]}}";
+        String onlyB = VipHoldersAnnotation.mergeAnnouncer(both, "node-a", Set.of(), vips);
+        assertThat(onlyB).isEqualTo("{" + VRRP_MEMBER + ",\"192.0.2.251\":{\"announcers\":[\"node-b\"]}}");
+        // a node not listed and not announcing changes nothing (VRRP members included)
+        assertThat(VipHoldersAnnotation.mergeAnnouncer(onlyB, "node-c", Set.of(), vips)).isEqualTo(onlyB);
+        assertThat(VipHoldersAnnotation.mergeAnnouncer(onlyB, "node-b", Set.of(), vips)).isEqualTo("{" + VRRP_MEMBER + "}");
+        // a VIP that left the Service goes, as in the VRRP merge
+        assertThat(VipHoldersAnnotation.mergeAnnouncer(onlyB, "node-c", Set.of(), Set.of(VRRP))).isEqualTo("{" + VRRP_MEMBER + "}");
+    }
+
+    @Test
+    void anAnnouncersListIsUntrusted() {
+        String hostile = "{\"192.0.2.251\":{\"announcers\":[\"node-b\",\"evil\\n\\\"\",42,{\"x\":1}],\"extra\":\"evil\"}}";
+        String text = VipHoldersAnnotation.mergeAnnouncer(hostile, "node-a", Set.of(BGP), Set.of(BGP));
+        assertThat(text).isEqualTo("{\"192.0.2.251\":{\"announcers\":[\"node-a\",\"node-b\"]}}");
+        // a VRRP record left from before the VIP moved to BGP is replaced
+        assertThat(VipHoldersAnnotation.mergeAnnouncer("{" + VRRP_MEMBER.replace("241", "251") + "}", "node-a", Set.of(BGP),
+                Set.of(BGP))).isEqualTo("{\"192.0.2.251\":{\"announcers\":[\"node-a\"]}}");
+    }
+
+    record Announce(ServiceRef service, String node, Set<IpAddress> announced, Set<IpAddress> vips) {
+    }
+
+    @Test
+    void announcersWriteOnChangeOnlyAndWithdrawOnStop() {
+        VipTable table = VipConfigMapCodec.decode(Map.of("192.0.2.251", "default/web", "192.0.2.252", "default/web",
+                "192.0.2.253", "default/api", "192.0.2.254", "default/db")).table();
+        List<Announce> writes = new ArrayList<>();
+        VipAnnouncers announcers = new VipAnnouncers((s, n, a, v) -> writes.add(new Announce(s, n, Set.copyOf(a), Set.copyOf(v))),
+                "node-a", Runnable::run, Duration.ZERO, System::nanoTime);
+        ServiceRef web = ServiceRef.parse("default/web");
+        ServiceRef api = ServiceRef.parse("default/api");
+        ServiceRef db = ServiceRef.parse("default/db");
+        // first: db's VIP is held but not announced (ETP Local, no endpoint): written too (a crashed run's record)
+        announcers.update(List.of(ip("192.0.2.251"), ip("192.0.2.253")), List.of(ip("192.0.2.251"), ip("192.0.2.253"),
+                ip("192.0.2.254")), table);
+        assertThat(writes).containsExactlyInAnyOrder(
+                new Announce(web, "node-a", Set.of(ip("192.0.2.251")), Set.of(ip("192.0.2.251"), ip("192.0.2.252"))),
+                new Announce(api, "node-a", Set.of(ip("192.0.2.253")), Set.of(ip("192.0.2.253"))),
+                new Announce(db, "node-a", Set.of(), Set.of(ip("192.0.2.254"))));
+        writes.clear();
+        announcers.update(List.of(ip("192.0.2.251"), ip("192.0.2.253")), List.of(ip("192.0.2.254")), table);
+        assertThat(writes).as("nothing changed").isEmpty();
+        // api's VIP withdrawn (its endpoint left): only api written, node-a out of it
+        announcers.update(List.of(ip("192.0.2.251")), List.of(), table);
+        assertThat(writes).containsExactly(new Announce(api, "node-a", Set.of(), Set.of(ip("192.0.2.253"))));
+        writes.clear();
+        announcers.withdrawAll();
+        assertThat(writes).containsExactly(new Announce(web, "node-a", Set.of(), Set.of(ip("192.0.2.251"), ip("192.0.2.252"))));
+    }
 }

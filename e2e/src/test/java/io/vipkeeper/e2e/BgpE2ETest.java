@@ -2,7 +2,10 @@ package io.vipkeeper.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.vipkeeper.lab.Lab;
 import io.vipkeeper.lab.lan.AddressPlan;
@@ -12,6 +15,7 @@ import io.vipkeeper.lab.lan.ProbeStream;
 import io.vipkeeper.lab.lan.Routing;
 import io.vipkeeper.testsupport.RequiresRoot;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,6 +34,7 @@ import org.junit.jupiter.api.Test;
 @RequiresRoot("a lab in BGP mode: BIRD on the nodes, FRR on the router, traffic from vk-client2 through it")
 class BgpE2ETest {
 
+    static final ObjectMapper JSON = new ObjectMapper();
     static LabFixture f;
     static FrrRouter router;
     static String vip;
@@ -73,6 +78,27 @@ class BgpE2ETest {
         assertThat(last).as("the nodes the router sends %s to, after up to %s", address, limit).isEqualTo(nodes);
     }
 
+    /** The announcers of {@code address} in Service {@code service}'s vip-holders annotation (empty: none or unreadable). */
+    static List<String> announcers(String service, String address) {
+        Service s = f.lab.client().services().inNamespace("default").withName(service).get();
+        String text = s == null || s.getMetadata().getAnnotations() == null ? null : s.getMetadata().getAnnotations().get("vipkeeper.io/vip-holders");
+        List<String> out = new ArrayList<>();
+        try {
+            if (text != null) {
+                JSON.readTree(text).path(address).path("announcers").forEach(n -> out.add(n.asText()));
+            }
+        } catch (JsonProcessingException e) {
+            return List.of();
+        }
+        return out;
+    }
+
+    static void awaitAnnouncers(String service, String address, List<Integer> nodes) {
+        List<String> names = nodes.stream().map(i -> AddressPlan.NODE_PREFIX + i).sorted().toList();
+        LabFixture.awaitTrue(() -> announcers(service, address).equals(names), service + "'s announcers of " + address + ": " + names,
+                Duration.ofSeconds(10));
+    }
+
     @BeforeEach
     void settled() {
         awaitSettled();
@@ -93,6 +119,8 @@ class BgpE2ETest {
         assertThat(router.sessions()).allMatch(s -> s.established() && s.bfd().equals("up") && s.prefixes() >= 1);
         // no VRRP: no node holds the VIP on its LAN interface (BIRD announces it; it is bound on lo)
         assertThat(f.lab.holders(vip)).isEmpty();
+        // no MASTER either: every node lists itself as an announcer on the Service
+        awaitAnnouncers("hello", vip, List.of(1, 2, 3));
     }
 
     @Test
@@ -123,6 +151,7 @@ class BgpE2ETest {
             }, "2 ready solo pods", Duration.ofSeconds(30));
             List<Integer> both = nodeOf.values().stream().sorted().toList();
             awaitNextHops(local, both, Duration.ofSeconds(20));
+            awaitAnnouncers("local", local, both);
 
             // the answers come back through the node that forwarded (no masquerade with Local: the pod sees the client)
             List<ProbeStream.Answer> answers = fromClient2(local, 30, 10);
@@ -132,6 +161,7 @@ class BgpE2ETest {
             f.lab.markNotReady("solo-1", true);
             int left = nodeOf.get("solo-2");
             awaitNextHops(local, List.of(left), Duration.ofSeconds(10));
+            awaitAnnouncers("local", local, List.of(left));
 
             long lastGone = System.nanoTime();
             f.lab.markNotReady("solo-2", true);
