@@ -47,6 +47,10 @@ final class VipAnnouncers {
     private final Map<ServiceRef, Pending> pending = new LinkedHashMap<>();
     private boolean drainQueued;
     private boolean first = true;
+    /** Held across each write: the withdrawal on stop comes after a write already under way, never before it. */
+    private final Object writing = new Object();
+    /** Set on stop: nothing is queued or written for this node after the withdrawal. */
+    private volatile boolean closed;
     private long lastPass = Long.MIN_VALUE;
 
     VipAnnouncers(Writer writer, String node, Executor executor, Duration minGap, LongSupplier nanoClock) {
@@ -63,6 +67,9 @@ final class VipAnnouncers {
      * run that ended without withdrawing (a crash) is corrected.
      */
     void update(Collection<IpAddress> announced, Collection<IpAddress> bound, VipTable table) {
+        if (closed) {
+            return;
+        }
         Map<ServiceRef, Set<IpAddress>> byService = byService(announced, table);
         Map<ServiceRef, Set<IpAddress>> vips = byService(table.entries().keySet(), table);
         boolean schedule = false;
@@ -97,8 +104,12 @@ final class VipAnnouncers {
         }
     }
 
-    /** Stopping: takes this node out of every Service where it recorded itself, now, on the caller's thread. */
+    /**
+     * Stopping: takes this node out of every Service where it recorded itself, now, on the caller's thread, after a
+     * write that is under way (which could otherwise re-add this node after the withdrawal).
+     */
     void withdrawAll() {
+        closed = true;
         Map<ServiceRef, Set<IpAddress>> out = new LinkedHashMap<>();
         synchronized (this) {
             queued.forEach((s, p) -> out.put(s, p.vips()));
@@ -106,7 +117,9 @@ final class VipAnnouncers {
             queued.clear();
             pending.clear();
         }
-        out.forEach((s, v) -> writer.announce(s, node, Set.of(), v));
+        synchronized (writing) {
+            out.forEach((s, v) -> writer.announce(s, node, Set.of(), v));
+        }
     }
 
     private static Map<ServiceRef, Set<IpAddress>> byService(Collection<IpAddress> vips, VipTable table) {
@@ -147,7 +160,12 @@ final class VipAnnouncers {
                 p = pending.remove(s);
             }
             if (p != null) {
-                writer.announce(s, node, p.announced(), p.vips());
+                synchronized (writing) {
+                    if (closed) {
+                        return; // withdrawn meanwhile: the withdrawal covered this Service
+                    }
+                    writer.announce(s, node, p.announced(), p.vips());
+                }
             }
         }
     }

@@ -11,11 +11,16 @@ import io.vipkeeper.core.viptable.VipTable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Coalescing of the vip-holders writes, and the annotation's merge (untrusted content, other masters' VIPs). */
@@ -205,5 +210,42 @@ class VipHoldersTest {
         writes.clear();
         announcers.withdrawAll();
         assertThat(writes).containsExactly(new Announce(web, "node-a", Set.of(), Set.of(ip("192.0.2.251"), ip("192.0.2.252"))));
+    }
+
+    /** A write under way when the agent stops finishes first; the withdrawal is the last word, and nothing follows it. */
+    @Test
+    void theWithdrawalOnStopComesAfterAWriteUnderWay() throws Exception {
+        VipTable table = VipConfigMapCodec.decode(Map.of("192.0.2.251", "default/web")).table();
+        List<Announce> writes = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            VipAnnouncers announcers = new VipAnnouncers((s, n, a, v) -> {
+                if (!a.isEmpty()) {
+                    writing.countDown();
+                    try {
+                        release.await(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                writes.add(new Announce(s, n, Set.copyOf(a), Set.copyOf(v)));
+            }, "node-a", executor, Duration.ZERO, System::nanoTime);
+            announcers.update(List.of(ip("192.0.2.251")), List.of(ip("192.0.2.251")), table);
+            assertThat(writing.await(5, TimeUnit.SECONDS)).as("the announcement is being written").isTrue();
+            Thread stop = new Thread(announcers::withdrawAll);
+            stop.start();
+            release.countDown();
+            stop.join(5000);
+            announcers.update(List.of(ip("192.0.2.251")), List.of(ip("192.0.2.251")), table); // a sync after the stop
+            executor.shutdown();
+            assertThat(executor.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+            ServiceRef web = ServiceRef.parse("default/web");
+            assertThat(writes).containsExactly(new Announce(web, "node-a", Set.of(ip("192.0.2.251")), Set.of(ip("192.0.2.251"))),
+                    new Announce(web, "node-a", Set.of(), Set.of(ip("192.0.2.251"))));
+        } finally {
+            executor.shutdownNow();
+        }
     }
 }
