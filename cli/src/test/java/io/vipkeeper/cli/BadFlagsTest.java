@@ -231,6 +231,8 @@ class BadFlagsTest {
         c.add(bad("lab chaos", "--seed", "x42"));
         c.add(bad("lab chaos", "--csv", NO_DIR));
         c.add(bad("lab failover", "--connections", "-1"));
+        c.add(bad("lab failover", "--planned=cordon", null));
+        c.add(bad("lab failover", "--stalls-csv", NO_DIR));
         c.add(bad("lab backend", "--port", "70000"));
         c.add(bad("lab backend", "--echo-port", "70000"));
         c.add(bad("lab probe", "--host", "999.0.0.1"));

@@ -2,8 +2,6 @@ package io.vipkeeper.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.vipkeeper.lab.Lab;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.lab.lan.Lan;
@@ -35,22 +33,8 @@ class ConntrackSyncE2ETest {
 
     @BeforeAll
     static void up() throws Exception {
-        f = new LabFixture(plan -> new Lab.Options(plan, LabFixture.PATHS, "single", 3, List.of("--conntrack-sync"), true, true), 3);
-        LabFixture.awaitTrue(() -> f.plan().nodeIndexes().stream()
-                .allMatch(i -> Files.exists(f.lab.paths().nodeRunDir(i).resolve("conntrackd.ctl"))), "conntrackd on every node",
-                Duration.ofSeconds(90));
-        vip = createEcho(f);
-        LabFixture.awaitTrue(() -> f.lab.holders(vip).size() == 1, "one node holds " + vip, Duration.ofSeconds(20));
-    }
-
-    /** Service default/echo: port 9000 of the hello pods (their echo port) and their HTTP port 80, a VIP of its own. */
-    static String createEcho(LabFixture f) {
-        f.lab.client().services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName("echo").endMetadata()
-                .withNewSpec().withType("LoadBalancer").addToSelector("app", "hello").addNewPort().withName("echo").withProtocol("TCP")
-                .withPort(AddressPlan.ECHO_PORT).withNewTargetPort(AddressPlan.ECHO_PORT).endPort()
-                .addNewPort().withName("http").withProtocol("TCP").withPort(80).withNewTargetPort(AddressPlan.BACKEND_PORT).endPort()
-                .endSpec().build()).create();
-        return f.awaitAddress("echo");
+        f = LabFixture.withConntrackSync(3);
+        vip = f.echoServiceHeldByOne();
     }
 
     @AfterAll

@@ -2,11 +2,9 @@ package io.vipkeeper.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vipkeeper.lab.Lab;
 import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.LongLivedConnections;
 import io.vipkeeper.testsupport.RequiresRoot;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,10 +23,8 @@ class ConntrackSyncOffE2ETest {
 
     @BeforeAll
     static void up() throws Exception {
-        f = new LabFixture(plan -> new Lab.Options(plan, LabFixture.PATHS, "single", 3, List.of("--conntrack-sync=false"), true, true), 3);
-        LabFixture.awaitTrue(() -> f.plan().nodeIndexes().stream().allMatch(f::agentApplied), "every agent applied", Duration.ofSeconds(90));
-        vip = ConntrackSyncE2ETest.createEcho(f);
-        LabFixture.awaitTrue(() -> f.lab.holders(vip).size() == 1, "one node holds " + vip, Duration.ofSeconds(20));
+        f = LabFixture.withAgentFlags(3, List.of("--conntrack-sync=false"));
+        vip = f.echoServiceHeldByOne();
     }
 
     @AfterAll

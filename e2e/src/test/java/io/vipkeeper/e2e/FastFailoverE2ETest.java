@@ -2,7 +2,6 @@ package io.vipkeeper.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vipkeeper.lab.Lab;
 import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.lab.lan.FailoverStats;
 import io.vipkeeper.lab.lan.ProbeStream;
@@ -31,18 +30,8 @@ class FastFailoverE2ETest {
 
     @BeforeAll
     static void up() throws Exception {
-        f = new LabFixture(plan -> new Lab.Options(plan, LabFixture.PATHS, "single", 3, List.of("--failover-profile", "fast"), true, true), 3);
-        try {
-            LabFixture.awaitTrue(() -> f.plan().nodeIndexes().stream().allMatch(f::agentApplied), "every agent has applied its first configuration",
-                    Duration.ofSeconds(90));
-            f.createService("hello", "hello");
-            vip = f.awaitAddress("hello");
-            LabFixture.awaitTrue(() -> f.lab.holders(vip).size() == 1, "one node holds " + vip, Duration.ofSeconds(20));
-        } catch (RuntimeException | AssertionError e) {
-            f.close();
-            f = null;
-            throw e;
-        }
+        f = LabFixture.withAgentFlags(3, List.of("--failover-profile", "fast"));
+        vip = f.helloServiceHeldByOne("hello");
     }
 
     @AfterAll

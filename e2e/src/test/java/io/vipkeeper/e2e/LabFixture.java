@@ -15,6 +15,7 @@ import java.net.HttpURLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -31,6 +32,25 @@ final class LabFixture implements AutoCloseable {
         this(plan -> new Lab.Options(plan, PATHS, vrrpInstances, 3), nodes);
         closingOnFailure(() -> awaitTrue(() -> plan().nodeIndexes().stream().allMatch(this::agentApplied),
                 "every agent has applied its first configuration", Duration.ofSeconds(90)));
+    }
+
+    /** A lab with vipkeeper on every node, its agents started with {@code agentFlags} (single mode, unicast VRRP). */
+    static LabFixture withAgentFlags(int nodes, List<String> agentFlags) throws Exception {
+        LabFixture f = new LabFixture(plan -> new Lab.Options(plan, PATHS, "single", 3, agentFlags, true, true), nodes);
+        f.closingOnFailure(() -> awaitTrue(() -> f.plan().nodeIndexes().stream().allMatch(f::agentApplied),
+                "every agent has applied its first configuration", Duration.ofSeconds(90)));
+        return f;
+    }
+
+    /** A lab whose agents sync conntrack ({@code --conntrack-sync} and {@code moreFlags}), once conntrackd answers on every node. */
+    static LabFixture withConntrackSync(int nodes, String... moreFlags) throws Exception {
+        List<String> flags = new ArrayList<>(List.of("--conntrack-sync"));
+        flags.addAll(List.of(moreFlags));
+        LabFixture f = new LabFixture(plan -> new Lab.Options(plan, PATHS, "single", 3, flags, true, true), nodes);
+        f.closingOnFailure(() -> awaitTrue(() -> f.plan().nodeIndexes().stream()
+                .allMatch(i -> Files.exists(f.lab.paths().nodeRunDir(i).resolve("conntrackd.ctl"))), "conntrackd on every node",
+                Duration.ofSeconds(90)));
+        return f;
     }
 
     /** A lab built with the options {@code options} makes for the chosen address plan. */
@@ -66,6 +86,30 @@ final class LabFixture implements AutoCloseable {
         return lab.client().services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName(name).endMetadata()
                 .withNewSpec().withType("LoadBalancer").addToSelector("app", app).addNewPort().withName("http").withProtocol("TCP")
                 .withPort(80).withNewTargetPort(8080).endPort().endSpec().build()).create();
+    }
+
+    /** Service {@code name} (port 80 of the hello pods): its address, once exactly one node holds it. */
+    String helloServiceHeldByOne(String name) {
+        createService(name, "hello");
+        return heldByOne(awaitAddress(name));
+    }
+
+    /**
+     * Service default/echo (the hello pods' echo port 9000 and their HTTP port 80, for long-lived connections beside
+     * new requests): its address, once exactly one node holds it.
+     */
+    String echoServiceHeldByOne() {
+        lab.client().services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName("echo").endMetadata()
+                .withNewSpec().withType("LoadBalancer").addToSelector("app", "hello").addNewPort().withName("echo").withProtocol("TCP")
+                .withPort(AddressPlan.ECHO_PORT).withNewTargetPort(AddressPlan.ECHO_PORT).endPort()
+                .addNewPort().withName("http").withProtocol("TCP").withPort(80).withNewTargetPort(AddressPlan.BACKEND_PORT).endPort()
+                .endSpec().build()).create();
+        return heldByOne(awaitAddress("echo"));
+    }
+
+    private String heldByOne(String vip) {
+        awaitTrue(() -> lab.holders(vip).size() == 1, "one node holds " + vip, Duration.ofSeconds(20));
+        return vip;
     }
 
     String awaitAddress(String name) {

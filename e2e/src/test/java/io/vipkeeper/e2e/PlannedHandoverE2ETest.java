@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.vipkeeper.core.plan.Handover;
-import io.vipkeeper.lab.Lab;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.lab.lan.LongLivedConnections;
@@ -34,13 +33,8 @@ class PlannedHandoverE2ETest {
 
     @BeforeAll
     static void up() throws Exception {
-        f = new LabFixture(plan -> new Lab.Options(plan, LabFixture.PATHS, "single", 3,
-                List.of("--conntrack-sync", "--handover-on-cordon"), true, true), 2);
-        LabFixture.awaitTrue(() -> f.plan().nodeIndexes().stream()
-                .allMatch(i -> Files.exists(f.lab.paths().nodeRunDir(i).resolve("conntrackd.ctl"))), "conntrackd on every node",
-                Duration.ofSeconds(90));
-        vip = ConntrackSyncE2ETest.createEcho(f);
-        LabFixture.awaitTrue(() -> f.lab.holders(vip).size() == 1, "one node holds " + vip, Duration.ofSeconds(20));
+        f = LabFixture.withConntrackSync(2, "--handover-on-cordon");
+        vip = f.echoServiceHeldByOne();
     }
 
     @AfterAll

@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -22,7 +23,10 @@ import picocli.CommandLine.Option;
  * an echo service, each sending a short numbered line every {@code --interval-ms} and checking that exactly that line
  * comes back. Prints {@code READY} once all are open, and at the end one line per connection:
  * {@code CONN ID alive|reset|hung|error LONGEST_STALL_MS ECHOES LAST_ECHO_US} ({@code alive}: echoes still came in the last
- * second; {@code hung}: no error, but no echo for longer), then {@code END}. Bounded by {@code --duration-s}.
+ * second; {@code hung}: no error, but no echo for longer), each followed by its stalls, {@code GAP ID FROM_US MS}: every gap
+ * between two echoes (or from the last echo to the end) of at least {@link #GAP_MS} (at most {@link #MAX_GAPS} per
+ * connection; times as epoch microseconds, so the lab can tell a stall at the failover from one elsewhere), then
+ * {@code END}. Bounded by {@code --duration-s}.
  */
 @Command(name = "connections", hidden = true, mixinStandardHelpOptions = true,
         description = "Long-lived TCP connections to an echo port, each checked every few ms (started by the lab).")
@@ -49,11 +53,17 @@ public final class LabConnectionsCommand implements Callable<Integer> {
         }
     }
 
+    /** A gap between two echoes reported as a stall: 2.5 sending intervals at the default 20 ms (scheduling jitter stays below). */
+    static final long GAP_MS = 50;
+    static final int MAX_GAPS = 1000;
+
     /** One connection's record, written by its reader thread. */
     static final class Conn {
         final int id;
         volatile long lastEchoNanos;
         volatile long longestStallNanos;
+        /** Gaps of at least {@link #GAP_MS}: start (nanoTime) and length in ns, pairs; read once the reader ended. */
+        final List<long[]> gaps = Collections.synchronizedList(new ArrayList<>());
         volatile long echoes;
         volatile String failure;
         volatile boolean reset;
@@ -104,6 +114,13 @@ public final class LabConnectionsCommand implements Callable<Integer> {
             long stall = Math.max(c.longestStallNanos, end - c.lastEchoNanos);
             String state = c.reset ? "reset" : c.failure != null ? "error" : end - c.lastEchoNanos < 1_000_000_000L ? "alive" : "hung";
             System.out.printf("CONN %d %s %d %d %d%n", c.id, state, stall / 1_000_000, c.echoes, epochOffsetUs + c.lastEchoNanos / 1000);
+            List<long[]> gaps = new ArrayList<>(c.gaps);
+            if (end - c.lastEchoNanos >= TimeUnit.MILLISECONDS.toNanos(GAP_MS)) {
+                gaps.add(new long[] {c.lastEchoNanos, end - c.lastEchoNanos});
+            }
+            for (long[] g : gaps) {
+                System.out.printf("GAP %d %d %d%n", c.id, epochOffsetUs + g[0] / 1000, g[1] / 1_000_000);
+            }
         }
         System.out.println("END");
         System.out.flush();
@@ -145,7 +162,11 @@ public final class LabConnectionsCommand implements Callable<Integer> {
                 }
                 expected++;
                 long now = System.nanoTime();
-                c.longestStallNanos = Math.max(c.longestStallNanos, now - c.lastEchoNanos);
+                long gap = now - c.lastEchoNanos;
+                c.longestStallNanos = Math.max(c.longestStallNanos, gap);
+                if (gap >= TimeUnit.MILLISECONDS.toNanos(GAP_MS) && c.gaps.size() < MAX_GAPS) {
+                    c.gaps.add(new long[] {c.lastEchoNanos, gap});
+                }
                 c.lastEchoNanos = now;
                 c.echoes++;
             }

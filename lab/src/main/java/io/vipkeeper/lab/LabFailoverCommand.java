@@ -1,8 +1,11 @@
 package io.vipkeeper.lab;
 
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vipkeeper.core.InvalidInputException;
+import io.vipkeeper.core.plan.Handover;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.BgpFailover;
 import io.vipkeeper.lab.lan.ChildJvm;
@@ -52,6 +55,10 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
     @Option(names = "--csv", paramLabel = "FILE", description = "Write one row per round: " + Failover.CSV_HEADER)
     Path csv;
 
+    @Option(names = "--stalls-csv", paramLabel = "FILE", description = "With --connections: write every stall of 50 ms or more of every "
+            + "connection, with when it began from the action: " + ConnectionFailover.STALLS_CSV_HEADER)
+    Path stallsCsv;
+
     @Option(names = "--settle-ms", defaultValue = "1000", converter = LabFlags.Millis.class, description = "After restoring the link, one node must hold the VIP this long "
             + "before the next round (default: ${DEFAULT-VALUE}; with --vrrp-instances per-vip use 7000: preempt_delay is 5 s).")
     long settleMs;
@@ -62,9 +69,21 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
                     + "conntrack sync (default: ${DEFAULT-VALUE}: off).")
     int connections;
 
-    @Option(names = "--planned", description = "With --connections: hand over on purpose (SIGTERM to the MASTER's agent, as a rolling "
-            + "update does) instead of cutting its link.")
-    boolean planned;
+    @Option(names = "--planned", arity = "0..1", fallbackValue = "sigterm", paramLabel = "sigterm|label", converter = Planned.class,
+            description = "With --connections: hand over on purpose instead of cutting the MASTER's link: sigterm (the default) stops "
+                    + "its agent, as a rolling update does; label puts node.kubernetes.io/exclude-from-external-load-balancers on its "
+                    + "Node, as before a drain (and takes it off after the round).")
+    String planned;
+
+    static final class Planned implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (!value.equals("sigterm") && !value.equals("label")) {
+                throw new CommandLine.TypeConversionException("sigterm or label, not " + InvalidInputException.quote(value));
+            }
+            return value;
+        }
+    }
 
     @Option(names = "--announce", paramLabel = "vrrp|bgp", converter = LabFlags.Announce.class,
             description = "When this starts the lab: how its nodes announce (default: vrrp). A running lab is measured as it runs.")
@@ -93,7 +112,13 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
         if (csv != null) {
             Flags.writable("--csv", csv);
         }
-        if (planned && connections == 0) {
+        if (stallsCsv != null) {
+            Flags.writable("--stalls-csv", stallsCsv);
+        }
+        if (stallsCsv != null && connections == 0) {
+            throw CliErrors.usage(spec, "--stalls-csv: needs --connections N");
+        }
+        if (planned != null && connections == 0) {
             throw CliErrors.usage(spec, "--planned: needs --connections N");
         }
         if (connections > 0 && "bgp".equals(announce)) {
@@ -230,19 +255,21 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
         try (KubernetesClient client = LabStatus.client(paths)) {
             vip = ensureEcho(client, out);
         }
-        String how = planned ? "planned" : "link-cut";
+        String how = planned == null ? "link-cut" : planned.equals("label") ? "planned-label" : "planned";
         out.printf("%nfailover with %d long-lived connections: %d rounds against %s (Service default/echo), %s%n", connections, rounds, vip, how);
         out.flush();
         List<ConnectionFailover.Round> done = new ArrayList<>();
-        try {
+        try (KubernetesClient client = LabStatus.client(paths)) {
+            ConnectionFailover.Action action = planned == null ? master -> Lan.setLink(master, false)
+                    : planned.equals("label") ? new ExcludeLabel(client, paths) : LabFailoverCommand::stopAgent;
             for (int r = 1; r <= rounds; r++) {
-                ConnectionFailover.Round round = ConnectionFailover.round(r, plan, vip, connections, how,
-                        planned ? LabFailoverCommand::stopAgent : master -> Lan.setLink(master, false), settleMs);
+                ConnectionFailover.Round round = ConnectionFailover.round(r, plan, vip, connections, how, action, settleMs);
                 done.add(round);
-                out.printf("round %2d: %s on %s: %d/%d alive, %d reset, %d hung; longest stall max %d ms, median %d ms; new requests "
-                        + "answered again after %d ms, %d failed%s%n", r, how, AddressPlan.nodeNs(round.node()), round.alive(), connections, round.reset(),
-                        round.hung(), round.stallMaxMs(), round.stallMedianMs(), round.newConnectionMs(), round.failedNew(),
-                        round.syncedBefore() ? "" : " (the flows had not reached every node before)");
+                out.printf("round %2d: %s on %s: %d/%d alive, %d reset, %d hung; longest stall max %d ms, median %d ms (outside the "
+                        + "failover: %s); new requests answered again after %d ms, %d failed%s%n", r, how, AddressPlan.nodeNs(round.node()),
+                        round.alive(), connections, round.reset(), round.hung(), round.stallMaxMs(), round.stallMedianMs(),
+                        round.stallOutsideMaxMs() == 0 ? "none" : round.stallOutsideMaxMs() + " ms at " + signed(round.stallOutsideAtMs()) + " s",
+                        round.newConnectionMs(), round.failedNew(), round.syncedBefore() ? "" : " (the flows had not reached every node before)");
                 out.flush();
             }
         } finally {
@@ -253,6 +280,12 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
                 Files.write(csv, lines);
                 out.println("CSV: " + csv);
             }
+            if (stallsCsv != null) {
+                List<String> lines = new ArrayList<>(List.of(ConnectionFailover.STALLS_CSV_HEADER));
+                done.forEach(d -> lines.addAll(d.stallRows()));
+                Files.write(stallsCsv, lines);
+                out.println("stalls CSV: " + stallsCsv);
+            }
         }
         long all = done.stream().filter(d -> d.alive() == connections).count();
         out.printf("%n%d of %d rounds kept every connection; longest stall (per round max): median %d ms, max %d ms%n", all, done.size(),
@@ -260,6 +293,37 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
                 FailoverStats.of(done.stream().map(ConnectionFailover.Round::stallMaxMs).toList()).max());
         out.flush();
         return all == done.size() ? 0 : 1;
+    }
+
+    private static String signed(long ms) {
+        return String.format("%+.1f", ms / 1000.0);
+    }
+
+    /**
+     * The planned handover before a drain: the exclusion label on the MASTER's Node (its agent sends the table to the
+     * peers, then its instances go to FAULT); after the round the label comes off and the node is eligible again.
+     */
+    record ExcludeLabel(KubernetesClient client, LabPaths paths) implements ConnectionFailover.Action {
+        @Override
+        public void run(int master) {
+            client.nodes().withName(AddressPlan.nodeNs(master)).edit(n -> new NodeBuilder(n).editMetadata()
+                    .addToLabels(Handover.EXCLUDE_LABEL, "").endMetadata().build());
+        }
+
+        @Override
+        public void restore(int master) throws Exception {
+            client.nodes().withName(AddressPlan.nodeNs(master)).edit(n -> new NodeBuilder(n).editMetadata()
+                    .removeFromLabels(Handover.EXCLUDE_LABEL).endMetadata().build());
+            // eligible again (the agent wrote 0 into its node track file) before the next round may hand over to it
+            Path track = paths.nodeRunDir(master).resolve("node-eligible");
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (!(Files.exists(track) && Files.readString(track).equals("0\n"))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(AddressPlan.nodeNs(master) + " did not become eligible again within 15 s of the label's removal");
+                }
+                Thread.sleep(100);
+            }
+        }
     }
 
     /** SIGTERM to the agent JVM of node {@code i} (the lab starts it again, as a DaemonSet would); waits until it exited. */

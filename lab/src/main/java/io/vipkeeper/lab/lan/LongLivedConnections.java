@@ -5,7 +5,11 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,15 +18,39 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LongLivedConnections implements AutoCloseable {
 
-    /** One connection at the end: alive, reset, hung or error; its longest gap between two echoes; echoes received. */
-    public record Result(int id, String state, long longestStallMs, long echoes) {
+    /**
+     * One connection at the end: alive, reset, hung or error; its longest gap between two echoes; echoes received; its
+     * stalls (gaps of at least 50 ms, in time order).
+     */
+    public record Result(int id, String state, long longestStallMs, long echoes, List<Stall> stalls) {
+        public Result {
+            stalls = List.copyOf(stalls);
+        }
+
         public boolean alive() {
             return state.equals("alive");
         }
+
+        /** The longest stall overlapping [{@code fromMicros}, {@code toMicros}] (epoch µs), 0 when none did. */
+        public long longestStallMs(long fromMicros, long toMicros) {
+            return stalls.stream().filter(s -> s.fromMicros() <= toMicros && s.fromMicros() + s.ms() * 1000 >= fromMicros)
+                    .mapToLong(Stall::ms).max().orElse(0);
+        }
+
+        /** The longest stall outside [{@code fromMicros}, {@code toMicros}], if any. */
+        public Optional<Stall> longestStallOutside(long fromMicros, long toMicros) {
+            return stalls.stream().filter(s -> s.fromMicros() > toMicros || s.fromMicros() + s.ms() * 1000 < fromMicros)
+                    .max(Comparator.comparingLong(Stall::ms));
+        }
+    }
+
+    /** No echo from {@code fromMicros} (epoch µs, the last echo before it) for {@code ms}. */
+    public record Stall(long fromMicros, long ms) {
     }
 
     private final Process process;
     private final List<Result> results = new ArrayList<>();
+    private final Map<Integer, List<Stall>> stalls = new HashMap<>();
     private boolean ready;
     private boolean ended;
 
@@ -42,7 +70,10 @@ public final class LongLivedConnections implements AutoCloseable {
                         } else if (line.equals("END")) {
                             ended = true;
                         } else if (f.length >= 5 && f[0].equals("CONN")) {
-                            results.add(new Result(Integer.parseInt(f[1]), f[2], Long.parseLong(f[3]), Long.parseLong(f[4])));
+                            results.add(new Result(Integer.parseInt(f[1]), f[2], Long.parseLong(f[3]), Long.parseLong(f[4]), List.of()));
+                        } else if (f.length == 4 && f[0].equals("GAP")) {
+                            stalls.computeIfAbsent(Integer.parseInt(f[1]), k -> new ArrayList<>())
+                                    .add(new Stall(Long.parseLong(f[2]), Long.parseLong(f[3])));
                         }
                         notifyAll();
                     }
@@ -74,7 +105,11 @@ public final class LongLivedConnections implements AutoCloseable {
         while (!ended && System.nanoTime() < deadline) {
             wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         }
-        return ended ? List.copyOf(results) : List.of();
+        if (!ended) {
+            return List.of();
+        }
+        return results.stream().map(r -> new Result(r.id(), r.state(), r.longestStallMs(), r.echoes(),
+                stalls.getOrDefault(r.id(), List.of()).stream().sorted(Comparator.comparingLong(Stall::fromMicros)).toList())).toList();
     }
 
     @Override
