@@ -2,18 +2,14 @@ package io.vipkeeper.agent;
 
 import io.vipkeeper.core.names.ServiceRef;
 import io.vipkeeper.core.net.IpAddress;
-import io.vipkeeper.core.viptable.VipEntry;
 import io.vipkeeper.core.viptable.VipTable;
-import io.vipkeeper.core.viptable.VipTarget;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 
@@ -22,7 +18,7 @@ import java.util.function.LongSupplier;
  * {@code vipkeeper.io/vip-holders}; instead each node records itself in the {@code announcers} list of each BGP VIP it
  * announces now and takes itself out when it stops (written by a {@link Writer}, which only ever edits this node's own
  * membership, so nodes writing at once converge). Writes are coalesced per Service and made on {@code executor} as
- * {@link VipHolders}' are, passes at least {@code minGap} apart.
+ * {@link VipHolders}' are, passes at least {@code minGap} apart ({@link ServiceWriteQueue}).
  */
 final class VipAnnouncers {
 
@@ -39,26 +35,17 @@ final class VipAnnouncers {
 
     private final Writer writer;
     private final String node;
-    private final Executor executor;
-    private final Duration minGap;
-    private final LongSupplier nanoClock;
+    /** Nothing is queued or written for this node once closed (on stop) but the withdrawal. */
+    private final ServiceWriteQueue<Pending> writes;
     /** What this node last queued per Service where it announces a VIP (with the Service's VIPs then). */
     private final Map<ServiceRef, Pending> queued = new HashMap<>();
-    private final Map<ServiceRef, Pending> pending = new LinkedHashMap<>();
-    private boolean drainQueued;
     private boolean first = true;
-    /** Held across each write: the withdrawal on stop comes after a write already under way, never before it. */
-    private final Object writing = new Object();
-    /** Set on stop: nothing is queued or written for this node after the withdrawal. */
-    private volatile boolean closed;
-    private long lastPass = Long.MIN_VALUE;
 
     VipAnnouncers(Writer writer, String node, Executor executor, Duration minGap, LongSupplier nanoClock) {
         this.writer = writer;
         this.node = node;
-        this.executor = executor;
-        this.minGap = minGap;
-        this.nanoClock = nanoClock;
+        this.writes = new ServiceWriteQueue<>((s, p) -> writer.announce(s, node, p.announced(), p.vips()), executor, minGap,
+                nanoClock);
     }
 
     /**
@@ -67,18 +54,18 @@ final class VipAnnouncers {
      * run that ended without withdrawing (a crash) is corrected.
      */
     void update(Collection<IpAddress> announced, Collection<IpAddress> bound, VipTable table) {
-        if (closed) {
+        if (writes.closed()) {
             return;
         }
-        Map<ServiceRef, Set<IpAddress>> byService = byService(announced, table);
-        Map<ServiceRef, Set<IpAddress>> vips = byService(table.entries().keySet(), table);
-        boolean schedule = false;
+        Map<ServiceRef, Set<IpAddress>> byService = ServiceWriteQueue.vipsByService(announced, table);
+        Map<ServiceRef, Set<IpAddress>> vips = ServiceWriteQueue.vipsByService(table.entries().keySet(), table);
         synchronized (this) {
             Set<ServiceRef> touched = new HashSet<>(byService.keySet());
             touched.addAll(queued.keySet());
-            Set<ServiceRef> forced = first ? byService(bound, table).keySet() : Set.of();
+            Set<ServiceRef> forced = first ? ServiceWriteQueue.vipsByService(bound, table).keySet() : Set.of();
             touched.addAll(forced);
             first = false;
+            Map<ServiceRef, Pending> changed = new LinkedHashMap<>();
             for (ServiceRef s : touched) {
                 Set<IpAddress> now = byService.getOrDefault(s, Set.of());
                 Pending before = queued.get(s);
@@ -89,18 +76,10 @@ final class VipAnnouncers {
                     } else {
                         queued.put(s, p);
                     }
-                    pending.put(s, p);
-                    schedule = true;
+                    changed.put(s, p);
                 }
             }
-            if (schedule && !drainQueued) {
-                drainQueued = true;
-            } else {
-                schedule = false;
-            }
-        }
-        if (schedule) {
-            executor.execute(this::drain);
+            writes.enqueue(changed); // under this lock: queued and the queue change together
         }
     }
 
@@ -109,64 +88,14 @@ final class VipAnnouncers {
      * write that is under way (which could otherwise re-add this node after the withdrawal).
      */
     void withdrawAll() {
-        closed = true;
         Map<ServiceRef, Set<IpAddress>> out = new LinkedHashMap<>();
         synchronized (this) {
+            // under this lock: an update's queued and queue changes are both before the close or both after it
+            Map<ServiceRef, Pending> dropped = writes.close();
             queued.forEach((s, p) -> out.put(s, p.vips()));
-            pending.forEach((s, p) -> out.put(s, p.vips()));
+            dropped.forEach((s, p) -> out.put(s, p.vips()));
             queued.clear();
-            pending.clear();
         }
-        synchronized (writing) {
-            out.forEach((s, v) -> writer.announce(s, node, Set.of(), v));
-        }
-    }
-
-    private static Map<ServiceRef, Set<IpAddress>> byService(Collection<IpAddress> vips, VipTable table) {
-        Map<ServiceRef, Set<IpAddress>> out = new HashMap<>();
-        for (IpAddress v : vips) {
-            VipEntry e = table.entries().get(v);
-            if (e != null) {
-                for (VipTarget t : e.targets()) {
-                    out.computeIfAbsent(t.service(), k -> new TreeSet<>()).add(v);
-                }
-            }
-        }
-        return out;
-    }
-
-    private void drain() {
-        long wait;
-        synchronized (this) {
-            wait = lastPass == Long.MIN_VALUE ? 0 : minGap.toNanos() - (nanoClock.getAsLong() - lastPass);
-        }
-        if (wait > 0) {
-            try {
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        List<ServiceRef> services;
-        synchronized (this) {
-            lastPass = nanoClock.getAsLong();
-            drainQueued = false;
-            services = List.copyOf(pending.keySet());
-        }
-        for (ServiceRef s : services) {
-            Pending p;
-            synchronized (this) {
-                p = pending.remove(s);
-            }
-            if (p != null) {
-                synchronized (writing) {
-                    if (closed) {
-                        return; // withdrawn meanwhile: the withdrawal covered this Service
-                    }
-                    writer.announce(s, node, p.announced(), p.vips());
-                }
-            }
-        }
+        out.forEach((s, v) -> writer.announce(s, node, Set.of(), v));
     }
 }

@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** Coalescing of the vip-holders writes, and the annotation's merge (untrusted content, other masters' VIPs). */
@@ -77,8 +78,14 @@ class VipHoldersTest {
     void passesAreAtLeastTheGapApart() {
         VipTable table = VipConfigMapCodec.decode(Map.of("192.0.2.241", "default/web")).table();
         List<Long> writes = new ArrayList<>();
-        VipHolders holders = new VipHolders((s, h, v) -> writes.add(System.nanoTime()), Runnable::run, Duration.ofMillis(200),
-                System::nanoTime);
+        // each write is stamped with the pass's time: the clock's last reading, taken as the pass starts (a stamp taken
+        // at the write itself could be late for one write and not the next on a loaded machine)
+        AtomicLong lastReading = new AtomicLong();
+        VipHolders holders = new VipHolders((s, h, v) -> writes.add(lastReading.get()), Runnable::run, Duration.ofMillis(200),
+                () -> {
+                    lastReading.set(System.nanoTime());
+                    return lastReading.get();
+                });
         for (int i = 0; i < 3; i++) {
             holders.update(Map.of(ip("192.0.2.241"), holder("192.0.2.241", "node-a", i)), table);
         }
@@ -236,6 +243,8 @@ class VipHoldersTest {
             assertThat(writing.await(5, TimeUnit.SECONDS)).as("the announcement is being written").isTrue();
             Thread stop = new Thread(announcers::withdrawAll);
             stop.start();
+            NodeAgentIntegrationTest.await(() -> stop.getState() == Thread.State.BLOCKED, "the stop waiting for the write",
+                    Duration.ofSeconds(5));
             release.countDown();
             stop.join(5000);
             announcers.update(List.of(ip("192.0.2.251")), List.of(ip("192.0.2.251")), table); // a sync after the stop
