@@ -79,9 +79,10 @@ public record NodeIdentity(String name, IpAddress address, List<IpAddress> peers
      * highest address gets 254 and each lower one {@code step = min(25, 100 / (count - 1))} less (at least 1), never
      * below 150 (beyond 101 nodes the lowest share 150; VRRP breaks the tie by the higher address). Spaced so that after
      * a MASTER's priority-0 advert the backups' skew times, (256 - priority) / 256 × advert, differ by several ms: the
-     * highest backup takes over alone instead of two taking over and one yielding (the VIP would move twice). Order is
-     * kept (the highest address is still the steady-state MASTER) and every priority stays above kube-keepalived-vip's
-     * 100 + index, so during a migration a vipkeeper node wins every election against the old agents.
+     * highest backup takes over alone instead of two taking over and one yielding (the VIP would move twice). The order
+     * is the former 200 + index's (the highest address wins an election) and, up to 154 nodes as before, every priority
+     * stays above kube-keepalived-vip's 100 + index, so during a migration a vipkeeper node wins every election against
+     * the old agents.
      *
      * @throws IllegalArgumentException unless 0 <= index < count
      */
