@@ -21,12 +21,12 @@ class LabStatusTest {
     void printsOneLinePerVipWithMasterSinceAndBackups() {
         StringWriter w = new StringWriter();
         LabStatus.holders(new PrintWriter(w, true), List.of(
-                svc("hello", "{\"192.0.2.241\":{\"master\":\"vk-node2\",\"priority\":201,\"backups\":[{\"node\":\"vk-node3\",\"priority\":202},"
-                        + "{\"node\":\"vk-node1\",\"priority\":200}],\"since\":\"2026-12-02T00:41:07.123Z\",\"masterDownSeconds\":0.322}}"),
+                svc("hello", "{\"192.0.2.241\":{\"master\":\"vk-node2\",\"priority\":229,\"backups\":[{\"node\":\"vk-node3\",\"priority\":254},"
+                        + "{\"node\":\"vk-node1\",\"priority\":204}],\"since\":\"2026-12-02T00:41:07.123Z\",\"masterDownSeconds\":0.311}}"),
                 svc("evil", "{\"192.0.2.9\\u001b[2J\":{\"master\":\"x\\ny\"}}"), svc("junk", "not json")));
         String out = w.toString();
-        assertThat(out).contains("192.0.2.241      default/hello              vk-node2 (201)     2026-12-02T00:41:07.123Z  "
-                + "vk-node3 (202), vk-node1 (200)");
+        assertThat(out).contains("192.0.2.241      default/hello              vk-node2 (229)     2026-12-02T00:41:07.123Z  "
+                + "vk-node3 (254), vk-node1 (204)");
         assertThat(out).doesNotContain("\u001b", "x\ny").contains("x?y");
     }
 

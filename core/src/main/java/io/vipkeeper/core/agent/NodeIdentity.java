@@ -16,8 +16,8 @@ import java.util.TreeSet;
  * @param peers         every other node's IP of the same family (ExternalIP first, then InternalIP), sorted as
  *                      addresses (the seed sorted strings, so 10.0.0.10 came before 10.0.0.9)
  * @param clusterNodes  every node name, sorted (the per-VIP priority ranks them)
- * @param singlePriority the priority of the single instance: 200 + this node's index among the sorted addresses
- *                      (the seed's rule, with address order), at most 254
+ * @param singlePriority the priority of the single instance: {@link #singlePriority(int, int)} of this node's index
+ *                      among the sorted addresses of its family (itself and its peers)
  * @param skipped       nodes left out of the peers because they have no address of this family
  */
 public record NodeIdentity(String name, IpAddress address, List<IpAddress> peers, List<String> clusterNodes,
@@ -70,8 +70,31 @@ public record NodeIdentity(String name, IpAddress address, List<IpAddress> peers
         TreeSet<IpAddress> all = new TreeSet<>(peers);
         all.add(own);
         int index = all.headSet(own).size();
-        return new NodeIdentity(nodeName, own, List.copyOf(peers), List.copyOf(names), Math.min(254, 200 + index),
+        return new NodeIdentity(nodeName, own, List.copyOf(peers), List.copyOf(names), singlePriority(index, all.size()),
                 skipped.stream().sorted().toList());
+    }
+
+    /**
+     * The single instance's priority of the node at {@code index} (0 = lowest address) among {@code count} nodes: the
+     * highest address gets 254 and each lower one {@code step = min(25, 100 / (count - 1))} less (at least 1), never
+     * below 150 (beyond 101 nodes the lowest share 150; VRRP breaks the tie by the higher address). Spaced so that after
+     * a MASTER's priority-0 advert the backups' skew times, (256 - priority) / 256 × advert, differ by several ms: the
+     * highest backup takes over alone instead of two taking over and one yielding (the VIP would move twice). The order
+     * is the former 200 + index's (the highest address wins an election) and, up to 154 nodes as before, every priority
+     * stays above kube-keepalived-vip's 100 + index, so during a migration a vipkeeper node wins every election against
+     * the old agents.
+     *
+     * @throws IllegalArgumentException unless 0 <= index < count
+     */
+    public static int singlePriority(int index, int count) {
+        if (count < 1 || index < 0 || index >= count) {
+            throw new IllegalArgumentException("index " + index + " out of " + count + " nodes");
+        }
+        if (count == 1) {
+            return 254;
+        }
+        int step = Math.max(1, Math.min(25, 100 / (count - 1)));
+        return Math.max(150, 254 - step * (count - 1 - index));
     }
 
     private static Optional<IpAddress> usable(List<IpAddress> list) {

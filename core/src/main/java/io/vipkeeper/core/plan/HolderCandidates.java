@@ -2,6 +2,7 @@ package io.vipkeeper.core.plan;
 
 import io.vipkeeper.core.agent.AgentSettings;
 import io.vipkeeper.core.agent.InstanceMode;
+import io.vipkeeper.core.agent.NodeIdentity;
 import io.vipkeeper.core.agent.NodeInfo;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.net.SpecialAddress;
@@ -52,7 +53,8 @@ public final class HolderCandidates {
             }
             out.add(new Candidate(self, instance.priority()));
         } else {
-            // 200 + the node's index among the addresses of this family, as NodeIdentity ranks them
+            // NodeIdentity.singlePriority of the node's index among every node's address of this family (eligible or
+            // not, this node's own included), as NodeIdentity ranks them
             NodeInfo selfInfo = nodes.stream().filter(n -> n.name().equals(self)).findFirst().orElse(null);
             IpAddress own = selfIp != null ? selfIp : selfInfo != null ? address(selfInfo, null) : instance.unicastSrc();
             Map<String, IpAddress> address = new TreeMap<>();
@@ -63,10 +65,13 @@ public final class HolderCandidates {
                 }
             }
             TreeSet<IpAddress> sorted = new TreeSet<>(address.values());
+            if (own != null) {
+                sorted.add(own); // counted by NodeIdentity even when this node is not (yet) in the Node list
+            }
             for (NodeInfo n : eligible) {
                 IpAddress a = address.get(n.name());
                 if (!n.name().equals(self) && a != null && sorted.contains(a)) {
-                    out.add(new Candidate(n.name(), Math.min(254, 200 + sorted.headSet(a).size())));
+                    out.add(new Candidate(n.name(), NodeIdentity.singlePriority(sorted.headSet(a).size(), sorted.size())));
                 }
             }
             out.add(new Candidate(self, instance.priority()));

@@ -62,6 +62,45 @@ class HolderCandidatesTest {
     }
 
     @Test
+    void singleModeCountsEveryNodeOfTheFamilyEligibleOrNot() {
+        AgentSettings s = settings().advertInterval(AdvertInterval.parse("0.1")).build();
+        for (VrrpInstance i : plan("node-a", s).instances()) {
+            List<HolderCandidates.Candidate> c = HolderCandidates.of(i, s, NODES, RACK_R1, "node-a", null);
+            // node-b (192.0.2.9) is not in rack r1 but is one of the 3 nodes: .11 and .13 run at 229 and 254
+            boolean prod = i.vips().get(0).toString().startsWith("198.51.100.");
+            assertThat(c).as(i.name()).containsExactlyElementsOf(prod
+                    ? List.of(new HolderCandidates.Candidate("node-a", 254), new HolderCandidates.Candidate("node-c", 229))
+                    : List.of(new HolderCandidates.Candidate("node-a", 254), new HolderCandidates.Candidate("node-c", 229),
+                            new HolderCandidates.Candidate("node-b", 204)));
+        }
+    }
+
+    @Test
+    void singleModeBackupsTakeOverSeveralMillisecondsApartAfterAPlannedHandover() {
+        // after the MASTER's priority-0 advert a backup waits only its skew: the next one must wait clearly longer
+        AgentSettings s = settings().advertInterval(AdvertInterval.parse("0.1")).build();
+        VrrpInstance i = plan("node-a", s).instances().get(0);
+        List<HolderCandidates.Candidate> c = HolderCandidates.of(i, s, NODES, PoolPlacements.NONE, "node-a", null);
+        assertThat(c).hasSize(3);
+        double gap = HolderCandidates.masterDownSeconds(s, c.get(2).priority())
+                - HolderCandidates.masterDownSeconds(s, c.get(1).priority());
+        assertThat(gap).isGreaterThan(0.009);
+    }
+
+    @Test
+    void singleModeCountsThisNodeLikeNodeIdentityWhenItIsNotListedYet() {
+        AgentSettings s = settings().build();
+        List<NodeInfo> others = NODES.stream().filter(n -> !n.name().equals("node-a")).toList();
+        for (VrrpInstance i : AgentPlanner.plan(new ClusterSnapshot(VipConfigMapCodec.decode(Map.of("192.0.2.101", "")),
+                List.of(), List.of(), others, List.of(), PoolPlacements.NONE, null), "node-a", ip("192.0.2.13"), s).instances()) {
+            assertThat(i.priority()).isEqualTo(254);
+            assertThat(HolderCandidates.of(i, s, others, PoolPlacements.NONE, "node-a", ip("192.0.2.13")))
+                    .containsExactly(new HolderCandidates.Candidate("node-a", 254),
+                            new HolderCandidates.Candidate("node-c", 229), new HolderCandidates.Candidate("node-b", 204));
+        }
+    }
+
+    @Test
     void masterDownIntervalFollowsTheRfc() {
         AgentSettings v3 = settings().advertInterval(AdvertInterval.parse("0.1")).build();
         assertThat(HolderCandidates.masterDownSeconds(v3, 200)).isCloseTo(0.3 + 56 / 256.0 * 0.1, within(1e-9));
