@@ -40,9 +40,7 @@ class HandoverMovesOnceE2ETest {
     @BeforeAll
     static void up() throws Exception {
         f = new LabFixture(3, "single");
-        f.createService("hello", "hello");
-        vip = f.awaitAddress("hello");
-        LabFixture.awaitTrue(() -> f.lab.holders(vip).size() == 1, "one node holds " + vip, Duration.ofSeconds(20));
+        vip = f.helloServiceHeldByOne("hello");
     }
 
     @AfterAll
