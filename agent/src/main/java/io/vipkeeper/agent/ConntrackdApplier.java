@@ -14,8 +14,8 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * to the peers; to BACKUP, {@code -n} asks them for theirs. Never {@code -c}, {@code -f} or {@code -t}: the synced
  * entries are in the kernel table already, and {@code -t} would flush the whole kernel table, the flows of every
  * instance this node is MASTER of included. Neither is on the failover's critical path (the takeover's gratuitous
- * ARP alone moves the traffic onto entries that are there), so they run on a thread of their own, coalesced.
+ * ARP alone moves the traffic onto entries that are there), so they run on a thread of their own, coalesced, and
+ * {@link #AFTER_TRANSITION} later: they are the safety net for what the continuous sync lost, not the failover.
  */
 final class ConntrackdApplier implements Applier {
 
@@ -46,11 +47,17 @@ final class ConntrackdApplier implements Applier {
     static final Duration RESYNC_WAIT = Duration.ofSeconds(3);
     private static final Duration RESYNC_ASK_EVERY = Duration.ofMillis(500);
     private static final Duration RESYNC_QUIET = Duration.ofMillis(200);
+    /**
+     * How long after a VRRP transition its {@code -B} or {@code -n} runs: each moves the whole table (every flow of
+     * the last minutes, ~10,000 after a few rounds of short connections in the lab) and so costs every node CPU; run at
+     * once, it landed on the takeover itself and stalled the connections being moved by 100–400 ms more.
+     */
+    static final Duration AFTER_TRANSITION = Duration.ofSeconds(3);
 
     private final HostCommands host;
     private final String binary;
     private final String sysctl;
-    private final ExecutorService transitions = Executors.newSingleThreadExecutor(r -> {
+    private final ScheduledExecutorService transitions = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "conntrackd-transitions");
         t.setDaemon(true);
         return t;
@@ -220,7 +227,7 @@ final class ConntrackdApplier implements Applier {
         if (!pending.compareAndSet(false, true)) {
             return;
         }
-        transitions.execute(() -> {
+        transitions.schedule(() -> {
             pending.set(false);
             Exec.Result r = ctl(CALL_TIMEOUT, arg);
             if (r.ok()) {
@@ -228,7 +235,7 @@ final class ConntrackdApplier implements Applier {
             } else {
                 LOG.warn("conntrackd {} failed: {}", arg, r.message());
             }
-        });
+        }, AFTER_TRANSITION.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**

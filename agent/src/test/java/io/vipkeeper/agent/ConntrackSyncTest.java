@@ -143,8 +143,15 @@ class ConntrackSyncTest {
             assertThat(a.apply(plan(cluster.endpoint("default/web", "198.51.100.2", "node-b"), settings().build())).outcome())
                     .isEqualTo(ApplyResult.Outcome.UNCHANGED);
 
+            // each after the takeover (ConntrackdApplier.AFTER_TRANSITION), not on it: nothing within the first second
+            long at = System.nanoTime();
             a.vrrpChanged("vips", VrrpStates.State.MASTER);
+            while (System.nanoTime() - at < Duration.ofSeconds(1).toNanos()) {
+                assertThat(calls()).as("no bulk send during the takeover").doesNotContain("-C RUN/conntrackd.conf -B");
+                Thread.sleep(50);
+            }
             await("-B on MASTER", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -B"));
+            assertThat(System.nanoTime() - at).isGreaterThanOrEqualTo(ConntrackdApplier.AFTER_TRANSITION.toNanos());
             a.vrrpChanged("vips", VrrpStates.State.BACKUP);
             await("-n on BACKUP", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -n"));
             a.vrrpChanged("vips", VrrpStates.State.FAULT);

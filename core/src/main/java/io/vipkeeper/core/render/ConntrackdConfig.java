@@ -16,8 +16,17 @@ import io.vipkeeper.core.plan.SyncPlan;
  * tuple, never the destination, so a filter on the VIPs syncs nothing (Pitfall 3); one on the backends would follow
  * every endpoint change, and conntrackd has no reload. {@code Systemd off} (Debian's example says on), no syslog, no
  * log file: in the foreground it logs to stdout, which the agent's supervisor copies into its own log.
+ *
+ * <p>{@code Scheduler}: conntrackd runs SCHED_RR by default at priority 99, above keepalived's VRRP process (SCHED_RR 20,
+ * {@code VrrpRealtime}). A bulk send or a resync moves the whole table (~10,000 flows in the lab after a few rounds of
+ * short connections), and at 99 it held a core for hundreds of ms: keepalived missed adverts (a backup took the VIP
+ * for nothing) and every connection through the node stalled. {@link #SCHED_PRIORITY} keeps it real time, which
+ * conntrackd wants against netlink buffer overruns, but below VRRP.
  */
 public final class ConntrackdConfig {
+
+    /** conntrackd's SCHED_RR priority: below keepalived's VRRP process (20), above every normal process. */
+    public static final int SCHED_PRIORITY = 10;
 
     private ConntrackdConfig() {
     }
@@ -65,6 +74,10 @@ public final class ConntrackdConfig {
         b.append("\tNetlinkBufferSize 2097152\n");
         b.append("\tNetlinkBufferSizeMaxGrowth 8388608\n");
         b.append("\tNetlinkEventsReliable on\n");
+        b.append("\tScheduler {\n");
+        b.append("\t\tType RR\n");
+        b.append("\t\tPriority ").append(SCHED_PRIORITY).append('\n');
+        b.append("\t}\n");
         b.append("\tFilter From Userspace {\n");
         b.append("\t\tProtocol Accept {\n");
         b.append("\t\t\tTCP\n");
