@@ -32,7 +32,8 @@ def ports(text):
     first, _, last = text.partition("-")
     r = range(int(first), int(last or first) + 1)
     if not 1 <= len(r) <= 64 or r[0] < 1 or r[-1] > 65535:
-        raise SystemExit("PORTS: a port or a range FIRST-LAST of at most 64 ports")
+        print("PORTS: a port or a range FIRST-LAST of at most 64 ports", file=sys.stderr)
+        sys.exit(2)
     return list(r)
 
 
@@ -131,14 +132,25 @@ def connect(host, port_list, seconds, rate, concurrency, procs):
 
 def main():
     a = sys.argv[1:]
+    try:
+        run(a)
+    except ValueError:  # a number that does not parse
+        usage()
+
+
+def run(a):
     if len(a) >= 3 and a[0] == "serve":
         serve(ports(a[1]), float(a[2]))
     elif 5 <= len(a) <= 7 and a[0] == "connect":
         connect(a[1], ports(a[2]), min(float(a[3]), 60), float(a[4]),
                 int(a[5]) if len(a) > 5 else 256, int(a[6]) if len(a) > 6 else 2)
     else:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
-        sys.exit(2)
+        usage()
+
+
+def usage():
+    print(__doc__.split("\n\n")[1], file=sys.stderr)
+    sys.exit(2)
 
 
 if __name__ == "__main__":
