@@ -2,8 +2,6 @@ package io.vipkeeper.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.vipkeeper.core.plan.Handover;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.testsupport.RequiresRoot;
@@ -16,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,10 +47,6 @@ class HandoverMovesOnceE2ETest {
         }
     }
 
-    static void editNode(int i, UnaryOperator<NodeBuilder> change) {
-        f.lab.client().nodes().withName(AddressPlan.nodeNs(i)).edit(n -> change.apply(new NodeBuilder(n)).build());
-    }
-
     static long size(Path file) throws IOException {
         return Files.exists(file) ? Files.size(file) : 0;
     }
@@ -77,7 +70,7 @@ class HandoverMovesOnceE2ETest {
             for (int i : f.plan().nodeIndexes()) {
                 logStart.put(i, size(f.lab.paths().log(AddressPlan.nodeNs(i))));
             }
-            editNode(master, n -> n.editMetadata().addToLabels(Handover.EXCLUDE_LABEL, "").endMetadata());
+            f.exclude(master);
             LabFixture.awaitTrue(() -> f.lab.holders(vip).size() == 1 && !f.lab.holders(vip).contains(master),
                     "round " + round + ": the VIP off node " + master, Duration.ofSeconds(5));
             // a second backup that also took over yields within ~50 ms; 1 s of steady holding is past any such flip
@@ -94,9 +87,7 @@ class HandoverMovesOnceE2ETest {
             // node addresses are in node order: the highest remaining address has the highest priority and waits least
             int highest = f.plan().nodeIndexes().stream().filter(i -> i != master).max(Integer::compare).orElseThrow();
             assertThat(next).as("round %d: the highest-priority backup took over (%s)", round, rounds).isEqualTo(highest);
-            editNode(master, n -> n.editMetadata().removeFromLabels(Handover.EXCLUDE_LABEL).endMetadata());
-            LabFixture.awaitTrue(() -> Files.readString(f.lab.paths().nodeRunDir(master).resolve("node-eligible")).equals("0\n"),
-                    "round " + round + ": node " + master + " eligible again", Duration.ofSeconds(10));
+            f.include(master);
         }
         System.out.println("planned handovers: " + rounds);
     }

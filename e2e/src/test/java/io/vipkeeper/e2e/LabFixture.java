@@ -3,9 +3,11 @@ package io.vipkeeper.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.vipkeeper.core.plan.Handover;
 import io.vipkeeper.lab.Lab;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.LabPaths;
@@ -110,6 +112,27 @@ final class LabFixture implements AutoCloseable {
     private String heldByOne(String vip) {
         awaitTrue(() -> lab.holders(vip).size() == 1, "one node holds " + vip, Duration.ofSeconds(20));
         return vip;
+    }
+
+    /** Edits node {@code i}'s Node object. */
+    void editNode(int i, UnaryOperator<NodeBuilder> change) {
+        lab.client().nodes().withName(AddressPlan.nodeNs(i)).edit(n -> change.apply(new NodeBuilder(n)).build());
+    }
+
+    /** Puts the exclusion label on node {@code i}'s Node: its agent hands its VIPs over (a planned handover). */
+    void exclude(int i) {
+        editNode(i, n -> n.editMetadata().addToLabels(Handover.EXCLUDE_LABEL, "").endMetadata());
+    }
+
+    /** Takes the exclusion label off node {@code i}'s Node and waits until its agent wrote "eligible" into the node track file. */
+    void include(int i) {
+        editNode(i, n -> n.editMetadata().removeFromLabels(Handover.EXCLUDE_LABEL).endMetadata());
+        awaitTrue(() -> eligible(i), "node " + i + " eligible again", Duration.ofSeconds(10));
+    }
+
+    /** The node track file says node {@code i} is eligible (0: its instances may leave FAULT as BACKUP). */
+    boolean eligible(int i) throws Exception {
+        return Files.readString(lab.paths().nodeRunDir(i).resolve("node-eligible")).equals("0\n");
     }
 
     String awaitAddress(String name) {

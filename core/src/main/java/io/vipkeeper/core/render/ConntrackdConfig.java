@@ -19,9 +19,9 @@ import io.vipkeeper.core.plan.SyncPlan;
  *
  * <p>{@code Scheduler}: conntrackd runs SCHED_RR by default at priority 99, above keepalived's VRRP process (SCHED_RR 20,
  * {@code VrrpRealtime}). A bulk send or a resync moves the whole table (~10,000 flows in the lab after a few rounds of
- * short connections), and at 99 it held a core for hundreds of ms: keepalived missed adverts (a backup took the VIP
- * for nothing) and every connection through the node stalled. {@link #SCHED_PRIORITY} keeps it real time, which
- * conntrackd wants against netlink buffer overruns, but below VRRP.
+ * short connections) and holds a core for hundreds of ms; at 99 keepalived waits behind it (the lab's planned
+ * handovers saw backups time out on adverts during bulk sends and take the VIP for nothing). {@link #SCHED_PRIORITY}
+ * keeps it real time, which conntrackd wants against netlink buffer overruns, but below VRRP.
  */
 public final class ConntrackdConfig {
 
