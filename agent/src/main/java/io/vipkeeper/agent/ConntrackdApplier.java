@@ -49,10 +49,15 @@ final class ConntrackdApplier implements Applier {
     private static final Duration RESYNC_QUIET = Duration.ofMillis(200);
     /**
      * How long after a VRRP transition its {@code -B} or {@code -n} runs: each moves the whole table (every flow of
-     * the last minutes, ~10,000 after a few rounds of short connections in the lab) and so costs every node CPU; run at
-     * once, it landed on the takeover itself and stalled the connections being moved by 100–400 ms more.
+     * the last minutes, ~10,000 after a few rounds of short connections in the lab) and so costs every node CPU, which
+     * should not land on the takeover itself.
      */
     static final Duration AFTER_TRANSITION = Duration.ofSeconds(3);
+    /**
+     * How long a node handing its VIPs over waits after its bulk send before it steps down: the peers inject the whole
+     * table (~10,000 flows in the lab, hundreds of ms of CPU); stepping down at once put that on the takeover.
+     */
+    static final Duration HANDOVER_SETTLE = Duration.ofSeconds(1);
 
     private final HostCommands host;
     private final String binary;
@@ -252,6 +257,7 @@ final class ConntrackdApplier implements Applier {
         draining = true;
         Exec.Result r = ctl(CALL_TIMEOUT, "-B");
         LOG.info("handing over {}: {}", masterOf, r.ok() ? "this node's table sent to the peers" : "conntrackd -B failed: " + r.message());
+        settle(r);
     }
 
     /**
@@ -266,6 +272,14 @@ final class ConntrackdApplier implements Applier {
         }
         Exec.Result r = ctl(CALL_TIMEOUT, "-B");
         LOG.info("handing this node's VIPs over: {}", r.ok() ? "its table sent to the peers" : "conntrackd -B failed: " + r.message());
+        settle(r);
+    }
+
+    /** After a bulk send that went out: the peers write it into their kernel tables before they take the traffic over. */
+    private static void settle(Exec.Result bulk) {
+        if (bulk.ok()) {
+            Sleep.millis(HANDOVER_SETTLE.toMillis());
+        }
     }
 
     /** The sync plan in force, or null. */
