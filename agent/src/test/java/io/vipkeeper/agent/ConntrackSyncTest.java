@@ -252,8 +252,11 @@ class ConntrackSyncTest {
         a.apply(plan(cluster, settings().build()));
         a.vrrpChanged("vips", VrrpStates.State.MASTER);
         await("-B on MASTER", () -> uncheckedCalls().stream().filter(c -> c.endsWith(" -B")).count() == 1);
+        long before = System.nanoTime();
         a.beforeHandover();
         assertThat(calls().stream().filter(c -> c.endsWith(" -B"))).hasSize(2); // sent before returning
+        assertThat(System.nanoTime() - before).as("the peers' time to take the table in, before stepping down")
+                .isGreaterThanOrEqualTo(ConntrackdApplier.HANDOVER_SETTLE.toNanos());
         a.vrrpChanged("vips", VrrpStates.State.FAULT);
         assertThat(a.alive()).as("conntrackd keeps running: the node still forwards what arrives").isTrue();
         long start = System.nanoTime();
