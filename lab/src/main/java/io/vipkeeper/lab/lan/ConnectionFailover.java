@@ -15,7 +15,7 @@ import java.util.List;
  * failed.
  *
  * <p>Why a window: on this lab's shared cores the client's JVM warming up and the restarted agent's JVM starting
- * (a planned round, seconds later) stall every connection by 100–300 ms with nothing moving; counted, they hid what
+ * (a planned round, seconds later) stall every connection by 200–900 ms with nothing moving; counted, they hid what
  * the failover itself costs. They are still reported, beside it, with their time.
  */
 public final class ConnectionFailover {
