@@ -7,10 +7,10 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.vipkeeper.core.plan.Handover;
 import io.vipkeeper.lab.Lab;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.LabPaths;
+import io.vipkeeper.lab.lan.NodeExclusion;
 import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.ProbeStream;
 import java.net.HttpURLConnection;
@@ -121,18 +121,12 @@ final class LabFixture implements AutoCloseable {
 
     /** Puts the exclusion label on node {@code i}'s Node: its agent hands its VIPs over (a planned handover). */
     void exclude(int i) {
-        editNode(i, n -> n.editMetadata().addToLabels(Handover.EXCLUDE_LABEL, "").endMetadata());
+        NodeExclusion.exclude(lab.client(), i);
     }
 
     /** Takes the exclusion label off node {@code i}'s Node and waits until its agent wrote "eligible" into the node track file. */
-    void include(int i) {
-        editNode(i, n -> n.editMetadata().removeFromLabels(Handover.EXCLUDE_LABEL).endMetadata());
-        awaitTrue(() -> eligible(i), "node " + i + " eligible again", Duration.ofSeconds(10));
-    }
-
-    /** The node track file says node {@code i} is eligible (0: its instances may leave FAULT as BACKUP). */
-    boolean eligible(int i) throws Exception {
-        return Files.readString(lab.paths().nodeRunDir(i).resolve("node-eligible")).equals("0\n");
+    void include(int i) throws Exception {
+        NodeExclusion.include(lab.client(), lab.paths(), i, Duration.ofSeconds(10));
     }
 
     String awaitAddress(String name) {

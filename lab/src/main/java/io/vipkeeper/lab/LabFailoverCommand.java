@@ -1,11 +1,9 @@
 package io.vipkeeper.lab;
 
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vipkeeper.core.InvalidInputException;
-import io.vipkeeper.core.plan.Handover;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.BgpFailover;
 import io.vipkeeper.lab.lan.ChildJvm;
@@ -15,6 +13,7 @@ import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.lab.lan.FailoverStats;
 import io.vipkeeper.lab.lan.LabPaths;
+import io.vipkeeper.lab.lan.NodeExclusion;
 import io.vipkeeper.lab.lan.ProbeStream;
 import io.vipkeeper.lab.lan.Routing;
 import io.vipkeeper.platform.KubeReads;
@@ -251,46 +250,45 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
             err.println("vipkeeper lab failover: the lab runs without conntrack sync; 'vipkeeper lab down' first, then run this again");
             return 1;
         }
-        String vip;
-        try (KubernetesClient client = LabStatus.client(paths)) {
-            vip = ensureEcho(client, out);
-        }
-        String how = planned == null ? "link-cut" : planned.equals("label") ? "planned-label" : "planned";
-        out.printf("%nfailover with %d long-lived connections: %d rounds against %s (Service default/echo), %s%n", connections, rounds, vip, how);
-        out.flush();
         List<ConnectionFailover.Round> done = new ArrayList<>();
         try (KubernetesClient client = LabStatus.client(paths)) {
+            String vip = ensureEcho(client, out);
+            String how = planned == null ? "link-cut" : planned.equals("label") ? "planned-label" : "planned";
+            out.printf("%nfailover with %d long-lived connections: %d rounds against %s (Service default/echo), %s%n", connections, rounds, vip, how);
+            out.flush();
             ConnectionFailover.Action action = planned == null ? master -> Lan.setLink(master, false)
                     : planned.equals("label") ? new ExcludeLabel(client, paths) : LabFailoverCommand::stopAgent;
-            for (int r = 1; r <= rounds; r++) {
-                ConnectionFailover.Round round = ConnectionFailover.round(r, plan, vip, connections, how, action, settleMs);
-                done.add(round);
-                out.printf("round %2d: %s on %s: %d/%d alive, %d reset, %d hung; longest stall max %d ms, median %d ms (outside the "
-                        + "failover: %s); new requests answered again after %d ms, %d failed%s%n", r, how, AddressPlan.nodeNs(round.node()),
-                        round.alive(), connections, round.reset(), round.hung(), round.stallMaxMs(), round.stallMedianMs(),
-                        round.stallOutsideMaxMs() == 0 ? "none" : round.stallOutsideMaxMs() + " ms at " + signed(round.stallOutsideAtMs()) + " s",
-                        round.newConnectionMs(), round.failedNew(), round.syncedBefore() ? "" : " (the flows had not reached every node before)");
-                out.flush();
-            }
-        } finally {
-            // the rounds done are kept even when one fails (e.g. a lab that had not settled in time)
-            if (csv != null) {
-                List<String> lines = new ArrayList<>(List.of(ConnectionFailover.CSV_HEADER));
-                done.forEach(d -> lines.add(d.csv()));
-                Files.write(csv, lines);
-                out.println("CSV: " + csv);
-            }
-            if (stallsCsv != null) {
-                List<String> lines = new ArrayList<>(List.of(ConnectionFailover.STALLS_CSV_HEADER));
-                done.forEach(d -> lines.addAll(d.stallRows()));
-                Files.write(stallsCsv, lines);
-                out.println("stalls CSV: " + stallsCsv);
+            try {
+                for (int r = 1; r <= rounds; r++) {
+                    ConnectionFailover.Round round = ConnectionFailover.round(r, plan, vip, connections, how, action, settleMs);
+                    done.add(round);
+                    out.printf("round %2d: %s on %s: %d/%d alive, %d reset, %d hung; longest stall max %d ms, median %d ms (outside the "
+                            + "failover: %s); new requests answered again after %d ms, %d failed%s%n", r, how, AddressPlan.nodeNs(round.node()),
+                            round.alive(), connections, round.reset(), round.hung(), round.stallMaxMs(), round.stallMedianMs(),
+                            round.stallOutsideMaxMs() == 0 ? "none" : round.stallOutsideMaxMs() + " ms at " + signed(round.stallOutsideAtMs()) + " s",
+                            round.newConnectionMs(), round.failedNew(), round.syncedBefore() ? "" : " (the flows had not reached every node before)");
+                    out.flush();
+                }
+            } finally {
+                // the rounds done are kept even when one fails (e.g. a lab that had not settled in time)
+                if (csv != null) {
+                    List<String> lines = new ArrayList<>(List.of(ConnectionFailover.CSV_HEADER));
+                    done.forEach(d -> lines.add(d.csv()));
+                    Files.write(csv, lines);
+                    out.println("CSV: " + csv);
+                }
+                if (stallsCsv != null) {
+                    List<String> lines = new ArrayList<>(List.of(ConnectionFailover.STALLS_CSV_HEADER));
+                    done.forEach(d -> lines.addAll(d.stallRows()));
+                    Files.write(stallsCsv, lines);
+                    out.println("stalls CSV: " + stallsCsv);
+                }
             }
         }
         long all = done.stream().filter(d -> d.alive() == connections).count();
+        FailoverStats stalls = FailoverStats.of(done.stream().map(ConnectionFailover.Round::stallMaxMs).toList());
         out.printf("%n%d of %d rounds kept every connection; longest stall (per round max): median %d ms, max %d ms%n", all, done.size(),
-                FailoverStats.of(done.stream().map(ConnectionFailover.Round::stallMaxMs).toList()).median(),
-                FailoverStats.of(done.stream().map(ConnectionFailover.Round::stallMaxMs).toList()).max());
+                stalls.median(), stalls.max());
         out.flush();
         return all == done.size() ? 0 : 1;
     }
@@ -306,23 +304,13 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
     record ExcludeLabel(KubernetesClient client, LabPaths paths) implements ConnectionFailover.Action {
         @Override
         public void run(int master) {
-            client.nodes().withName(AddressPlan.nodeNs(master)).edit(n -> new NodeBuilder(n).editMetadata()
-                    .addToLabels(Handover.EXCLUDE_LABEL, "").endMetadata().build());
+            NodeExclusion.exclude(client, master);
         }
 
+        /** Eligible again before the next round may hand over to it. */
         @Override
         public void restore(int master) throws Exception {
-            client.nodes().withName(AddressPlan.nodeNs(master)).edit(n -> new NodeBuilder(n).editMetadata()
-                    .removeFromLabels(Handover.EXCLUDE_LABEL).endMetadata().build());
-            // eligible again (the agent wrote 0 into its node track file) before the next round may hand over to it
-            Path track = paths.nodeRunDir(master).resolve("node-eligible");
-            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            while (!(Files.exists(track) && Files.readString(track).equals("0\n"))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(AddressPlan.nodeNs(master) + " did not become eligible again within 15 s of the label's removal");
-                }
-                Thread.sleep(100);
-            }
+            NodeExclusion.include(client, paths, master, Duration.ofSeconds(15));
         }
     }
 

@@ -25,6 +25,8 @@ public record AgentPlan(AgentSettings settings, List<ResolvedVip> vips, List<Vrr
      * sends a priority-0 advert, so a peer takes over at once, and the node leaves FAULT as BACKUP when it is 0 again).
      */
     public static final String NODE_TRACK_FILE = "node_eligible";
+    /** The file in the run directory that keepalived tracks as {@link #NODE_TRACK_FILE}: 0 eligible, -254 handing over. */
+    public static final String NODE_TRACK_FILE_NAME = "node-eligible";
 
     /** A plan without conntrack sync. */
     public AgentPlan(AgentSettings settings, List<ResolvedVip> vips, List<VrrpInstance> instances, List<Report> reports) {
@@ -46,7 +48,7 @@ public record AgentPlan(AgentSettings settings, List<ResolvedVip> vips, List<Vrr
 
     /** Where the agent writes {@link #NODE_TRACK_FILE}. */
     public String nodeTrackFilePath() {
-        return settings.runDir() + "/node-eligible";
+        return settings.runDir() + "/" + NODE_TRACK_FILE_NAME;
     }
 
     /**
