@@ -53,11 +53,16 @@ class HandoverMovesOnceE2ETest {
 
     /** keepalived's "Entering MASTER STATE" lines written to node {@code i}'s log since {@code from}. */
     static List<String> masterEntries(int i, long from) throws IOException {
+        return entries(i, from, "Entering MASTER STATE");
+    }
+
+    /** The lines containing {@code text} written to node {@code i}'s log since {@code from}. */
+    static List<String> entries(int i, long from, String text) throws IOException {
         Path log = f.lab.paths().log(AddressPlan.nodeNs(i));
         byte[] all = Files.exists(log) ? Files.readAllBytes(log) : new byte[0];
         int start = (int) Math.min(from, all.length);
         return new String(all, start, all.length - start, StandardCharsets.UTF_8).lines()
-                .filter(l -> l.contains("Entering MASTER STATE")).map(l -> AddressPlan.nodeNs(i) + ": " + l.strip()).toList();
+                .filter(l -> l.contains(text)).map(l -> AddressPlan.nodeNs(i) + ": " + l.strip()).toList();
     }
 
     @Test
@@ -87,7 +92,11 @@ class HandoverMovesOnceE2ETest {
             // node addresses are in node order: the highest remaining address has the highest priority and waits least
             int highest = f.plan().nodeIndexes().stream().filter(i -> i != master).max(Integer::compare).orElseThrow();
             assertThat(next).as("round %d: the highest-priority backup took over (%s)", round, rounds).isEqualTo(highest);
+            // eligible is not yet BACKUP: the next round's handover may only count on it once keepalived says so
+            long before = size(f.lab.paths().log(AddressPlan.nodeNs(master)));
             f.include(master);
+            LabFixture.awaitTrue(() -> !entries(master, before, "Entering BACKUP STATE").isEmpty(),
+                    "round " + round + ": node " + master + " BACKUP again", Duration.ofSeconds(10));
         }
         System.out.println("planned handovers: " + rounds);
     }
