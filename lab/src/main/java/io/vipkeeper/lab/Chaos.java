@@ -32,7 +32,7 @@ import java.util.function.BooleanSupplier;
  * A chaos run: builds a lab of its own (3 nodes, an agent per node, two controller replicas with leader election:
  * {@link LabControllers}), sends traffic from vk-client through two VIPs, and breaks things at random times (seeded):
  * kills the leading controller replica, an agent JVM or a keepalived, stops the API server for a few seconds (it comes
- * back with the same objects), takes a node's link down. Between faults it creates and deletes a few Services. A
+ * back with the same objects), pulls a node's cable (its link loses carrier). Between faults it creates and deletes a few Services. A
  * sampler checks the invariants ({@link ChaosInvariants}) twice a second throughout; after each fault the traffic must
  * flow again within {@link Settings#recoveryBound()} of its end, and no request may fail outside a fault's window.
  * Output: a line per fault and per violation as they happen, then {@link ChaosReport}.
@@ -189,7 +189,7 @@ public final class Chaos {
             requests[1] = (int) all.stream().filter(a -> !a.ok()).count() - requests[2];
             for (ChaosTraffic.Burst b : outside) {
                 violation(b.fromMicros(), b.count() + " request(s) failed outside every fault window (" + instant(b.fromMicros()) + " to "
-                        + instant(b.toMicros()) + ")");
+                        + instant(b.toMicros()) + "; " + String.join(", ", b.reasons()) + ")");
             }
             line("taking the lab down");
             teardown();
@@ -279,13 +279,13 @@ public final class Chaos {
                 int node = targetNode();
                 Duration down = schedule.between(Duration.ofSeconds(1), Duration.ofSeconds(4));
                 String held = heldBy(node);
-                Lan.setLink(node, false);
+                Lan.setCable(node, false);
                 try {
                     Thread.sleep(down.toMillis());
                 } finally {
-                    Lan.setLink(node, true);
+                    Lan.setCable(node, true);
                 }
-                yield new Done(AddressPlan.nodeNs(node), "eth0 down " + down.toMillis() + " ms" + held);
+                yield new Done(AddressPlan.nodeNs(node), "cable out " + down.toMillis() + " ms" + held);
             }
             case API -> {
                 Duration down = schedule.between(Duration.ofSeconds(2), Duration.ofSeconds(6));

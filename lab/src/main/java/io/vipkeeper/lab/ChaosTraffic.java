@@ -4,6 +4,8 @@ import io.vipkeeper.lab.lan.ProbeStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * What the client's requests through the VIPs say about faults (pure: answers in, figures out). A fault's window runs
@@ -52,8 +54,8 @@ final class ChaosTraffic {
         return new Impact(failed.size(), Math.max(0, (firstOk - startMicros) / 1000), firstOk <= window.toMicros());
     }
 
-    /** Failed requests close together (less than a second apart), outside every fault window. */
-    record Burst(long fromMicros, long toMicros, int count) {
+    /** Failed requests close together (less than a second apart), outside every fault window, and how they failed. */
+    record Burst(long fromMicros, long toMicros, int count, SortedSet<String> reasons) {
     }
 
     static List<Burst> outside(List<ProbeStream.Answer> answers, List<Window> windows) {
@@ -63,10 +65,13 @@ final class ChaosTraffic {
         List<Burst> out = new ArrayList<>();
         for (ProbeStream.Answer a : failed) {
             Burst last = out.isEmpty() ? null : out.get(out.size() - 1);
+            String reason = a.from() + " after " + (a.doneMicros() - a.sentMicros()) / 1000 + " ms";
             if (last != null && a.sentMicros() - last.toMicros() < 1_000_000) {
-                out.set(out.size() - 1, new Burst(last.fromMicros(), a.sentMicros(), last.count() + 1));
+                SortedSet<String> reasons = new TreeSet<>(last.reasons());
+                reasons.add(reason);
+                out.set(out.size() - 1, new Burst(last.fromMicros(), a.sentMicros(), last.count() + 1, reasons));
             } else {
-                out.add(new Burst(a.sentMicros(), a.sentMicros(), 1));
+                out.add(new Burst(a.sentMicros(), a.sentMicros(), 1, new TreeSet<>(List.of(reason))));
             }
         }
         return out;

@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
                 + "to run while the lab of 'lab up' runs (both use the same namespaces: take that one down first). Traffic from vk-client "
                 + "through two VIPs every 20 ms while, at random times (seeded), it kills the leading controller replica (SIGKILL or "
                 + "SIGTERM), kills an agent with its keepalived (SIGKILL, as a container kill does), SIGKILLs a keepalived alone, stops the API server for 2-6 s (it comes back with the "
-                + "same objects), takes a node's link down for 1-4 s; the lab restarts what was killed, and Services are created and "
+                + "same objects), pulls a node's cable for 1-4 s (its link loses carrier); the lab restarts what was killed, and Services are created and "
                 + "deleted between faults.",
             "Checked twice a second: every Service has an address, no address is held by two Services (unless they share a key), "
                 + "the VIP ConfigMap matches the Services and has no ghost entries, at most one replica leads (and one does), exactly "

@@ -100,7 +100,10 @@ class ChaosChecksTest {
         assertThat(ChaosTraffic.impact(a, 5 * S, new ChaosTraffic.Window(5 * S, 8 * S))).isEqualTo(ChaosTraffic.Impact.NONE);
         // the failures lie in a window: none outside; without it, one burst of 50
         assertThat(ChaosTraffic.outside(a, List.of(w))).isEmpty();
-        assertThat(ChaosTraffic.outside(a, List.of())).singleElement().extracting(ChaosTraffic.Burst::count).isEqualTo(50);
+        assertThat(ChaosTraffic.outside(a, List.of())).singleElement().satisfies(b -> {
+            assertThat(b.count()).isEqualTo(50);
+            assertThat(b.reasons()).containsExactly("timeout after 1000 ms"); // how they failed, for the violation's text
+        });
     }
 
     @Test

@@ -18,6 +18,9 @@ public final class LoggingOptions {
 
     public enum Format { text, json }
 
+    /** fabric8's informer list/watch loop. */
+    static final String REFLECTOR = "io.fabric8.kubernetes.client.informers.impl.cache.Reflector";
+
     @Option(names = "--log-format", defaultValue = "text", description = "text (default) or json (one JSON object per line).")
     Format format = Format.text;
 
@@ -83,6 +86,8 @@ public final class LoggingOptions {
         root.setLevel(parsed);
         // the client libraries are chatty at info; their warnings still show
         ctx.getLogger("io.fabric8").setLevel(parsed.isGreaterOrEqual(Level.INFO) ? Level.WARN : parsed);
+        // a failed list or watch: fabric8 logs it with a stack trace on every retry; Informers logs one line instead
+        ctx.getLogger(REFLECTOR).setLevel(parsed.isGreaterOrEqual(Level.INFO) ? Level.ERROR : parsed);
         ctx.getLogger("io.vertx").setLevel(Level.WARN);
         ctx.getLogger("io.netty").setLevel(Level.WARN);
     }

@@ -189,6 +189,17 @@ public final class Lan {
     }
 
     /**
+     * Pulls node {@code i}'s cable or plugs it in again: the bridge's end of its link goes down, so the node's eth0
+     * stays up but loses carrier, as with a broken cable or switch port. Unlike {@link #setLink} (eth0 set down in
+     * the node), the node's kernel keeps its masqueraded connections: an interface set down makes it forget them
+     * (nf_nat_masquerade), and for a minute after, a new connection through the node could take a source port that a
+     * backend still holds in TIME_WAIT and be refused (docs/operations.md).
+     */
+    public static void setCable(int i, boolean connected) {
+        run("ip", "-n", AddressPlan.LAN_NS, "link", "set", AddressPlan.nodeBridgePort(i), connected ? "up" : "down");
+    }
+
+    /**
      * Takes node {@code i}'s uplink down (a cut cable, as far as VRRP and the bridge can tell) or up again. Link down
      * flushes the routes through it: in BGP mode, the route to the second client is put back with the link.
      */
