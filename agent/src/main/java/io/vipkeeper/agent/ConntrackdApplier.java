@@ -29,12 +29,21 @@ import org.slf4j.LoggerFactory;
  * seconds (the supervisor keeps trying; the previous configuration cannot stay running, as both would need the
  * same port and socket).
  *
- * <p>On VRRP transitions (direct injection, docs/design/conntrack-sync): to MASTER, {@code -B} sends this node's table
- * to the peers; to BACKUP, {@code -n} asks them for theirs. Never {@code -c}, {@code -f} or {@code -t}: the synced
- * entries are in the kernel table already, and {@code -t} would flush the whole kernel table, the flows of every
- * instance this node is MASTER of included. Neither is on the failover's critical path (the takeover's gratuitous
- * ARP alone moves the traffic onto entries that are there), so they run on a thread of their own, coalesced, and
+ * <p>On VRRP transitions (direct injection, docs/design/conntrack-sync): to MASTER, {@code -f internal}, {@code -R} and
+ * {@code -B} make conntrackd's own cache the kernel table (the flows taken over were injected, and injected flows
+ * never enter that cache) and send it to the peers; to BACKUP, {@code -n} asks them for theirs. A node that is MASTER
+ * of nothing after a transition (keepalived's first BACKUP after a start included) empties its cache
+ * ({@code -f internal}): every peer answers a resync request with its cache, and every node, the MASTER too, writes
+ * the answers into its kernel table, replacing a live entry of the same connection. (In BGP mode no VRRP transition
+ * comes, and every node keeps the cache of the flows it forwards.)
+ * A former MASTER's cache is a snapshot (injected updates do not reach it), so its answer put old states over the
+ * MASTER's new connections (a client port used again, 1–8 new requests failed per planned handover in the lab).
+ * Never {@code -c}, {@code -t} or {@code -f} of the external cache: the synced entries are in the kernel table
+ * already, and {@code -t} would flush the whole kernel table, the flows of every instance this node is MASTER of
+ * included. None of this is on the failover's critical path (the takeover's gratuitous ARP alone moves the traffic
+ * onto entries that are there), so the bulk and the resync run on a thread of their own, coalesced, and
  * {@link #AFTER_TRANSITION} later: they are the safety net for what the continuous sync lost, not the failover.
+ * conntrackd makes itself real-time; {@link ConntrackdScheduling} puts it back among normal processes.
  */
 final class ConntrackdApplier implements Applier {
 
@@ -62,6 +71,7 @@ final class ConntrackdApplier implements Applier {
     private final HostCommands host;
     private final String binary;
     private final String sysctl;
+    private final ConntrackdScheduling scheduling;
     private final ScheduledExecutorService transitions = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "conntrackd-transitions");
         t.setDaemon(true);
@@ -76,13 +86,20 @@ final class ConntrackdApplier implements Applier {
     private volatile boolean draining;
     private volatile SyncPlan running;
     private Digest applied;
-    private Supervisor supervisor;
+    private volatile Supervisor supervisor;
 
     /** {@code sysctl}: the tool that sets {@link #LOOSE_SYSCTL} (tests give a fake, to leave the host alone). */
     ConntrackdApplier(HostCommands host, String binary, String sysctl) {
+        this(host, binary, sysctl, Path.of("/proc"));
+    }
+
+    ConntrackdApplier(HostCommands host, String binary, String sysctl, Path proc) {
         this.host = host;
         this.binary = binary;
         this.sysctl = sysctl;
+        this.scheduling = new ConntrackdScheduling(host, proc);
+        // conntrackd sets its policy once, at start: a daemon the supervisor restarted is real-time again
+        transitions.scheduleWithFixedDelay(this::normalPriority, 1, 1, TimeUnit.SECONDS);
     }
 
     @Override
@@ -125,6 +142,7 @@ final class ConntrackdApplier implements Applier {
             return ApplyResult.rejected("conntrackd did not answer on " + sync.controlSocket() + " within "
                     + ANSWER_WAIT.toSeconds() + " s (its output is in the agent's log); it is restarted with backoff");
         }
+        normalPriority();
         if (!restart && masterOf.isEmpty()) {
             awaitPeersTable();
         }
@@ -221,26 +239,65 @@ final class ConntrackdApplier implements Applier {
             return;
         }
         // many instances change at once (per-vip): one call covers them all, as conntrackd's table is per node
-        switch (state) {
-            case MASTER -> submit(bulkPending, "-B", "sent this node's table to the peers (became MASTER of " + instance + ")");
-            case BACKUP -> submit(resyncPending, "-n", "asked the peers for their table (became BACKUP of " + instance + ")");
-            default -> { }
+        if (state == VrrpStates.State.MASTER) {
+            submit(bulkPending, () -> {
+                if (masterOf.isEmpty()) {
+                    return; // MASTER no more by now: its cache stays empty
+                }
+                if (ok(ctl(CALL_TIMEOUT, "-f", "internal"), "-f internal") && ok(ctl(CALL_TIMEOUT, "-R"), "-R")
+                        && ok(ctl(CALL_TIMEOUT, "-B"), "-B")) {
+                    LOG.info("conntrackd: sent this node's table to the peers (became MASTER of {})", instance);
+                }
+            });
+            return;
+        }
+        if (masterOf.isEmpty()) {
+            transitions.execute(() -> forgetOwnCache(state + " of " + instance));
+        }
+        if (state == VrrpStates.State.BACKUP) {
+            submit(resyncPending, () -> {
+                if (ok(ctl(CALL_TIMEOUT, "-n"), "-n")) {
+                    LOG.info("conntrackd: asked the peers for their table (became BACKUP of {})", instance);
+                }
+            });
         }
     }
 
-    private void submit(AtomicBoolean pending, String arg, String done) {
+    /** {@code -f internal} while this node is MASTER of nothing: no snapshot of its own left to answer resyncs with. */
+    private void forgetOwnCache(String why) {
+        if (masterOf.isEmpty() && running != null && ok(ctl(CALL_TIMEOUT, "-f", "internal"), "-f internal")) {
+            LOG.info("conntrackd: emptied its own cache ({})", why);
+        }
+    }
+
+    private static boolean ok(Exec.Result r, String what) {
+        if (!r.ok()) {
+            LOG.warn("conntrackd {} failed: {}", what, r.message());
+        }
+        return r.ok();
+    }
+
+    private void submit(AtomicBoolean pending, Runnable calls) {
         if (!pending.compareAndSet(false, true)) {
             return;
         }
         transitions.schedule(() -> {
             pending.set(false);
-            Exec.Result r = ctl(CALL_TIMEOUT, arg);
-            if (r.ok()) {
-                LOG.info("conntrackd: {}", done);
-            } else {
-                LOG.warn("conntrackd {} failed: {}", arg, r.message());
-            }
+            calls.run();
         }, AFTER_TRANSITION.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The running daemon at normal priority ({@link ConntrackdScheduling}); runs each second and after each start. */
+    private void normalPriority() {
+        Supervisor s = supervisor;
+        Process p = s == null ? null : s.process();
+        try {
+            if (p != null && p.isAlive()) {
+                scheduling.normal(p.pid());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("checking conntrackd's scheduling failed: {}", e.toString()); // a periodic task must not end
+        }
     }
 
     /**

@@ -31,8 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Conntrack sync in the agent without root: the reconciler passes VRRP changes on to the appliers, and
  * {@link ConntrackdApplier} drives a fake conntrackd (a shell script that records how it was called): started once,
- * restarted only when its configuration changes, stopped when sync is off, {@code -B} on MASTER and {@code -n} on
- * BACKUP, never {@code -c}, {@code -f} or {@code -t}; a stale lock file is removed; the metrics come from {@code -s}.
+ * restarted only when its configuration changes, stopped when sync is off, its own cache rebuilt from the kernel
+ * table and sent on MASTER ({@code -f internal}, {@code -R}, {@code -B}) and emptied when MASTER of nothing, {@code -n}
+ * on BACKUP, never {@code -c}, {@code -t} or a flush of the external cache; a stale lock file is removed; the metrics
+ * come from {@code -s}.
  */
 class ConntrackSyncTest {
 
@@ -152,6 +154,9 @@ class ConntrackSyncTest {
             }
             await("-B on MASTER", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -B"));
             assertThat(System.nanoTime() - at).isGreaterThanOrEqualTo(ConntrackdApplier.AFTER_TRANSITION.toNanos());
+            // the flows taken over were injected, and injected flows never enter conntrackd's own cache: rebuilt first
+            assertThat(afterStart(calls())).containsSubsequence("-C RUN/conntrackd.conf -f internal", "-C RUN/conntrackd.conf -R",
+                    "-C RUN/conntrackd.conf -B");
             a.vrrpChanged("vips", VrrpStates.State.BACKUP);
             await("-n on BACKUP", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -n"));
             a.vrrpChanged("vips", VrrpStates.State.FAULT);
@@ -183,7 +188,8 @@ class ConntrackSyncTest {
             a.close();
         }
         // never the external-cache commands: -t flushes the whole kernel table after PurgeTimeout
-        assertThat(calls()).noneMatch(c -> c.matches(".* -[cft]( .*)?")).contains("-C RUN/conntrackd.conf -B", "-C RUN/conntrackd.conf -n");
+        assertThat(calls()).noneMatch(c -> c.matches(".* -[ct]( .*)?") || c.matches(".* -f( external)?")).contains("-C RUN/conntrackd.conf -B",
+                "-C RUN/conntrackd.conf -n");
         assertThat(calls().stream().filter(c -> c.endsWith(" -B") || c.endsWith(" -n"))).hasSize(2);
     }
 
@@ -321,6 +327,50 @@ class ConntrackSyncTest {
         } finally {
             a.close();
         }
+    }
+
+    /**
+     * A node's own cache is what every peer answers a resync request with, and the MASTER writes the answers over its
+     * live entries: a node MASTER of nothing keeps none (emptied at once, before it asks for the peers' table), and a
+     * MASTER that is BACKUP again before its bulk send does not rebuild it.
+     */
+    @Test
+    void aNodeMasterOfNothingKeepsNoCacheToAnswerResyncsWith() throws Exception {
+        ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
+        try {
+            a.apply(plan(cluster, settings().build()));
+            assertThat(afterStart(calls())).as("nothing before keepalived speaks: in BGP mode the cache stays").isEmpty();
+            a.vrrpChanged("vips", VrrpStates.State.BACKUP); // keepalived's first state after its start
+            await("emptied: its start's snapshot of the kernel table", () -> afterStart(uncheckedCalls())
+                    .contains("-C RUN/conntrackd.conf -f internal"));
+            await("-n on BACKUP", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -n"));
+            Files.delete(dir.resolve("calls.log"));
+
+            a.vrrpChanged("vips", VrrpStates.State.MASTER);
+            a.vrrpChanged("vips", VrrpStates.State.BACKUP); // within AFTER_TRANSITION
+            await("-f internal at once", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -f internal"));
+            assertThat(calls()).doesNotContain("-C RUN/conntrackd.conf -n");
+            await("-n on BACKUP", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -n"));
+            Thread.sleep(300); // the bulk's turn, scheduled before the -n, has passed
+            assertThat(calls()).as("no rebuild nor bulk send once BACKUP").doesNotContain("-C RUN/conntrackd.conf -R", "-C RUN/conntrackd.conf -B");
+
+            // per-vip: still MASTER of one instance, so the cache stays
+            Files.delete(dir.resolve("calls.log"));
+            a.vrrpChanged("vip-1", VrrpStates.State.MASTER);
+            a.vrrpChanged("vip-2", VrrpStates.State.MASTER);
+            a.vrrpChanged("vip-2", VrrpStates.State.BACKUP);
+            await("-B on MASTER", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -B"));
+            assertThat(calls()).containsOnlyOnce("-C RUN/conntrackd.conf -f internal").containsSubsequence("-C RUN/conntrackd.conf -f internal",
+                    "-C RUN/conntrackd.conf -R", "-C RUN/conntrackd.conf -B");
+        } finally {
+            a.close();
+        }
+    }
+
+    /** The calls after the daemon started (its -C CONF line), without the -s of the waits. */
+    static List<String> afterStart(List<String> calls) {
+        int start = calls.lastIndexOf("-C RUN/conntrackd.conf");
+        return calls.subList(start + 1, calls.size()).stream().filter(c -> !c.endsWith(" -s")).toList();
     }
 
     List<String> uncheckedCalls() {

@@ -80,6 +80,16 @@ class ConntrackdRootTest {
         NodeAgentIntegrationTest.await(condition, what, Duration.ofSeconds(15));
     }
 
+    /** The scheduling policy of a process (0 = SCHED_OTHER, 2 = SCHED_RR), -1 when it is gone. */
+    static int policy(Process p) {
+        try {
+            String[] f = VrrpScheduler.statFields(Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat")));
+            return f == null ? -1 : Integer.parseInt(f[39]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     @Test
     void aFlowOnOneNodeIsInjectedIntoTheOthersKernelTable() throws Exception {
         Path run1 = Files.createDirectories(dir.resolve("n1"));
@@ -98,6 +108,8 @@ class ConntrackdRootTest {
         assertThat(ct2.apply(p2)).isEqualTo(ApplyResult.STARTED);
         assertThat(node1.exec(List.of("sysctl", "-n", ConntrackdApplier.LOOSE_SYSCTL)).output().strip()).isEqualTo("0");
         assertThat(node1.exec(List.of("nft", "list", "chain", "inet", "vipkeeper", "guard")).output()).contains("ct state invalid drop");
+        // conntrackd makes itself real-time (the Scheduler clause); the agent puts it back to SCHED_OTHER
+        await("conntrackd at SCHED_OTHER", () -> policy(ct1.process()) == 0 && policy(ct2.process()) == 0);
 
         // an established flow through the VIP on node1 (the MASTER) appears on node2 (a hand-made entry carries no
         // NAT status, so node2 gets the plain inverse as reply tuple; real DNATed flows keep their NAT: the e2e tests)
@@ -112,6 +124,7 @@ class ConntrackdRootTest {
         p.destroyForcibly().waitFor();
         assertThat(Files.exists(run2.resolve("conntrackd.lock"))).isTrue();
         await("conntrackd restarted", () -> ct2.restarts() == 1 && ct2.ctl(Duration.ofSeconds(2), "-s").ok());
+        await("the restarted conntrackd at SCHED_OTHER too", () -> policy(ct2.process()) == 0);
         // a restarted daemon asks for the peer's table (StartupResync): the flow is known to it again
         ct2.vrrpChanged("vips", VrrpStates.State.BACKUP);
         await("node2's conntrackd answers with its table", () -> ct2.ctl(Duration.ofSeconds(2), "-s").stdout()

@@ -3,11 +3,11 @@ package io.vipkeeper.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.lab.lan.ConnectionFailover;
 import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.LongLivedConnections;
 import io.vipkeeper.lab.lan.ProbeStream;
-import io.vipkeeper.platform.process.Exec;
 import io.vipkeeper.testsupport.RequiresRoot;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -46,9 +46,7 @@ class ConntrackSyncE2ETest {
 
     /** The flows to {@code vip}'s echo port in node {@code i}'s kernel table. */
     static long flowsOn(int i, String vip) {
-        Exec.Result r = Exec.run(List.of("ip", "netns", "exec", AddressPlan.nodeNs(i), "conntrack", "-L", "-p", "tcp",
-                "--orig-dst", vip, "--orig-port-dst", Integer.toString(AddressPlan.ECHO_PORT)), Duration.ofSeconds(10));
-        return r.stdout().lines().filter(l -> l.contains("ESTABLISHED")).count();
+        return ConnectionFailover.flowsOn(i, vip, AddressPlan.ECHO_PORT);
     }
 
     /** Runs the connections; once every other node has their flows, {@code failover} takes the MASTER away. */

@@ -17,15 +17,14 @@ import io.vipkeeper.core.plan.SyncPlan;
  * every endpoint change, and conntrackd has no reload. {@code Systemd off} (Debian's example says on), no syslog, no
  * log file: in the foreground it logs to stdout, which the agent's supervisor copies into its own log.
  *
- * <p>{@code Scheduler}: conntrackd runs SCHED_RR by default at priority 99, above keepalived's VRRP process (SCHED_RR 20,
- * {@code VrrpRealtime}). A bulk send or a resync moves the whole table (~10,000 flows in the lab after a few rounds of
- * short connections) and holds a core for hundreds of ms; at 99 keepalived waits behind it (the lab's planned
- * handovers saw backups time out on adverts during bulk sends and take the VIP for nothing). {@link #SCHED_PRIORITY}
- * keeps it real time, which conntrackd wants against netlink buffer overruns, but below VRRP.
+ * <p>{@code Scheduler}: conntrackd makes itself real-time at start, SCHED_RR 99 without this clause, above keepalived's
+ * VRRP process (SCHED_RR 20, {@code VrrpRealtime}); the clause knows only RR and FIFO. {@link #SCHED_PRIORITY} keeps
+ * it below VRRP until the agent has moved it to SCHED_OTHER (a real-time bulk send or resync of ~10,000 flows holds a
+ * core for hundreds of ms, and every normal process, the pods included, waits: docs/agent.md, "Scheduling").
  */
 public final class ConntrackdConfig {
 
-    /** conntrackd's SCHED_RR priority: below keepalived's VRRP process (20), above every normal process. */
+    /** conntrackd's SCHED_RR priority until the agent makes it a normal process: below keepalived's VRRP process (20). */
     public static final int SCHED_PRIORITY = 10;
 
     private ConntrackdConfig() {

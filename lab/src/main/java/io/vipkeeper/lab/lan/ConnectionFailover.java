@@ -67,8 +67,10 @@ public final class ConnectionFailover {
 
     /** The ESTABLISHED flows to {@code vip}:{@code port} in node {@code i}'s kernel table. */
     public static long flowsOn(int i, String vip, int port) {
+        // filtered by conntrack itself: the earlier rounds' TIME_WAIT entries once filled Exec's 64 KiB of output
+        // before the ESTABLISHED ones, and every round counted as not synced
         Exec.Result r = Exec.run(List.of("ip", "netns", "exec", AddressPlan.nodeNs(i), "conntrack", "-L", "-p", "tcp",
-                "--orig-dst", vip, "--orig-port-dst", Integer.toString(port)), Duration.ofSeconds(10));
+                "--state", "ESTABLISHED", "--orig-dst", vip, "--orig-port-dst", Integer.toString(port)), Duration.ofSeconds(10));
         return r.stdout().lines().filter(l -> l.contains("ESTABLISHED")).count();
     }
 
