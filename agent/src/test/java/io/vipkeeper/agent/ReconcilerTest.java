@@ -332,10 +332,10 @@ class ReconcilerTest {
             assertThat(w.vips()).containsExactly(vip);
             VipHolders.Holder h = w.held().get(vip);
             assertThat(h.master()).isEqualTo("node-a");
-            assertThat(h.priority()).isEqualTo(229);
+            assertThat(h.priority()).isEqualTo(204);
             assertThat(h.backups()).containsExactly(new HolderCandidates.Candidate("node-b", 254));
             assertThat(h.since()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
-            assertThat(h.masterDownSeconds()).isEqualTo(HolderCandidates.masterDownSeconds(AgentSettings.builder(InterfaceName.parse("eth0")).build(), 229));
+            assertThat(h.masterDownSeconds()).isEqualTo(HolderCandidates.masterDownSeconds(AgentSettings.builder(InterfaceName.parse("eth0")).build(), 204));
         });
         wallClock.addAndGet(5_000);
         r.sync(cluster.snapshot());

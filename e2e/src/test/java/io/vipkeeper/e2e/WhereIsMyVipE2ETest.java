@@ -108,8 +108,8 @@ class WhereIsMyVipE2ETest {
         before[0].path("backups").forEach(b -> backups.add(b.path("node").asText()));
         assertThat(backups).containsExactlyInAnyOrderElementsOf(f.plan().nodeIndexes().stream().filter(i -> i != master)
                 .map(AddressPlan::nodeNs).toList());
-        // single mode, 3 nodes, addresses in node order: 204, 229, 254 (spaced so a planned handover moves the VIP once)
-        Map<String, Integer> priority = Map.of(AddressPlan.nodeNs(1), 204, AddressPlan.nodeNs(2), 229, AddressPlan.nodeNs(3), 254);
+        // single mode, 3 nodes, addresses in node order: 154, 204, 254 (spaced so a planned handover moves the VIP once)
+        Map<String, Integer> priority = Map.of(AddressPlan.nodeNs(1), 154, AddressPlan.nodeNs(2), 204, AddressPlan.nodeNs(3), 254);
         assertThat(before[0].path("priority").asInt()).isEqualTo(priority.get(masterName));
         before[0].path("backups").forEach(b -> assertThat(b.path("priority").asInt()).as(b.path("node").asText())
                 .isEqualTo(priority.get(b.path("node").asText())));

@@ -76,10 +76,11 @@ public record NodeIdentity(String name, IpAddress address, List<IpAddress> peers
 
     /**
      * The single instance's priority of the node at {@code index} (0 = lowest address) among {@code count} nodes: the
-     * highest address gets 254 and each lower one {@code step = min(25, 100 / (count - 1))} less (at least 1), never
+     * highest address gets 254 and each lower one {@code step = min(50, 100 / (count - 1))} less (at least 1), never
      * below 150 (beyond 101 nodes the lowest share 150; VRRP breaks the tie by the higher address). Spaced so that after
      * a MASTER's priority-0 advert the backups' skew times, (256 - priority) / 256 × advert, differ by several ms: the
-     * highest backup takes over alone instead of two taking over and one yielding (the VIP would move twice). The order
+     * highest backup takes over alone instead of two taking over and one yielding (the VIP would move twice). 25 apart
+     * (9.8 ms at 0.1 s adverts) was not enough on a busy 2-core CI machine: two MASTERs 39 ms apart once in 8 rounds. The order
      * is the former 200 + index's (the highest address wins an election) and, up to 154 nodes as before, every priority
      * stays above kube-keepalived-vip's 100 + index, so during a migration a vipkeeper node wins every election against
      * the old agents.
@@ -93,7 +94,7 @@ public record NodeIdentity(String name, IpAddress address, List<IpAddress> peers
         if (count == 1) {
             return 254;
         }
-        int step = Math.max(1, Math.min(25, 100 / (count - 1)));
+        int step = Math.max(1, Math.min(50, 100 / (count - 1)));
         return Math.max(150, 254 - step * (count - 1 - index));
     }
 

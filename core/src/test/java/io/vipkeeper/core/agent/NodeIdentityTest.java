@@ -24,9 +24,9 @@ class NodeIdentityTest {
         assertThat(id.address()).isEqualTo(ip("192.0.2.9"));
         // the seed sorted strings ("192.0.2.10" < "192.0.2.9"); addresses sort numerically
         assertThat(id.peers()).extracting(Object::toString).containsExactly("192.0.2.10", "203.0.113.5");
-        // three IPv4 nodes (v6only is skipped): 204, 229, 254
-        assertThat(id.singlePriority()).isEqualTo(204);
-        assertThat(NodeIdentity.resolve("n10", nodes, null).singlePriority()).isEqualTo(229);
+        // three IPv4 nodes (v6only is skipped): 154, 204, 254
+        assertThat(id.singlePriority()).isEqualTo(154);
+        assertThat(NodeIdentity.resolve("n10", nodes, null).singlePriority()).isEqualTo(204);
         assertThat(NodeIdentity.resolve("ext", nodes, null).singlePriority()).isEqualTo(254);
         assertThat(NodeIdentity.resolve("ext", nodes, null).address()).isEqualTo(ip("203.0.113.5"));
         assertThat(id.skipped()).containsExactly("v6only");
@@ -37,7 +37,7 @@ class NodeIdentityTest {
     void nodeIpFlagWins() {
         NodeIdentity id = NodeIdentity.resolve("n9", nodes, ip("192.0.2.200"));
         assertThat(id.address()).isEqualTo(ip("192.0.2.200"));
-        assertThat(id.singlePriority()).isEqualTo(229); // after 192.0.2.10, before 203.0.113.5
+        assertThat(id.singlePriority()).isEqualTo(204); // after 192.0.2.10, before 203.0.113.5
         assertThat(NodeIdentity.resolve("unknown", nodes, ip("192.0.2.1")).address()).isEqualTo(ip("192.0.2.1"));
     }
 
@@ -48,10 +48,11 @@ class NodeIdentityTest {
     }
 
     @Test
-    void fewNodesAre25Apart() {
-        // 25 apart: after a priority-0 advert at 0.1 s the backups' skews differ by 25/256 × 100 ms ≈ 9.8 ms
-        assertThat(priorities(2)).containsExactly(229, 254);
-        assertThat(priorities(3)).containsExactly(204, 229, 254);
+    void fewNodesAreUpTo50Apart() {
+        // 50 apart: after a priority-0 advert at 0.1 s the backups' skews differ by 50/256 × 100 ms ≈ 19.5 ms
+        assertThat(priorities(2)).containsExactly(204, 254);
+        assertThat(priorities(3)).containsExactly(154, 204, 254);
+        assertThat(priorities(4)).containsExactly(155, 188, 221, 254);
         assertThat(priorities(5)).containsExactly(154, 179, 204, 229, 254);
     }
 
@@ -105,9 +106,9 @@ class NodeIdentityTest {
                 new NodeInfo("b", List.of(), List.of(ip("192.0.2.2"))),
                 new NodeInfo("six1", List.of(), List.of(ip("2001:db8::1"))),
                 new NodeInfo("six2", List.of(), List.of(ip("2001:db8::2"))));
-        assertThat(NodeIdentity.resolve("a", mixed, null).singlePriority()).isEqualTo(229);
+        assertThat(NodeIdentity.resolve("a", mixed, null).singlePriority()).isEqualTo(204);
         assertThat(NodeIdentity.resolve("b", mixed, null).singlePriority()).isEqualTo(254);
-        assertThat(NodeIdentity.resolve("six1", mixed, null).singlePriority()).isEqualTo(229);
+        assertThat(NodeIdentity.resolve("six1", mixed, null).singlePriority()).isEqualTo(204);
     }
 
     @Test

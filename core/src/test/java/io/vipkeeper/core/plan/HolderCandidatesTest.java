@@ -66,12 +66,12 @@ class HolderCandidatesTest {
         AgentSettings s = settings().advertInterval(AdvertInterval.parse("0.1")).build();
         for (VrrpInstance i : plan("node-a", s).instances()) {
             List<HolderCandidates.Candidate> c = HolderCandidates.of(i, s, NODES, RACK_R1, "node-a", null);
-            // node-b (192.0.2.9) is not in rack r1 but is one of the 3 nodes: .11 and .13 run at 229 and 254
+            // node-b (192.0.2.9) is not in rack r1 but is one of the 3 nodes: .11 and .13 run at 204 and 254
             boolean prod = i.vips().get(0).toString().startsWith("198.51.100.");
             assertThat(c).as(i.name()).containsExactlyElementsOf(prod
-                    ? List.of(new HolderCandidates.Candidate("node-a", 254), new HolderCandidates.Candidate("node-c", 229))
-                    : List.of(new HolderCandidates.Candidate("node-a", 254), new HolderCandidates.Candidate("node-c", 229),
-                            new HolderCandidates.Candidate("node-b", 204)));
+                    ? List.of(new HolderCandidates.Candidate("node-a", 254), new HolderCandidates.Candidate("node-c", 204))
+                    : List.of(new HolderCandidates.Candidate("node-a", 254), new HolderCandidates.Candidate("node-c", 204),
+                            new HolderCandidates.Candidate("node-b", 154)));
         }
     }
 
@@ -96,7 +96,7 @@ class HolderCandidatesTest {
             assertThat(i.priority()).isEqualTo(254);
             assertThat(HolderCandidates.of(i, s, others, PoolPlacements.NONE, "node-a", ip("192.0.2.13")))
                     .containsExactly(new HolderCandidates.Candidate("node-a", 254),
-                            new HolderCandidates.Candidate("node-c", 229), new HolderCandidates.Candidate("node-b", 204));
+                            new HolderCandidates.Candidate("node-c", 204), new HolderCandidates.Candidate("node-b", 154));
         }
     }
 
