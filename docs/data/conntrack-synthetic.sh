@@ -30,10 +30,25 @@ counters() {
 trap '$VK lab down >/dev/null 2>&1 || true' EXIT
 $VK lab down >/dev/null 2>&1 || true
 $VK lab up --conntrack-sync >/dev/null
-vip=$(kubectl --kubeconfig /run/vipkeeper-lab/kubeconfig get svc hello -o jsonpath='{.status.loadBalancer.ingress[0].ip}')
-master=""
-for n in 1 2 3; do if ip -n "vk-node$n" -o -4 addr show | grep -q " $vip/"; then master=$n; fi; done
-[ -n "$master" ] || { echo "no node holds $vip" >&2; exit 1; }
+kubectl --kubeconfig /run/vipkeeper-lab/kubeconfig apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: synthetic, namespace: default}
+spec:
+  type: LoadBalancer
+  selector: {app: hello}
+  ports: [{name: http, port: 80, targetPort: 8080, protocol: TCP}]
+YAML
+master="" vip=""
+for i in $(seq 1 60); do # the node that holds the Service's VIP: the MASTER
+  vip=$(kubectl --kubeconfig /run/vipkeeper-lab/kubeconfig get svc synthetic -o jsonpath='{.status.loadBalancer.ingress[0].ip}' 2>/dev/null || true)
+  for n in 1 2 3; do
+    if [ -n "$vip" ] && ip -n "vk-node$n" -o -4 addr show dev eth0 | grep -q " $vip/"; then master=$n; fi
+  done
+  [ -n "$master" ] && break
+  sleep 1
+done
+[ -n "$master" ] || { echo "no node holds the VIP of Service synthetic (${vip:-none yet})" >&2; exit 1; }
 sleep 5 # the transitions' bulk sends (3 s after them) are over
 echo "rate_per_s,seconds,started,netlink_errors,node,master,conntrackd_cpu_pct,conntrackd_rss_kb_max,cache_created,injected_created,injected_updated,injected_destroyed,machine_busy_pct"
 for rate in $RATES; do
