@@ -1,6 +1,7 @@
 package io.vipkeeper.agent;
 
 import io.vipkeeper.core.plan.AgentPlan;
+import io.vipkeeper.core.pool.Announce;
 import io.vipkeeper.core.plan.SyncPlan;
 import io.vipkeeper.core.render.ConntrackdConfig;
 import io.vipkeeper.platform.process.Exec;
@@ -32,10 +33,10 @@ import org.slf4j.LoggerFactory;
  * <p>On VRRP transitions (direct injection, docs/design/conntrack-sync): to MASTER, {@code -f internal}, {@code -R} and
  * {@code -B} make conntrackd's own cache the kernel table (the flows taken over were injected, and injected flows
  * never enter that cache) and send it to the peers; to BACKUP, {@code -n} asks them for theirs. A node that is MASTER
- * of nothing after a transition (keepalived's first BACKUP after a start included) empties its cache
- * ({@code -f internal}): every peer answers a resync request with its cache, and every node, the MASTER too, writes
- * the answers into its kernel table, replacing a live entry of the same connection. (In BGP mode no VRRP transition
- * comes, and every node keeps the cache of the flows it forwards.)
+ * of nothing after a transition or after conntrackd's start empties its cache ({@code -f internal}): every peer
+ * answers a resync request with its cache, and every node, the MASTER too, writes the answers into its kernel table,
+ * replacing a live entry of the same connection. (In BGP mode, {@code --announce bgp} or no VRRP instance, every node
+ * keeps the cache of the flows it forwards.)
  * A former MASTER's cache is a snapshot (injected updates do not reach it), so its answer put old states over the
  * MASTER's new connections (a client port used again, 1–8 new requests failed per planned handover in the lab).
  * Never {@code -c}, {@code -t} or {@code -f} of the external cache: the synced entries are in the kernel table
@@ -145,6 +146,11 @@ final class ConntrackdApplier implements Applier {
         normalPriority();
         if (!restart && masterOf.isEmpty()) {
             awaitPeersTable();
+        }
+        if (!plan.instances().isEmpty() && plan.settings().announce() != Announce.BGP) {
+            // a started daemon fills its cache from the kernel table: a snapshot, unless this node is MASTER (a
+            // configuration change restarts every node's conntrackd, and no VRRP transition follows)
+            forgetOwnCache("MASTER of nothing when conntrackd started");
         }
         LOG.info("conntrackd {}: {} to {} on {}", restart ? "restarted" : "started", sync.transport(), sync.peers(), sync.iface());
         return restart ? ApplyResult.APPLIED : ApplyResult.STARTED;

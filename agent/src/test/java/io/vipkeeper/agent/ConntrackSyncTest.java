@@ -339,10 +339,12 @@ class ConntrackSyncTest {
         ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
         try {
             a.apply(plan(cluster, settings().build()));
-            assertThat(afterStart(calls())).as("nothing before keepalived speaks: in BGP mode the cache stays").isEmpty();
+            assertThat(afterStart(calls())).as("emptied after its start: a snapshot of its kernel table")
+                    .containsExactly("-C RUN/conntrackd.conf -f internal");
+            // a configuration change restarts it: a snapshot again, and no VRRP transition follows
+            assertThat(a.apply(plan(cluster.node("node-c", "192.0.2.13"), settings().build())).outcome()).isEqualTo(ApplyResult.Outcome.APPLIED);
+            assertThat(afterStart(calls())).containsExactly("-C RUN/conntrackd.conf -f internal");
             a.vrrpChanged("vips", VrrpStates.State.BACKUP); // keepalived's first state after its start
-            await("emptied: its start's snapshot of the kernel table", () -> afterStart(uncheckedCalls())
-                    .contains("-C RUN/conntrackd.conf -f internal"));
             await("-n on BACKUP", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -n"));
             Files.delete(dir.resolve("calls.log"));
 
@@ -362,6 +364,20 @@ class ConntrackSyncTest {
             await("-B on MASTER", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -B"));
             assertThat(calls()).containsOnlyOnce("-C RUN/conntrackd.conf -f internal").containsSubsequence("-C RUN/conntrackd.conf -f internal",
                     "-C RUN/conntrackd.conf -R", "-C RUN/conntrackd.conf -B");
+        } finally {
+            a.close();
+        }
+    }
+
+    /** In BGP mode ({@code --announce bgp}) every node forwards: its cache is the flows it forwards and stays. */
+    @Test
+    void withoutVrrpInstancesTheCacheStays() throws Exception {
+        ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
+        try {
+            AgentPlan bgp = plan(cluster, settings().announce(io.vipkeeper.core.pool.Announce.BGP).build());
+            assertThat(bgp.sync()).isNotNull();
+            a.apply(bgp);
+            assertThat(afterStart(calls())).isEmpty();
         } finally {
             a.close();
         }
