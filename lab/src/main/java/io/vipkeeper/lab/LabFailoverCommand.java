@@ -176,12 +176,7 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
             }
         }
         List<Long> ok = done.stream().filter(d -> d.millis() >= 0).map(Failover.Round::millis).toList();
-        if (csv != null) {
-            List<String> lines = new ArrayList<>(List.of(Failover.CSV_HEADER));
-            done.forEach(d -> lines.add(d.csv()));
-            Files.write(csv, lines);
-            out.println("CSV: " + csv);
-        }
+        writeCsv(out, "CSV", csv, Failover.CSV_HEADER, done.stream().map(Failover.Round::csv).toList());
         if (ok.isEmpty()) {
             out.println("no round recovered");
             return 1;
@@ -220,12 +215,7 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
                 out.flush();
             }
         } finally {
-            if (csv != null) {
-                List<String> lines = new ArrayList<>(List.of(BgpFailover.CSV_HEADER));
-                done.forEach(d -> lines.add(d.csv()));
-                Files.write(csv, lines);
-                out.println("CSV: " + csv);
-            }
+            writeCsv(out, "CSV", csv, BgpFailover.CSV_HEADER, done.stream().map(BgpFailover.Round::csv).toList());
         }
         List<Long> ok = done.stream().filter(d -> d.millis() >= 0).map(BgpFailover.Round::millis).toList();
         if (ok.isEmpty()) {
@@ -271,18 +261,9 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
                 }
             } finally {
                 // the rounds done are kept even when one fails (e.g. a lab that had not settled in time)
-                if (csv != null) {
-                    List<String> lines = new ArrayList<>(List.of(ConnectionFailover.CSV_HEADER));
-                    done.forEach(d -> lines.add(d.csv()));
-                    Files.write(csv, lines);
-                    out.println("CSV: " + csv);
-                }
-                if (stallsCsv != null) {
-                    List<String> lines = new ArrayList<>(List.of(ConnectionFailover.STALLS_CSV_HEADER));
-                    done.forEach(d -> lines.addAll(d.stallRows()));
-                    Files.write(stallsCsv, lines);
-                    out.println("stalls CSV: " + stallsCsv);
-                }
+                writeCsv(out, "CSV", csv, ConnectionFailover.CSV_HEADER, done.stream().map(ConnectionFailover.Round::csv).toList());
+                writeCsv(out, "stalls CSV", stallsCsv, ConnectionFailover.STALLS_CSV_HEADER,
+                        done.stream().flatMap(d -> d.stallRows().stream()).toList());
             }
         }
         long all = done.stream().filter(d -> d.alive() == connections).count();
@@ -380,5 +361,17 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
             Thread.sleep(200);
         }
         throw new IOException("Service default/" + name + " got no EXTERNAL-IP within " + timeoutMs / 1000 + " s");
+    }
+
+    /** {@code file} (when asked for: not null) with the header line and the rows, and a line saying where it went. */
+    private static void writeCsv(PrintWriter out, String what, Path file, String header, List<String> rows) throws IOException {
+        if (file == null) {
+            return;
+        }
+        List<String> lines = new ArrayList<>(rows.size() + 1);
+        lines.add(header);
+        lines.addAll(rows);
+        Files.write(file, lines);
+        out.println(what + ": " + file);
     }
 }
