@@ -15,6 +15,7 @@ import io.vipkeeper.core.agent.TrafficPolicy;
 import io.vipkeeper.core.net.Cidr;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.plan.AgentPlanner;
+import io.vipkeeper.core.pool.Announce;
 import io.vipkeeper.core.render.ConntrackdConfig;
 import io.vipkeeper.core.render.KeepalivedConfig;
 import io.vipkeeper.core.render.NftablesRuleset;
@@ -96,6 +97,11 @@ class ConntrackSyncTest {
         Files.writeString(sysctl, "#!/bin/sh\necho \"sysctl $*\" >> " + dir + "/calls.log\n");
         sysctl.toFile().setExecutable(true);
         return script;
+    }
+
+    /** An applier driving {@link #fakeConntrackd()} (a fresh one each call) with the fake sysctl. */
+    ConntrackdApplier applierWithFake() throws Exception {
+        return new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
     }
 
     List<String> calls() throws Exception {
@@ -228,7 +234,7 @@ class ConntrackSyncTest {
 
     @Test
     void aStoppingMasterSendsItsTableThenKeepsForwardingForTheDrain() throws Exception {
-        ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
+        ConntrackdApplier a = applierWithFake();
         a.apply(plan(cluster, settings().build()));
         a.vrrpChanged("vips", VrrpStates.State.MASTER);
         await("-B on MASTER", () -> uncheckedCalls().stream().filter(c -> c.endsWith(" -B")).count() == 1);
@@ -240,7 +246,7 @@ class ConntrackSyncTest {
         assertThat(a.alive()).isFalse();
 
         // a BACKUP has nothing to hand over: no -B, no drain
-        ConntrackdApplier b = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
+        ConntrackdApplier b = applierWithFake();
         b.apply(plan(cluster, settings().build()));
         b.vrrpChanged("vips", VrrpStates.State.BACKUP);
         await("-n on BACKUP", () -> uncheckedCalls().stream().filter(c -> c.endsWith(" -n")).count() == 1);
@@ -254,7 +260,7 @@ class ConntrackSyncTest {
     /** A planned handover with the agent running (Node label, cordon): -B before returning; FAULT asks nothing; no drain. */
     @Test
     void aHandoverSendsTheTableFirstAndTheAgentKeepsForwardingWithoutADrainOnClose() throws Exception {
-        ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
+        ConntrackdApplier a = applierWithFake();
         a.apply(plan(cluster, settings().build()));
         a.vrrpChanged("vips", VrrpStates.State.MASTER);
         await("-B on MASTER", () -> uncheckedCalls().stream().filter(c -> c.endsWith(" -B")).count() == 1);
@@ -304,7 +310,7 @@ class ConntrackSyncTest {
 
     @Test
     void noSyncWithOneNodeOrAnotherDataPlane() throws Exception {
-        ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
+        ConntrackdApplier a = applierWithFake();
         ClusterState alone = new ClusterState().node("node-a", "192.0.2.11").entry("192.0.2.241", "");
         assertThat(a.apply(plan(alone, settings().build())).outcome()).isEqualTo(ApplyResult.Outcome.UNCHANGED);
         assertThat(a.apply(plan(cluster, settings().dataplane(Dataplane.IPVS).build())).outcome()).isEqualTo(ApplyResult.Outcome.UNCHANGED);
@@ -336,7 +342,7 @@ class ConntrackSyncTest {
      */
     @Test
     void aNodeMasterOfNothingKeepsNoCacheToAnswerResyncsWith() throws Exception {
-        ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
+        ConntrackdApplier a = applierWithFake();
         try {
             a.apply(plan(cluster, settings().build()));
             assertThat(afterStart(calls())).as("emptied after its start: a snapshot of its kernel table")
@@ -353,7 +359,7 @@ class ConntrackSyncTest {
             await("-f internal at once", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -f internal"));
             assertThat(calls()).doesNotContain("-C RUN/conntrackd.conf -n");
             await("-n on BACKUP", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -n"));
-            Thread.sleep(300); // the bulk's turn, scheduled before the -n, has passed
+            // the bulk was scheduled before the -n on the applier's one thread: its turn has passed
             assertThat(calls()).as("no rebuild nor bulk send once BACKUP").doesNotContain("-C RUN/conntrackd.conf -R", "-C RUN/conntrackd.conf -B");
 
             // per-vip: still MASTER of one instance, so the cache stays
@@ -371,10 +377,10 @@ class ConntrackSyncTest {
 
     /** In BGP mode ({@code --announce bgp}) every node forwards: its cache is the flows it forwards and stays. */
     @Test
-    void withoutVrrpInstancesTheCacheStays() throws Exception {
-        ConntrackdApplier a = new ConntrackdApplier(HostCommands.LOCAL, fakeConntrackd().toString(), dir.resolve("sysctl").toString());
+    void inBgpModeTheCacheStays() throws Exception {
+        ConntrackdApplier a = applierWithFake();
         try {
-            AgentPlan bgp = plan(cluster, settings().announce(io.vipkeeper.core.pool.Announce.BGP).build());
+            AgentPlan bgp = plan(cluster, settings().announce(Announce.BGP).build());
             assertThat(bgp.sync()).isNotNull();
             a.apply(bgp);
             assertThat(afterStart(calls())).isEmpty();
