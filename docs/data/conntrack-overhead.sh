@@ -14,8 +14,8 @@ KC=/run/vipkeeper-lab/kubeconfig
 here=$(cd "$(dirname "$0")" && pwd)
 hz=$(getconf CLK_TCK)
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-conntrackd_pid() { ps -o pid=,comm= -p "$(ip netns pids "vk-node$1" | paste -sd,)" | awk '$2=="conntrackd"{print $1; exit}'; }
+# shellcheck source=conntrack-lab.sh
+. "$here/conntrack-lab.sh"
 
 measure() {
   local mode=$1; shift

@@ -28,23 +28,11 @@ if [ "$S" -le $((STEADY_FROM + 5)) ] || [ "$S" -gt 60 ]; then echo "SECONDS must
 for r in $RATES; do case "$r" in *[!0-9]*) echo "RATES must be whole numbers" >&2; exit 2;; esac; done
 for m in $MODES; do case "$m" in off|on) ;; *) echo "MODES must be off and/or on" >&2; exit 2;; esac; done
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# shellcheck source=conntrack-lab.sh
+. "$here/conntrack-lab.sh"
 sys_ticks() { awk '{print $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 now() { date +%s.%N; }
 cpu_line() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6, $8}' /proc/stat; } # total idle softirq (jiffies)
-conntrackd_pid() { ps -o pid=,comm= -p "$(ip netns pids "vk-node$1" | paste -sd,)" | awk '$2=="conntrackd"{print $1; exit}'; }
-conntrackd_conf() { echo "/run/vipkeeper-lab/node$1/conntrackd.conf"; }
-# conntrackd's counters (conntrackd -s): its cache's created, updated, destroyed (the flows it sends), the kernel
-# entries it injected: created, updated, destroyed (what it received), multicast packets sent, received, messages lost
-sync_counters() {
-  if [ -z "$2" ]; then echo "0 0 0 0 0 0 0 0 0"; return; fi
-  ip netns exec "vk-node$1" conntrackd -C "$(conntrackd_conf "$1")" -s 2>/dev/null | awk '
-    /^cache internal:/ {s="c"} /^external inject:/ {s="i"} /^traffic processed:/ {s=""}
-    s!="" && /connections created:/ {v[s "c"]=$3} s!="" && /connections updated:/ {v[s "u"]=$3}
-    s!="" && /connections destroyed:/ {v[s "d"]=$3}
-    /Pckts sent/ {ps=$1; pr=$4} /Lost msgs/ {lost=$4}
-    END {printf "%d %d %d %d %d %d %d %d %d\n", v["cc"], v["cu"], v["cd"], v["ic"], v["iu"], v["id"], ps, pr, lost}'
-}
 # kernel conntrack drops on a node: drop + early_drop + insert_failed, summed over CPUs
 ct_drops() {
   ip netns exec "vk-node$1" conntrack -S 2>/dev/null | tr ' ' '\n' | awk -F= '$1=="drop"||$1=="early_drop"||$1=="insert_failed"{s+=$2} END{print s+0}'

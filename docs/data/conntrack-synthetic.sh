@@ -17,16 +17,10 @@ case "$S" in ''|*[!0-9]*) echo "SECONDS must be a whole number" >&2; exit 2;; es
 if [ "$S" -lt 5 ] || [ "$S" -gt 120 ]; then echo "SECONDS must be 5..120" >&2; exit 2; fi
 for r in $RATES; do case "$r" in ''|*[!0-9]*) echo "RATES must be whole numbers" >&2; exit 2;; esac; done
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-conntrackd_pid() { ps -o pid=,comm= -p "$(ip netns pids "vk-node$1" | paste -sd,)" | awk '$2=="conntrackd"{print $1; exit}'; }
-# conntrackd -s: cache created (the flows it sends), injected created, updated, destroyed (what it received)
-counters() {
-  ip netns exec "vk-node$1" conntrackd -C "/run/vipkeeper-lab/node$1/conntrackd.conf" -s 2>/dev/null | awk '
-    /^cache internal:/ {s="c"} /^external inject:/ {s="i"} /^traffic processed:/ {s=""}
-    s!="" && /connections created:/ {v[s "c"]=$3} s!="" && /connections updated:/ {v[s "u"]=$3}
-    s!="" && /connections destroyed:/ {v[s "d"]=$3}
-    END {printf "%d %d %d %d\n", v["cc"], v["ic"], v["iu"], v["id"]}'
-}
+# shellcheck source=conntrack-lab.sh
+. "$here/conntrack-lab.sh"
+# sync_counters' cache created (the flows it sends), injected created, updated, destroyed (what it received)
+counters() { sync_counters "$1" "$2" | awk '{print $1, $4, $5, $6}'; }
 trap '$VK lab down >/dev/null 2>&1 || true' EXIT
 $VK lab down >/dev/null 2>&1 || true
 $VK lab up --conntrack-sync >/dev/null
@@ -53,7 +47,7 @@ sleep 5 # the transitions' bulk sends (3 s after them) are over
 echo "rate_per_s,seconds,started,netlink_errors,node,master,conntrackd_cpu_pct,conntrackd_rss_kb_max,cache_created,injected_created,injected_updated,injected_destroyed,machine_busy_pct"
 for rate in $RATES; do
   declare -A pid t0 rss c0
-  for n in 1 2 3; do pid[$n]=$(conntrackd_pid $n); t0[$n]=$(ticks "${pid[$n]}"); rss[$n]=0; c0[$n]=$(counters $n); done
+  for n in 1 2 3; do pid[$n]=$(conntrackd_pid $n); t0[$n]=$(ticks "${pid[$n]}"); rss[$n]=0; c0[$n]=$(counters $n "${pid[$n]}"); done
   cpu0=$(awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
   start=$(date +%s.%N)
   ip netns exec "vk-node$master" python3 "$here/conntrack-synthetic.py" "$rate" "$S" "$vip" > /tmp/conntrack-synthetic.out &
@@ -72,7 +66,7 @@ for rate in $RATES; do
   read -r started errors < <(awk '/^done:/{print $2, $(NF-2)}' /tmp/conntrack-synthetic.out)
   for n in 1 2 3; do
     cpu=$(awk -v a="${t0[$n]}" -v b="$(ticks "${pid[$n]}")" -v hz=$hz -v s="$secs" 'BEGIN{printf "%.1f", (b-a)/hz/s*100}')
-    d=$(paste -d' ' <(echo "${c0[$n]}" | tr ' ' '\n') <(counters $n | tr ' ' '\n') | awk '{print $2-$1}' | paste -sd,)
+    d=$(paste -d' ' <(echo "${c0[$n]}" | tr ' ' '\n') <(counters $n "${pid[$n]}" | tr ' ' '\n') | awk '{print $2-$1}' | paste -sd,)
     echo "$rate,$S,$started,$errors,vk-node$n,$([ "$n" = "$master" ] && echo yes || echo no),$cpu,${rss[$n]},$d,$busy"
   done
 done
