@@ -1,8 +1,6 @@
 package io.vipkeeper.agent;
 
 import io.vipkeeper.platform.process.Exec;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -55,11 +53,6 @@ final class ConntrackdScheduling {
 
     /** The scheduling policy of a process (0 = SCHED_OTHER), or -1 when it is gone or its stat is unreadable. */
     private int policy(long pid) {
-        try {
-            String[] f = VrrpScheduler.statFields(Files.readString(proc.resolve(Long.toString(pid)).resolve("stat")));
-            return f == null || f.length < 40 ? -1 : Integer.parseInt(f[39]);
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
+        return VrrpScheduler.policy(proc, pid).map(p -> p[0]).orElse(-1);
     }
 }

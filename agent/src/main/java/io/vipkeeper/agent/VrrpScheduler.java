@@ -83,7 +83,7 @@ final class VrrpScheduler implements AutoCloseable {
             return;
         }
         long p = pid.get();
-        Optional<int[]> policy = policy(p);
+        Optional<int[]> policy = policy(proc, p);
         if (policy.isEmpty()) {
             scheduled = false;
             return;
@@ -113,7 +113,7 @@ final class VrrpScheduler implements AutoCloseable {
                     + "take its VIPs over for nothing: keep the advert interval at the default 0.1 s or more on busy nodes", p, chrt.message());
             return;
         }
-        scheduled = policy(p).map(x -> x[0] == SCHED_RR).orElse(false);
+        scheduled = policy(proc, p).map(x -> x[0] == SCHED_RR).orElse(false);
         if (scheduled) {
             LOG.info("keepalived's VRRP process (pid {}) runs with real-time scheduling (SCHED_RR {}, at most {} us without blocking)",
                     p, realtime.priority(), realtime.rlimitRttimeMicros());
@@ -128,13 +128,13 @@ final class VrrpScheduler implements AutoCloseable {
         if (vrrp.isEmpty() || main.isEmpty()) {
             return Optional.empty();
         }
-        String[] f = stat(vrrp.get());
+        String[] f = stat(proc, vrrp.get());
         return f != null && f[0].equals("keepalived") && f[2].equals(Long.toString(main.get())) ? vrrp : Optional.empty();
     }
 
-    /** {policy, rt_priority} of a process. */
-    private Optional<int[]> policy(long pid) {
-        String[] f = stat(pid);
+    /** {policy, rt_priority} of process {@code pid} from {@code proc}/PID/stat (policy 0 = SCHED_OTHER), if readable. */
+    static Optional<int[]> policy(Path proc, long pid) {
+        String[] f = stat(proc, pid);
         if (f == null || f.length < 40) {
             return Optional.empty();
         }
@@ -146,7 +146,7 @@ final class VrrpScheduler implements AutoCloseable {
     }
 
     /** /proc/PID/stat as fields indexed from 0 = comm (without parentheses), or null. */
-    private String[] stat(long pid) {
+    private static String[] stat(Path proc, long pid) {
         try {
             return statFields(Files.readString(proc.resolve(Long.toString(pid)).resolve("stat")));
         } catch (IOException e) {

@@ -82,12 +82,7 @@ class ConntrackdRootTest {
 
     /** The scheduling policy of a process (0 = SCHED_OTHER, 2 = SCHED_RR), -1 when it is gone. */
     static int policy(Process p) {
-        try {
-            String[] f = VrrpScheduler.statFields(Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat")));
-            return f == null ? -1 : Integer.parseInt(f[39]);
-        } catch (java.io.IOException | RuntimeException e) {
-            return -1;
-        }
+        return VrrpScheduler.policy(Path.of("/proc"), p.pid()).map(x -> x[0]).orElse(-1);
     }
 
     @Test
