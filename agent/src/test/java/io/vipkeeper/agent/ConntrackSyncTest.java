@@ -240,10 +240,14 @@ class ConntrackSyncTest {
         await("-B on MASTER", () -> uncheckedCalls().stream().filter(c -> c.endsWith(" -B")).count() == 1);
         a.beforeVrrpStop();
         assertThat(calls().stream().filter(c -> c.endsWith(" -B"))).hasSize(2); // sent before returning
+        a.vrrpChanged("vips", VrrpStates.State.STOP); // keepalived stopped: a peer takes over now
         long start = System.nanoTime();
         a.close();
         assertThat((System.nanoTime() - start) / 1_000_000).as("ms forwarding on").isGreaterThanOrEqualTo(ConntrackdApplier.DRAIN.toMillis());
         assertThat(a.alive()).isFalse();
+        List<String> calls = calls();
+        assertThat(calls.subList(calls.lastIndexOf("-C RUN/conntrackd.conf -B"), calls.size()))
+                .as("no work for conntrackd on the takeover: its cache goes with it").doesNotContain("-C RUN/conntrackd.conf -f internal");
 
         // a BACKUP has nothing to hand over: no -B, no drain
         ConntrackdApplier b = applierWithFake();
@@ -337,8 +341,9 @@ class ConntrackSyncTest {
 
     /**
      * A node's own cache is what every peer answers a resync request with, and the MASTER writes the answers over its
-     * live entries: a node MASTER of nothing keeps none (emptied at once, before it asks for the peers' table), and a
-     * MASTER that is BACKUP again before its bulk send does not rebuild it.
+     * live entries: a node MASTER of nothing keeps none (emptied a second after it left MASTER, not on the takeover,
+     * and before it asks for the peers' table), and a MASTER that is BACKUP again before its bulk send does not
+     * rebuild it.
      */
     @Test
     void aNodeMasterOfNothingKeepsNoCacheToAnswerResyncsWith() throws Exception {
@@ -356,7 +361,8 @@ class ConntrackSyncTest {
 
             a.vrrpChanged("vips", VrrpStates.State.MASTER);
             a.vrrpChanged("vips", VrrpStates.State.BACKUP); // within AFTER_TRANSITION
-            await("-f internal at once", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -f internal"));
+            assertThat(calls()).as("not on the takeover").doesNotContain("-C RUN/conntrackd.conf -f internal");
+            await("-f internal FORGET_AFTER later", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -f internal"));
             assertThat(calls()).doesNotContain("-C RUN/conntrackd.conf -n");
             await("-n on BACKUP", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -n"));
             // the bulk was scheduled before the -n on the applier's one thread: its turn has passed
