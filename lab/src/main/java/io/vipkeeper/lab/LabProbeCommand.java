@@ -78,6 +78,8 @@ public final class LabProbeCommand implements Callable<Integer> {
         long end = System.nanoTime() + Math.min(durationS, 3600) * 1_000_000_000L;
         ThreadPoolExecutor pool = new ThreadPoolExecutor(parallel, parallel, 1, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 new ThreadPoolExecutor.DiscardPolicy()); // saturated: this tick's request is skipped, never queued
+        // all threads now: started one per request (the pool's way), the first --parallel requests cost a thread each
+        pool.prestartAllCoreThreads();
         if (untilStdinCloses) {
             Thread watch = new Thread(() -> {
                 try {

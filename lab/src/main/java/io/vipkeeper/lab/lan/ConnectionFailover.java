@@ -4,11 +4,12 @@ import io.vipkeeper.platform.process.Exec;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One failover round with long-lived connections (issue 12), measured from vk-client: N connections to the echo
- * port of a VIP and, beside them, the probe's new requests to its port 80 every 10 ms. Once the connections have run
- * for {@link #WARM_UP} and every other node's kernel table holds the N flows (conntrack sync), {@code action} takes the
+ * port of a VIP and, beside them, the probe's new requests to its port 80 every 10 ms. Once the connections and the
+ * probe have run for {@link #WARM_UP} and every other node's kernel table holds the N flows (conntrack sync), {@code action} takes the
  * MASTER away (a cut link, or a planned handover); the round reports the connections alive, reset and hung at the end,
  * their longest stalls during the failover ({@link #WINDOW} from the action), the longest stall outside it, the time
  * from the action until new requests are answered again (after the last one that failed), and the new requests that
@@ -26,7 +27,10 @@ public final class ConnectionFailover {
     /** {@link Round#stallRows}: every stall of 50 ms or more, when it began from the action. */
     public static final String STALLS_CSV_HEADER = "round,node,connection,from_action_ms,stall_ms";
 
-    /** The connections run this long before the action: the client's JVM is past its start (class loading, JIT). */
+    /**
+     * The connections and the probe run this long before the action: their JVMs are past their start (class loading,
+     * JIT, the probe's threads), which otherwise took both cores a second after the action, at the VRRP move.
+     */
     static final Duration WARM_UP = Duration.ofSeconds(2);
     /** Stalls overlapping this time from the action count as the failover's: it covers a stopping agent's 2 s drain. */
     static final Duration WINDOW = Duration.ofSeconds(3);
@@ -39,9 +43,10 @@ public final class ConnectionFailover {
      */
     public record Round(int round, int node, String how, int connections, long alive, long reset, long hung, long stallMaxMs,
                         long stallMedianMs, long newConnectionMs, long failedNew, boolean syncedBefore, long stallOutsideMaxMs,
-                        long stallOutsideAtMs, List<String> stallRows) {
+                        long stallOutsideAtMs, List<String> stallRows, List<String> failures) {
         public Round {
             stallRows = List.copyOf(stallRows);
+            failures = List.copyOf(failures);
         }
 
         public String csv() {
@@ -89,6 +94,10 @@ public final class ConnectionFailover {
             if (!c.awaitReady(15_000)) {
                 throw new IllegalStateException(connections + " connections to " + vip + ":" + AddressPlan.ECHO_PORT + " did not open");
             }
+            // the warm-up counts from the probe's first answer too: its JVM's start took the lab's cores at the move
+            if (probe.await(ProbeStream.Answer::ok, 15_000) == null) {
+                throw new IllegalStateException("no answer from " + vip + ":80 before the " + how + " (new requests)");
+            }
             long warm = System.nanoTime() + WARM_UP.toNanos();
             long deadline = System.nanoTime() + Duration.ofSeconds(8).toNanos();
             do {
@@ -124,7 +133,9 @@ public final class ConnectionFailover {
                 stalls.isEmpty() ? -1 : stalls.get(stalls.size() - 1), stalls.isEmpty() ? -1 : stalls.get(stalls.size() / 2),
                 okAgain < 0 ? -1 : (okAgain - cut) / 1000, failed, synced, outside == null ? 0 : outside.ms(),
                 outside == null ? 0 : (outside.fromMicros() - cut) / 1000, results.stream().flatMap(r -> r.stalls().stream()
-                        .map(st -> n + "," + master + "," + r.id() + "," + (st.fromMicros() - cut) / 1000 + "," + st.ms())).toList());
+                        .map(st -> n + "," + master + "," + r.id() + "," + (st.fromMicros() - cut) / 1000 + "," + st.ms())).toList(),
+                failures.stream().map(a -> String.format(Locale.ROOT, "sent at %+.2f s, %s after %d ms", (a.sentMicros() - cut) / 1e6,
+                        a.from(), (a.doneMicros() - a.sentMicros()) / 1000)).toList());
     }
 
     private static long count(List<LongLivedConnections.Result> r, String state) {
