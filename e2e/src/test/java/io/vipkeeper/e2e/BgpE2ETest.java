@@ -189,17 +189,31 @@ class BgpE2ETest {
         assertThat(fromClient2(vip, 30, 10)).hasSizeGreaterThan(25).allMatch(ProbeStream.Answer::ok);
     }
 
+    /**
+     * A rolling update's SIGTERM: BIRD withdraws first, the agent drains, then stops; no request sent once the router
+     * dropped the node fails, and none times out. This lab runs without conntrack sync (its backends tell the nodes
+     * apart by source address), so a request in flight through the node at the withdrawal may be reset: its next
+     * packet reaches another node, which has no entry for it (seen once in CI). With sync, the product's default,
+     * that node has the entry.
+     */
     @Test
     void anAgentStoppedUnderTrafficWithdrawsFirstAndNoRequestFails() throws Exception {
         int node = 2;
         List<ProbeStream.Answer> answers;
+        long withdrawn;
         try (ProbeStream probe = new ProbeStream(AddressPlan.CLIENT2_NS, vip, 80, 10, 1000, 3000, 40)) {
             long before = ProbeStream.nowMicros();
             assertThat(probe.await(a -> a.ok() && a.sentMicros() > before && f.plan().nodeOf(a.from()) == node, 10_000))
                     .as("traffic through node %d before its agent stops", node).isNotNull();
             long stop = System.nanoTime();
-            f.lab.stopAgent(node); // SIGTERM, as a rolling update does: BIRD withdraws, the agent drains, then stops
-            System.out.println("agent SIGTERM -> exited: " + (System.nanoTime() - stop) / 1_000_000 + " ms");
+            long stopMicros = ProbeStream.nowMicros();
+            Thread agentStop = new Thread(() -> f.lab.stopAgent(node)); // SIGTERM, as a rolling update does
+            agentStop.start();
+            LabFixture.awaitTrue(() -> !router.nextHops(vip).contains(node), "the router drops node " + node, Duration.ofSeconds(10));
+            withdrawn = ProbeStream.nowMicros();
+            agentStop.join(30_000);
+            System.out.println("agent SIGTERM -> route withdrawn: " + (withdrawn - stopMicros) / 1000 + " ms, exited: "
+                    + (System.nanoTime() - stop) / 1_000_000 + " ms");
             assertThat(router.nextHops(vip)).as("the router no longer sends to node %d", node).doesNotContain(node);
             long after = ProbeStream.nowMicros();
             probe.await(a -> a.sentMicros() > after + 1_000_000, 10_000); // a second of traffic after the exit
@@ -210,7 +224,10 @@ class BgpE2ETest {
         List<ProbeStream.Answer> failed = answers.stream().filter(a -> !a.ok()).toList();
         System.out.println("agent stopped under traffic: " + answers.size() + " requests, " + failed.size() + " failed " + failed);
         assertThat(answers.size()).isGreaterThan(100);
-        assertThat(failed).as("requests that failed while the agent of node %d stopped", node).isEmpty();
+        assertThat(failed).as("requests sent after the router dropped node %d that failed", node)
+                .noneMatch(a -> a.sentMicros() >= withdrawn);
+        assertThat(failed).as("requests that timed out while the agent of node %d stopped (at most one in flight was reset)", node)
+                .hasSizeLessThanOrEqualTo(1).allMatch(a -> a.doneMicros() - a.sentMicros() < 500_000);
         awaitSettled(); // the new agent announces again
     }
 

@@ -256,7 +256,7 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
                             + "failover: %s); new requests answered again after %d ms, %d failed%s%n", r, how, AddressPlan.nodeNs(round.node()),
                             round.alive(), connections, round.reset(), round.hung(), round.stallMaxMs(), round.stallMedianMs(),
                             round.stallOutsideMaxMs() == 0 ? "none" : round.stallOutsideMaxMs() + " ms at " + signed(round.stallOutsideAtMs()) + " s",
-                            round.newConnectionMs(), round.failedNew(), round.syncedBefore() ? "" : " (the flows had not reached every node before)");
+                            round.newConnectionMs(), round.failedNew(), round.syncedBefore() ? "" : " (the flows had not reached every node before: " + round.syncDetail() + ")");
                     round.failures().forEach(f -> out.printf("          failed new request: %s%n", f));
                     out.flush();
                 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * One failover round with long-lived connections (issue 12), measured from vk-client: N connections to the echo
@@ -43,7 +44,7 @@ public final class ConnectionFailover {
      */
     public record Round(int round, int node, String how, int connections, long alive, long reset, long hung, long stallMaxMs,
                         long stallMedianMs, long newConnectionMs, long failedNew, boolean syncedBefore, long stallOutsideMaxMs,
-                        long stallOutsideAtMs, List<String> stallRows, List<String> failures) {
+                        long stallOutsideAtMs, List<String> stallRows, List<String> failures, String syncDetail) {
         public Round {
             stallRows = List.copyOf(stallRows);
             failures = List.copyOf(failures);
@@ -72,11 +73,22 @@ public final class ConnectionFailover {
 
     /** The ESTABLISHED flows to {@code vip}:{@code port} in node {@code i}'s kernel table. */
     public static long flowsOn(int i, String vip, int port) {
+        return flowsOn(i, vip, port, "ESTABLISHED");
+    }
+
+    private static long flowsOn(int i, String vip, int port, String state) {
         // filtered by conntrack itself: the earlier rounds' TIME_WAIT entries once filled Exec's 64 KiB of output
         // before the ESTABLISHED ones, and every round counted as not synced
         Exec.Result r = Exec.run(List.of("ip", "netns", "exec", AddressPlan.nodeNs(i), "conntrack", "-L", "-p", "tcp",
-                "--state", "ESTABLISHED", "--orig-dst", vip, "--orig-port-dst", Integer.toString(port)), Duration.ofSeconds(10));
-        return r.stdout().lines().filter(l -> l.contains("ESTABLISHED")).count();
+                "--state", state, "--orig-dst", vip, "--orig-port-dst", Integer.toString(port)), Duration.ofSeconds(10));
+        return r.stdout().lines().filter(l -> l.contains(state)).count();
+    }
+
+    /** Where the flows are not yet: each other node's entries to {@code vip}:{@code port} that are still opening. */
+    private static String unsynced(AddressPlan plan, int master, String vip, int port, int connections) {
+        return plan.nodeIndexes().stream().filter(i -> i != master).map(i -> AddressPlan.nodeNs(i) + " " + flowsOn(i, vip, port)
+                + " of " + connections + " ESTABLISHED, " + flowsOn(i, vip, port, "SYN_RECV") + " SYN_RECV, "
+                + flowsOn(i, vip, port, "SYN_SENT") + " SYN_SENT").collect(Collectors.joining("; "));
     }
 
     public static Round round(int n, AddressPlan plan, String vip, int connections, String how, Action action, long settleMs)
@@ -89,6 +101,7 @@ public final class ConnectionFailover {
         List<ProbeStream.Answer> answers;
         long cut;
         boolean synced;
+        String syncDetail;
         try (LongLivedConnections c = new LongLivedConnections(vip, AddressPlan.ECHO_PORT, connections, 20, 14);
              ProbeStream probe = new ProbeStream(vip, 80, 10, 1000, 1500, 20)) {
             if (!c.awaitReady(15_000)) {
@@ -103,6 +116,7 @@ public final class ConnectionFailover {
             do {
                 synced = plan.nodeIndexes().stream().filter(i -> i != master).allMatch(i -> flowsOn(i, vip, AddressPlan.ECHO_PORT) >= connections);
             } while (!synced && System.nanoTime() < deadline && sleep(100));
+            syncDetail = synced ? "" : unsynced(plan, master, vip, AddressPlan.ECHO_PORT, connections);
             long left = warm - System.nanoTime();
             if (left > 0) {
                 Thread.sleep(left / 1_000_000);
@@ -135,7 +149,7 @@ public final class ConnectionFailover {
                 outside == null ? 0 : (outside.fromMicros() - cut) / 1000, results.stream().flatMap(r -> r.stalls().stream()
                         .map(st -> n + "," + master + "," + r.id() + "," + (st.fromMicros() - cut) / 1000 + "," + st.ms())).toList(),
                 failures.stream().map(a -> String.format(Locale.ROOT, "sent at %+.2f s, %s after %d ms", (a.sentMicros() - cut) / 1e6,
-                        a.from(), (a.doneMicros() - a.sentMicros()) / 1000)).toList());
+                        a.from(), (a.doneMicros() - a.sentMicros()) / 1000)).toList(), syncDetail);
     }
 
     private static long count(List<LongLivedConnections.Result> r, String state) {
