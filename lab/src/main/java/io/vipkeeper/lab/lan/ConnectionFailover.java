@@ -10,11 +10,11 @@ import java.util.stream.Collectors;
 /**
  * One failover round with long-lived connections (issue 12), measured from vk-client: N connections to the echo
  * port of a VIP and, beside them, the probe's new requests to its port 80 every 10 ms. Once the connections and the
- * probe have run for {@link #WARM_UP} and every other node's kernel table holds the N flows (conntrack sync), {@code action} takes the
- * MASTER away (a cut link, or a planned handover); the round reports the connections alive, reset and hung at the end,
- * their longest stalls during the failover ({@link #WINDOW} from the action), the longest stall outside it, the time
- * from the action until new requests are answered again (after the last one that failed), and the new requests that
- * failed.
+ * probe have run for {@link #WARM_UP} and every other node's kernel table holds the N flows (conntrack sync),
+ * {@code action} takes the MASTER away (a cut link, or a planned handover); the round reports the connections alive,
+ * reset and hung at the end, their longest stalls during the failover ({@link #WINDOW} from the action), the longest
+ * stall outside it, the time from the action until new requests are answered again (after the last one that failed),
+ * and the new requests that failed.
  *
  * <p>Why a window: on this lab's shared cores the client's JVM warming up and the restarted agent's JVM starting
  * (a planned round, seconds later) stall every connection by 200–900 ms with nothing moving; counted, they hid what
@@ -41,6 +41,9 @@ public final class ConnectionFailover {
      * @param stallMedianMs     the median over the connections of each one's longest stall during the failover
      * @param stallOutsideMaxMs the longest stall of any connection outside that window (0: none of 50 ms or more)
      * @param stallOutsideAtMs  when that stall began, from the action (negative: before it)
+     * @param failures          each failed new request: when it was sent, from the action, and how it failed
+     * @param syncDetail        when the flows had not reached every node: each other node's ESTABLISHED, SYN_RECV
+     *                          and SYN_SENT entries of them (empty otherwise)
      */
     public record Round(int round, int node, String how, int connections, long alive, long reset, long hung, long stallMaxMs,
                         long stallMedianMs, long newConnectionMs, long failedNew, boolean syncedBefore, long stallOutsideMaxMs,
