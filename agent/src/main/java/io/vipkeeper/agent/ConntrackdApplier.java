@@ -68,12 +68,6 @@ final class ConntrackdApplier implements Applier {
      * table (~10,000 flows in the lab, hundreds of ms of CPU); stepping down at once put that on the takeover.
      */
     static final Duration HANDOVER_SETTLE = Duration.ofSeconds(1);
-    /**
-     * How long after leaving MASTER (of its last instance) a node empties its own cache: not on the takeover, where
-     * the two processes of {@code conntrackd -f internal} and the daemon's work took CPU from the forwarding (lab, 2
-     * cores), and well before the earliest resync request a transition causes ({@link #AFTER_TRANSITION}).
-     */
-    static final Duration FORGET_AFTER = Duration.ofSeconds(1);
 
     private final HostCommands host;
     private final String binary;
@@ -263,8 +257,10 @@ final class ConntrackdApplier implements Applier {
             });
             return;
         }
-        if (masterOf.isEmpty() && !draining) { // a stopping agent stops conntrackd, cache and all, after DRAIN
-            transitions.schedule(() -> forgetOwnCache(state + " of " + instance), FORGET_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+        // at once (emptied a second later, off the takeover's CPU, the lab's label handovers failed more new requests,
+        // sent at that second: docs/benchmarks.md); a stopping agent stops conntrackd, cache and all, after DRAIN
+        if (masterOf.isEmpty() && !draining) {
+            transitions.execute(() -> forgetOwnCache(state + " of " + instance));
         }
         if (state == VrrpStates.State.BACKUP) {
             submit(resyncPending, () -> {
