@@ -46,17 +46,27 @@ public final class ConnectionFailover {
      *                          and SYN_SENT entries of them (empty otherwise)
      */
     public record Round(int round, int node, String how, int connections, long alive, long reset, long hung, long stallMaxMs,
-                        long stallMedianMs, long newConnectionMs, long failedNew, boolean syncedBefore, long stallOutsideMaxMs,
-                        long stallOutsideAtMs, List<String> stallRows, List<String> failures, String syncDetail) {
+                        long stallMedianMs, long newConnectionMs, long stallOutsideMaxMs, long stallOutsideAtMs,
+                        List<String> stallRows, List<String> failures, String syncDetail) {
         public Round {
             stallRows = List.copyOf(stallRows);
             failures = List.copyOf(failures);
         }
 
+        /** The new requests that failed. */
+        public long failedNew() {
+            return failures.size();
+        }
+
+        /** Whether every other node held the N flows before the action. */
+        public boolean syncedBefore() {
+            return syncDetail.isEmpty();
+        }
+
         public String csv() {
             return String.join(",", Integer.toString(round), Integer.toString(node), how, Integer.toString(connections), Long.toString(alive),
                     Long.toString(reset), Long.toString(hung), Long.toString(stallMaxMs), Long.toString(stallMedianMs),
-                    Long.toString(newConnectionMs), Long.toString(failedNew), Boolean.toString(syncedBefore),
+                    Long.toString(newConnectionMs), Long.toString(failedNew()), Boolean.toString(syncedBefore()),
                     Long.toString(stallOutsideMaxMs), Long.toString(stallOutsideAtMs));
         }
     }
@@ -103,7 +113,6 @@ public final class ConnectionFailover {
         List<LongLivedConnections.Result> results;
         List<ProbeStream.Answer> answers;
         long cut;
-        boolean synced;
         String syncDetail;
         try (LongLivedConnections c = new LongLivedConnections(vip, AddressPlan.ECHO_PORT, connections, 20, 14);
              ProbeStream probe = new ProbeStream(vip, 80, 10, 1000, 1500, 20)) {
@@ -116,6 +125,7 @@ public final class ConnectionFailover {
             }
             long warm = System.nanoTime() + WARM_UP.toNanos();
             long deadline = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+            boolean synced;
             do {
                 synced = plan.nodeIndexes().stream().filter(i -> i != master).allMatch(i -> flowsOn(i, vip, AddressPlan.ECHO_PORT) >= connections);
             } while (!synced && System.nanoTime() < deadline && sleep(100));
@@ -145,10 +155,9 @@ public final class ConnectionFailover {
         long lastFailedSent = failures.stream().mapToLong(ProbeStream.Answer::sentMicros).max().orElse(-1);
         long okAgain = failures.isEmpty() ? cut : answers.stream().filter(a -> a.ok() && a.sentMicros() > lastFailedSent)
                 .mapToLong(ProbeStream.Answer::doneMicros).min().orElse(-1);
-        long failed = failures.size();
         return new Round(n, master, how, connections, count(results, "alive"), count(results, "reset"), count(results, "hung"),
                 stalls.isEmpty() ? -1 : stalls.get(stalls.size() - 1), stalls.isEmpty() ? -1 : stalls.get(stalls.size() / 2),
-                okAgain < 0 ? -1 : (okAgain - cut) / 1000, failed, synced, outside == null ? 0 : outside.ms(),
+                okAgain < 0 ? -1 : (okAgain - cut) / 1000, outside == null ? 0 : outside.ms(),
                 outside == null ? 0 : (outside.fromMicros() - cut) / 1000, results.stream().flatMap(r -> r.stalls().stream()
                         .map(st -> n + "," + master + "," + r.id() + "," + (st.fromMicros() - cut) / 1000 + "," + st.ms())).toList(),
                 failures.stream().map(a -> String.format(Locale.ROOT, "sent at %+.2f s, %s after %d ms", (a.sentMicros() - cut) / 1e6,
