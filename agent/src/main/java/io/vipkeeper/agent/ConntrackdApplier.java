@@ -32,11 +32,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>On VRRP transitions (direct injection, docs/design/conntrack-sync): to MASTER, {@code -f internal}, {@code -R} and
  * {@code -B} make conntrackd's own cache the kernel table (the flows taken over were injected, and injected flows
- * never enter that cache) and send it to the peers; to BACKUP, {@code -n} asks them for theirs. A node that is MASTER
- * of nothing after a transition or after conntrackd's start empties its cache ({@code -f internal}): every peer
- * answers a resync request with its cache, and every node, the MASTER too, writes the answers into its kernel table,
- * replacing a live entry of the same connection. (In BGP mode, {@code --announce bgp} or no VRRP instance, every node
- * keeps the cache of the flows it forwards.)
+ * never enter that cache) and send it to the peers; to BACKUP, {@code -n} asks them for theirs (unless the node is
+ * BACKUP of nothing by then). A node that is MASTER of nothing after a transition or after conntrackd's start
+ * empties its cache ({@code -f internal}): every peer answers a resync request with its cache, and every node, the
+ * MASTER too, writes the answers into its kernel table, replacing a live entry of the same connection. (In BGP
+ * mode, {@code --announce bgp} or no VRRP instance, every node keeps the cache of the flows it forwards.)
  * A former MASTER's cache is a snapshot (injected updates do not reach it), so its answer put old states over the
  * MASTER's new connections (a client port used again, 1–8 new requests failed per planned handover in the lab).
  * Never {@code -c}, {@code -t} or {@code -f} of the external cache: the synced entries are in the kernel table
@@ -84,6 +84,8 @@ final class ConntrackdApplier implements Applier {
     static final Duration DRAIN = Duration.ofSeconds(2);
 
     private final Set<String> masterOf = ConcurrentHashMap.newKeySet();
+    /** The instances this node is BACKUP of: a resync request scheduled on BACKUP is moot once there are none. */
+    private final Set<String> backupOf = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
     private volatile SyncPlan running;
     private Digest applied;
@@ -241,6 +243,11 @@ final class ConntrackdApplier implements Applier {
         } else {
             masterOf.remove(instance);
         }
+        if (state == VrrpStates.State.BACKUP) {
+            backupOf.add(instance);
+        } else {
+            backupOf.remove(instance);
+        }
         if (running == null) {
             return;
         }
@@ -264,6 +271,11 @@ final class ConntrackdApplier implements Applier {
         }
         if (state == VrrpStates.State.BACKUP) {
             submit(resyncPending, () -> {
+                if (backupOf.isEmpty()) {
+                    // MASTER by now (keepalived starts in BACKUP and is MASTER within a second when no peer holds
+                    // the VIP): the peers' answers would be written over the flows this node forwards
+                    return;
+                }
                 if (ok(ctl(CALL_TIMEOUT, "-n"), "-n")) {
                     LOG.info("conntrackd: asked the peers for their table (became BACKUP of {})", instance);
                 }

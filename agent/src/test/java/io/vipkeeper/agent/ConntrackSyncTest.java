@@ -342,7 +342,8 @@ class ConntrackSyncTest {
     /**
      * A node's own cache is what every peer answers a resync request with, and the MASTER writes the answers over its
      * live entries: a node MASTER of nothing keeps none (emptied at once, before it asks for the peers' table), and a
-     * MASTER that is BACKUP again before its bulk send does not rebuild it.
+     * MASTER that is BACKUP again before its bulk send does not rebuild it. A node MASTER by the time its resync
+     * request is due asks for nothing (keepalived's start: BACKUP, then MASTER within a second).
      */
     @Test
     void aNodeMasterOfNothingKeepsNoCacheToAnswerResyncsWith() throws Exception {
@@ -365,6 +366,13 @@ class ConntrackSyncTest {
             await("-n on BACKUP", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -n"));
             // the bulk was scheduled before the -n on the applier's one thread: its turn has passed
             assertThat(calls()).as("no rebuild nor bulk send once BACKUP").doesNotContain("-C RUN/conntrackd.conf -R", "-C RUN/conntrackd.conf -B");
+
+            // keepalived's start: BACKUP, then MASTER within AFTER_TRANSITION; a MASTER asks for no peer's table
+            Files.delete(dir.resolve("calls.log"));
+            a.vrrpChanged("vips", VrrpStates.State.BACKUP);
+            a.vrrpChanged("vips", VrrpStates.State.MASTER);
+            await("-B on MASTER", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -B"));
+            assertThat(calls()).as("no resync request once MASTER").doesNotContain("-C RUN/conntrackd.conf -n");
 
             // per-vip: still MASTER of one instance, so the cache stays
             Files.delete(dir.resolve("calls.log"));

@@ -8,11 +8,15 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vipkeeper.lab.Lab;
+import io.vipkeeper.lab.LabDownCommand;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.NodeExclusion;
 import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.ProbeStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +61,8 @@ final class LabFixture implements AutoCloseable {
 
     /** A lab built with the options {@code options} makes for the chosen address plan. */
     LabFixture(java.util.function.Function<AddressPlan, Lab.Options> options, int nodes) throws Exception {
+        // a lab of `lab up` holds the lab API's address with its `lab run` process: down as `lab down` takes it
+        LabDownCommand.downIfRunning(new PrintWriter(System.out, true), new LabPaths(LabPaths.DEFAULT));
         Lan.destroyAll(); // before choosing the /24: a leftover vk-host must not count as "in use"
         lab = new Lab(options.apply(new AddressPlan(Lan.choosePrefix(), nodes)));
         lab.start();
@@ -111,7 +117,32 @@ final class LabFixture implements AutoCloseable {
 
     private String heldByOne(String vip) {
         awaitTrue(() -> lab.holders(vip).size() == 1, "one node holds " + vip, Duration.ofSeconds(20));
+        warmBackends(vip);
         return vip;
+    }
+
+    /** Answers in a row, each within {@link #WARM_MS}, after which the backends behind a VIP count as warm. */
+    static final int WARM_IN_A_ROW = 30;
+    static final long WARM_MS = 100;
+
+    /**
+     * Sends requests through {@code vip} (port 80) until {@link #WARM_IN_A_ROW} answers in a row were OK within
+     * {@link #WARM_MS} each, 15 s at most. The hello pods are JVMs that had only been checked with a TCP connect: their
+     * first HTTP answers took 0.4–1.5 s in this lab while the probe's JVM and the tests' connections started beside
+     * them (a capture showed the request at the pod within a millisecond and its answer 1.4 s later), and a test
+     * counting failed requests in a handover counted the pods' warm-up as failures.
+     */
+    void warmBackends(String vip) {
+        try (ProbeStream p = new ProbeStream(vip, 80, 10, 1000, 1500, 15)) {
+            awaitTrue(() -> {
+                List<ProbeStream.Answer> a = p.answers();
+                return a.size() >= WARM_IN_A_ROW && a.subList(a.size() - WARM_IN_A_ROW, a.size()).stream()
+                        .allMatch(x -> x.ok() && x.doneMicros() - x.sentMicros() <= WARM_MS * 1000);
+            }, "the backends of " + vip + " answer " + WARM_IN_A_ROW + " requests in a row within " + WARM_MS + " ms",
+                    Duration.ofSeconds(15));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Edits node {@code i}'s Node object. */

@@ -35,6 +35,19 @@ public final class LabDownCommand implements Callable<Integer> {
         return down(out, new LabPaths(stateDir.toPath()));
     }
 
+    /**
+     * Takes down a lab that {@code lab up} left running under {@code paths}, as {@code lab down} does; false when none
+     * runs. For the e2e fixture: its own lab needs the address of the lab API, which that lab's {@code lab run}
+     * process keeps even once its namespaces are gone.
+     */
+    public static boolean downIfRunning(PrintWriter out, LabPaths paths) throws IOException {
+        if (LabHost.labProcess(paths).isEmpty()) {
+            return false;
+        }
+        down(out, paths);
+        return true;
+    }
+
     static int down(PrintWriter out, LabPaths paths) throws IOException {
         Optional<ProcessHandle> lab = LabHost.labProcess(paths);
         if (lab.isPresent()) {
