@@ -2,9 +2,9 @@
 SHELL := /bin/bash
 MVN ?= mvn -B
 # Debian packages the tests start for real (see ARCHITECTURE.md, "Tests").
-TEST_PACKAGES := keepalived nftables haproxy iproute2 etcd-server etcd-client dnsutils iputils-ping stress-ng bird2 frr conntrackd conntrack
+TEST_PACKAGES := keepalived nftables haproxy iproute2 etcd-server etcd-client dnsutils iputils-ping stress-ng bird2 frr conntrackd conntrack curl
 # command that proves each package is there, in the same order
-TEST_COMMANDS := keepalived nft haproxy ip etcd etcdctl dig ping stress-ng bird /usr/lib/frr/bgpd conntrackd conntrack
+TEST_COMMANDS := keepalived nft haproxy ip etcd etcdctl dig ping stress-ng bird /usr/lib/frr/bgpd conntrackd conntrack curl
 
 .PHONY: test build deps bench jar clean image image-jib image-jib-tar manifests chart-test lab
 

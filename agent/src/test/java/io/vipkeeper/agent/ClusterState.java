@@ -55,6 +55,12 @@ final class ClusterState {
         return this;
     }
 
+    /** Replaces the Service's endpoints by ready endpoints on no particular node. */
+    ClusterState endpoints(String ref, List<String> ips) {
+        endpoints.put(ServiceRef.parse(ref), ips.stream().map(ip -> new EndpointAddress(IpAddress.parse(ip), true, null)).toList());
+        return this;
+    }
+
     ClusterState node(String name, String ip) {
         nodes.put(name, new NodeInfo(name, List.of(), List.of(IpAddress.parse(ip))));
         return this;

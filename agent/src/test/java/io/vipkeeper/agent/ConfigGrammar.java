@@ -74,7 +74,7 @@ final class ConfigGrammar {
             "\t\ttype nat hook (prerouting|output|postrouting) priority (dstnat|srcnat|-100); policy accept;",
             "\t\tjump services",
             "\t\tip6? daddr " + ADDR + " (tcp|udp|sctp) dport " + N + " dnat ip6? to (" + HOSTPORT
-                    + "|numgen random mod " + N + " map \\{ " + N + " : " + ADDR + " \\. " + N + "(, " + N + " : "
+                    + "|jhash ip6? saddr \\. (tcp|udp|sctp) sport mod " + N + " seed 0x76697070 map \\{ " + N + " : " + ADDR + " \\. " + N + "(, " + N + " : "
                     + ADDR + " \\. " + N + ")* \\}) comment \"" + REF + "\"",
             "\t\tct status dnat ct original ip6? daddr \\{ " + ADDR + "(, " + ADDR + ")* \\} masquerade",
             "\t\tct status dnat ct original ip6? daddr \\{ " + ADDR + "(, " + ADDR + ")* \\} fib saddr type local masquerade",

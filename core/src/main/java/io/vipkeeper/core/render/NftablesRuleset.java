@@ -14,9 +14,10 @@ import java.util.Locale;
  * One nft script that replaces table {@code inet vipkeeper} in a single transaction ({@code nft -f} applies a
  * file atomically): declare the table (a no-op when it exists), delete it, create it anew.
  *
- * <p>For each VIP port with ready endpoints: DNAT, spread over the endpoints with {@code numgen random mod N}
- * (per new connection; conntrack keeps a connection on its endpoint). Traffic from outside (prerouting) and from
- * the node itself (output) is handled alike. Replies from endpoints on other nodes must come back through this
+ * <p>For each VIP port with ready endpoints: DNAT, spread over the endpoints by a hash of the client's address and
+ * port ({@code jhash ip saddr . tcp sport mod N seed S}, the same on every node: {@link #BACKEND_HASH_SEED}; conntrack
+ * keeps a connection on its endpoint). Traffic from outside (prerouting) and from the node itself (output) is handled
+ * alike. Replies from endpoints on other nodes must come back through this
  * node, so DNATed connections to VIPs are masqueraded — except for externalTrafficPolicy Local VIPs, whose
  * endpoints are local and whose clients keep their source address. Only connections whose original destination
  * is one of our VIPs are masqueraded, so other DNAT users on the node (kube-proxy, container runtimes) are untouched.
@@ -28,6 +29,15 @@ import java.util.Locale;
 public final class NftablesRuleset {
 
     public static final String TABLE = "inet vipkeeper";
+
+    /**
+     * The backend hash's seed, the same on every node: without one the kernel draws a random seed per rule, and the
+     * nodes would send the same client address and port to different backends. Agreeing, a connection whose client
+     * port was used again within TIME_WAIT goes to the backend of its synced predecessor, whose NAT a synced update
+     * keeps (conntrackd's update leaves an existing entry's NAT as it is). Not a secret: a client that picks its
+     * port can pick its backend, as it could by retrying under a random choice.
+     */
+    static final String BACKEND_HASH_SEED = "0x76697070";
 
     private NftablesRuleset() {
     }
@@ -133,14 +143,16 @@ public final class NftablesRuleset {
             return;
         }
         String fam = fam(vip.family());
+        String proto = p.key().protocol().name().toLowerCase(Locale.ROOT);
         b.append("\t\t").append(fam).append(" daddr ").append(vip).append(' ')
-                .append(p.key().protocol().name().toLowerCase(Locale.ROOT)).append(" dport ").append(p.key().port())
+                .append(proto).append(" dport ").append(p.key().port())
                 .append(" dnat ").append(fam).append(" to ");
         if (be.size() == 1) {
             Backend one = be.get(0);
             b.append(vip.isIpv4() ? one.address().toString() : "[" + one.address() + "]").append(':').append(one.port());
         } else {
-            b.append("numgen random mod ").append(be.size()).append(" map { ");
+            b.append("jhash ").append(fam).append(" saddr . ").append(proto).append(" sport mod ").append(be.size())
+                    .append(" seed ").append(BACKEND_HASH_SEED).append(" map { ");
             for (int k = 0; k < be.size(); k++) {
                 b.append(k == 0 ? "" : ", ").append(k).append(" : ").append(be.get(k).address()).append(" . ")
                         .append(be.get(k).port());
