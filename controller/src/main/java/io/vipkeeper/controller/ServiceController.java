@@ -459,9 +459,12 @@ public final class ServiceController implements AutoCloseable {
             if (r.clearStatus()) {
                 pendingWrites.add(() -> writer.writeStatus(s, List.of(), ServiceWriter.NOT_OUTSIDE));
             }
-        } else if (d instanceof ServiceDecision.Forgotten f && f.released() && s == null) {
-            metrics.releases.inc();
-            LOG.info("released the addresses of deleted Service {}", f.service());
+        } else if (d instanceof ServiceDecision.Forgotten f && s == null) {
+            writer.forget(f.service().toString());
+            if (f.released()) {
+                metrics.releases.inc();
+                LOG.info("released the addresses of deleted Service {}", f.service());
+            }
         }
     }
 

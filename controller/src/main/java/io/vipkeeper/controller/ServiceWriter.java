@@ -38,6 +38,7 @@ final class ServiceWriter {
     private final BooleanSupplier mayWrite;
     private final ControllerMetrics metrics;
     private final Consumer<String> retryLater;
+    private final StatusEchoes echoes = new StatusEchoes();
 
     /** {@code retryLater}: called with the Service's key when a write failed for a reason other than a conflict. */
     ServiceWriter(KubernetesClient client, BooleanSupplier mayWrite, ControllerMetrics metrics, Consumer<String> retryLater) {
@@ -53,6 +54,11 @@ final class ServiceWriter {
      * (other controllers') are kept as they are.
      */
     boolean writeStatus(Service s, List<IpAddress> ips, OutsidePoolsCondition outside) {
+        String key = ServiceController.key(s);
+        String decidedOn = s.getMetadata().getResourceVersion();
+        if (echoes.alreadyWritten(key, decidedOn, ips, outside)) {
+            return false; // written from this very copy; the informer has not seen the echo yet
+        }
         Service current = s;
         for (int attempt = 1; attempt <= 5 && mayWrite.getAsBoolean(); attempt++) {
             ServiceStatus status = current.getStatus() == null ? new ServiceStatus() : new ServiceStatusBuilder(current.getStatus()).build();
@@ -65,6 +71,7 @@ final class ServiceWriter {
             try {
                 client.services().inNamespace(s.getMetadata().getNamespace()).resource(next).updateStatus();
                 metrics.apiWrites.labelValues("status").inc();
+                echoes.wrote(key, decidedOn, ips, outside);
                 return true;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
@@ -116,6 +123,11 @@ final class ServiceWriter {
     }
 
     /** Sets (or removes, for null) the annotation naming the pool of the Service's primary address. */
+    /** Service {@code key} is gone: nothing of its writes is remembered. */
+    void forget(String key) {
+        echoes.forget(key);
+    }
+
     void writePoolAnnotation(Service s, String pool) {
         String patch = AnnotationPatch.set(s.getMetadata().getAnnotations(), Annotations.ALLOCATED_FROM_POOL, pool);
         if (patch == null || !mayWrite.getAsBoolean()) {
