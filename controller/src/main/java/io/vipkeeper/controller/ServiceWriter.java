@@ -78,8 +78,8 @@ final class ServiceWriter {
                     return false;
                 }
                 if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-                    LOG.warn("could not write the status of {}: {}", ServiceController.key(s), e.getMessage());
-                    retryLater.accept(ServiceController.key(s));
+                    LOG.warn("could not write the status of {}: {}", key, e.getMessage());
+                    retryLater.accept(key);
                     return false;
                 }
                 current = client.services().inNamespace(s.getMetadata().getNamespace()).withName(s.getMetadata().getName()).get();
@@ -122,12 +122,12 @@ final class ServiceWriter {
         return out;
     }
 
-    /** Sets (or removes, for null) the annotation naming the pool of the Service's primary address. */
     /** Service {@code key} is gone: nothing of its writes is remembered. */
     void forget(String key) {
         echoes.forget(key);
     }
 
+    /** Sets (or removes, for null) the annotation naming the pool of the Service's primary address. */
     void writePoolAnnotation(Service s, String pool) {
         String patch = AnnotationPatch.set(s.getMetadata().getAnnotations(), Annotations.ALLOCATED_FROM_POOL, pool);
         if (patch == null || !mayWrite.getAsBoolean()) {

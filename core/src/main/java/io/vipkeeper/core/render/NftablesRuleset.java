@@ -17,10 +17,10 @@ import java.util.Locale;
  * <p>For each VIP port with ready endpoints: DNAT, spread over the endpoints by a hash of the client's address and
  * port ({@code jhash ip saddr . tcp sport mod N seed S}, the same on every node: {@link #BACKEND_HASH_SEED}; conntrack
  * keeps a connection on its endpoint). Traffic from outside (prerouting) and from the node itself (output) is handled
- * alike. Replies from endpoints on other nodes must come back through this
- * node, so DNATed connections to VIPs are masqueraded — except for externalTrafficPolicy Local VIPs, whose
- * endpoints are local and whose clients keep their source address. Only connections whose original destination
- * is one of our VIPs are masqueraded, so other DNAT users on the node (kube-proxy, container runtimes) are untouched.
+ * alike. Replies from endpoints on other nodes must come back through this node, so DNATed connections to VIPs are
+ * masqueraded — except for externalTrafficPolicy Local VIPs, whose endpoints are local and whose clients keep their
+ * source address. Only connections whose original destination is one of our VIPs are masqueraded, so other DNAT
+ * users on the node (kube-proxy, container runtimes) are untouched.
  *
  * <p>With conntrack sync ({@link AgentPlan#sync()}), connections survive a failover: forwarded ones are SNATed to
  * their VIP instead of masqueraded, and a {@code guard} chain drops mid-flow packets to the VIPs that have no entry
