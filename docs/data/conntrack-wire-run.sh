@@ -1,7 +1,7 @@
 #!/bin/bash
 # Root, from anywhere: a new lab (--conntrack-sync), 20 SIGTERM rounds, then 20 label rounds with the client's
 # packets captured on its port of the LAN bridge (vk-lan, vkc), so a stall can be told apart: on the wire, or only in
-# the client JVM. Then: python3 docs/data/conntrack-wire-stalls.py DIR (the same day: it reads the agents' log times).
+# the client JVM. Then: python3 docs/data/conntrack-wire-stalls.py DIR > wire.csv
 # Usage: conntrack-wire-run.sh DIR   (ROUNDS=N to change the 20)
 cd "$(dirname "$0")/../.." || exit 1
 D=$1; [ -n "$D" ] || { echo "usage: $0 DIR" >&2; exit 2; }
