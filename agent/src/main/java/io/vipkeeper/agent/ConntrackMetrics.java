@@ -3,6 +3,7 @@ package io.vipkeeper.agent;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vipkeeper.core.plan.SyncPlan;
 import io.vipkeeper.platform.process.Exec;
 import java.time.Duration;
 import java.util.function.LongSupplier;
@@ -21,7 +22,7 @@ final class ConntrackMetrics {
     private boolean answered;
     private long readAt;
 
-    ConntrackMetrics(PrometheusRegistry registry, ConntrackdApplier conntrackd, LongSupplier nanos) {
+    ConntrackMetrics(PrometheusRegistry registry, ConntrackdApplier conntrackd, UdpSocketDrops udpDrops, LongSupplier nanos) {
         this.conntrackd = conntrackd;
         this.nanos = nanos;
         GaugeWithCallback.builder().name("vipkeeper_conntrack_sync_up")
@@ -44,6 +45,15 @@ final class ConntrackMetrics {
         CounterWithCallback.builder().name("vipkeeper_conntrack_sync_lost_messages_total")
                 .help("Sync messages from the peers that never arrived (sequence gaps; since conntrackd started)")
                 .callback(cb -> stats(s -> cb.call(s.lostMessages()))).register(registry);
+        CounterWithCallback.builder().name("vipkeeper_conntrack_sync_receive_drops_total")
+                .help("Sync datagrams the kernel dropped on this node because conntrackd did not read them in time (its "
+                        + "socket's receive buffer was full; flows in them are missing here until the next bulk or resync)")
+                .callback(cb -> {
+                    SyncPlan sync = conntrackd.running();
+                    if (sync != null) {
+                        cb.call(udpDrops.of(sync.port()));
+                    }
+                }).register(registry);
         CounterWithCallback.builder().name("vipkeeper_conntrack_sync_errors_total")
                 .help("Socket errors of the sync channel, by direction (since conntrackd started)")
                 .labelNames("direction")

@@ -141,7 +141,7 @@ public final class NodeAgent implements AutoCloseable {
             dataPlane.add(new NftApplier(host));
             // after the ruleset (it loads conntrack, whose sysctl conntrackd's applier sets); idle when no sync is planned
             this.conntrackd = new ConntrackdApplier(host, "conntrackd", "sysctl");
-            new ConntrackMetrics(registry, conntrackd, System::nanoTime);
+            new ConntrackMetrics(registry, conntrackd, new UdpSocketDrops(Path.of("/proc/net")), System::nanoTime);
             dataPlane.add(conntrackd);
         } else {
             this.conntrackd = null;

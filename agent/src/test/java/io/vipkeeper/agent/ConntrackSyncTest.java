@@ -168,15 +168,22 @@ class ConntrackSyncTest {
             a.vrrpChanged("vips", VrrpStates.State.FAULT);
             a.vrrpChanged("vips", VrrpStates.State.STOP);
 
-            // the metrics, from -s
+            // the metrics, from -s, and the sync socket's drops from /proc/net/udp (port 3780 = 0EC4; another port's not)
+            Path procNet = Files.createDirectories(dir.resolve("proc-net"));
+            Files.writeString(procNet.resolve("udp"), String.join("\n",
+                    "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops",
+                    "  101: 00000000:0EC4 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4711 2 0000000000000000 281",
+                    "  102: 0D6433C6:D2F5 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4712 2 0000000000000000 9",
+                    ""));
             PrometheusRegistry registry = new PrometheusRegistry();
-            new ConntrackMetrics(registry, a, System::nanoTime);
+            new ConntrackMetrics(registry, a, new UdpSocketDrops(procNet), System::nanoTime);
             assertThat(value(registry, "vipkeeper_conntrack_sync_up", null)).isEqualTo(1);
             assertThat(value(registry, "vipkeeper_conntrack_sync_entries", null)).isEqualTo(42);
             assertThat(value(registry, "vipkeeper_conntrack_sync_injected", "ok")).isEqualTo(37);
             assertThat(value(registry, "vipkeeper_conntrack_sync_injected", "failed")).isEqualTo(2);
             assertThat(value(registry, "vipkeeper_conntrack_sync_lost_messages", null)).isEqualTo(7);
             assertThat(value(registry, "vipkeeper_conntrack_sync_errors", "recv")).isEqualTo(3);
+            assertThat(value(registry, "vipkeeper_conntrack_sync_receive_drops", null)).isEqualTo(281);
 
             // a third node: multicast now, so conntrackd is restarted with the new configuration
             ClusterState three = cluster.node("node-c", "192.0.2.13");

@@ -18,14 +18,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A node that joins a synced cluster holds the cluster's flows before it may become MASTER: three nodes in test-made
- * network namespaces on one bridge, the real nft and conntrackd driven by the agent's appliers. Nodes 1 and 2 sync
+ * Three nodes in test-made network namespaces on one bridge, the real nft and conntrackd driven by the agent's
+ * appliers. A node that joins a synced cluster holds the cluster's flows before it may become MASTER; and a node whose
+ * conntrackd does not run for a while (a busy node) loses none of a whole table sent to it meanwhile.
+ *
+ * <p>Joining: nodes 1 and 2 sync
  * (FTFW) with flows in their tables; node 3 joins while they move to multicast (their conntrackd restarts, so the
  * resync request of node 3's starting daemon finds nobody listening). The agent applies keepalived only after the
  * conntrackd applier returned (Reconciler: data plane first), so when {@code apply} returns on node 3, node 3's
@@ -99,10 +103,11 @@ class ConntrackdJoinRootTest {
         return ct;
     }
 
-    /** The flows of the test (client ports 40000...) in {@code node}'s kernel table. */
+    /** The flows of the test (from the client to the VIP) in {@code node}'s kernel table (counted there: the list is long). */
     long flows(int node) {
-        return nodes.get(node - 1).exec(List.of("conntrack", "-L", "-p", "tcp", "-d", "198.51.100.200")).output().lines()
-                .filter(l -> l.contains("src=198.51.100.50 dst=198.51.100.200 sport=4")).count();
+        Netns.Result r = nodes.get(node - 1).exec(List.of("sh", "-c",
+                "conntrack -L -p tcp -d 198.51.100.200 2>/dev/null | grep -c 'src=198.51.100.50 dst=198.51.100.200 sport='"));
+        return Long.parseLong(r.output().strip());
     }
 
     @Test
@@ -142,5 +147,70 @@ class ConntrackdJoinRootTest {
         peers.get(30, TimeUnit.SECONDS);
         assertThat(ct3.running().transport()).isEqualTo(SyncPlan.Transport.MULTICAST_NOTRACK);
         assertThat(held).as("flows in node3's kernel table when its conntrackd applier returned").isEqualTo(FLOWS);
+    }
+
+    /** A table as large as a busy lab node's: ~17,000 flows, of which ~280 datagrams per bulk were lost at the old buffer. */
+    static final int BULK_FLOWS = 12_000;
+    static final int BATCH = 2_000;
+
+    /**
+     * Nodes 2 and 3 stopped (SIGSTOP: a conntrackd that gets no CPU) while node 1's table grows by {@link #BULK_FLOWS}
+     * flows and node 1 sends it whole ({@code -B}, as at a handover): once they run again, both hold every flow, and
+     * their namespaces dropped no datagram for a full receive buffer.
+     */
+    @Test
+    void aReceiverThatWasNotRunningLosesNothingOfAWholeTableSentMeanwhile() throws Exception {
+        ClusterSnapshot three = cluster.node("node3", "198.51.100.13").snapshot();
+        List<ConntrackdApplier> cts = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            AgentPlan p = plan(three, i);
+            ConntrackdApplier ct = start(i, p);
+            assertThat(ct.apply(p)).isEqualTo(ApplyResult.STARTED);
+            cts.add(ct);
+        }
+        assertThat(cts.get(0).running().transport()).isEqualTo(SyncPlan.Transport.MULTICAST_NOTRACK);
+        for (int i = 1; i <= 2; i++) {
+            ConntrackdApplier ct = cts.get(i);
+            NodeAgentIntegrationTest.await(() -> ct.ctl(Duration.ofSeconds(2), "-s").ok(), "node" + (i + 1) + "'s conntrackd answers",
+                    Duration.ofSeconds(15));
+        }
+        List<Long> stopped = List.of(cts.get(1).process().pid(), cts.get(2).process().pid());
+        try {
+            signal("STOP", stopped);
+            // in batches: 12,000 events at once overrun conntrackd's netlink socket, and it reads the table again only
+            // after NetlinkOverrunResync (30 s)
+            for (int from = 0; from < BULK_FLOWS; from += BATCH) {
+                Path batch = dir.resolve("flows-" + from);
+                Files.write(batch, IntStream.range(from, from + BATCH).mapToObj(i -> "-I -p tcp -s 198.51.100.50 -d 198.51.100.200 --sport "
+                        + (40000 + i) + " --dport 80 -r 198.51.100.101 -q 198.51.100.200 --reply-port-src 8080 --reply-port-dst "
+                        + (40000 + i) + " --state ESTABLISHED -u ASSURED -t 600").toList());
+                check(nodes.get(0).exec(List.of("conntrack", "-R", batch.toString())));
+                int cached = from + BATCH;
+                NodeAgentIntegrationTest.await(() -> ConntrackdStats.parse(cts.get(0).ctl(Duration.ofSeconds(2), "-s").stdout()).entries()
+                        >= cached, "node1's conntrackd caches " + cached + " flows", Duration.ofSeconds(20));
+            }
+            check(nodes.get(0).exec(List.of("conntrackd", "-C", cts.get(0).running().configFile(), "-B")));
+        } finally {
+            signal("CONT", stopped);
+        }
+        for (int node = 2; node <= 3; node++) {
+            int n = node;
+            NodeAgentIntegrationTest.await(() -> flows(n) == BULK_FLOWS, "every flow in node" + n + "'s kernel table", Duration.ofSeconds(60));
+            assertThat(receiveBufferDrops(n)).as("UDP datagrams node" + n + " dropped for a full receive buffer").isZero();
+        }
+    }
+
+    private static void signal(String signal, List<Long> pids) {
+        for (long pid : pids) {
+            check(Netns.run(List.of("kill", "-" + signal, Long.toString(pid))));
+        }
+    }
+
+    /** {@code RcvbufErrors} of the node's namespace (/proc/net/snmp, the line after the "Udp:" header). */
+    long receiveBufferDrops(int node) {
+        List<String> udp = nodes.get(node - 1).exec(List.of("cat", "/proc/net/snmp")).output().lines()
+                .filter(l -> l.startsWith("Udp:")).toList();
+        List<String> names = List.of(udp.get(0).split("\\s+"));
+        return Long.parseLong(udp.get(1).split("\\s+")[names.indexOf("RcvbufErrors")]);
     }
 }

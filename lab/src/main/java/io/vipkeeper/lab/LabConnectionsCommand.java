@@ -1,19 +1,18 @@
 package io.vipkeeper.lab;
 
 import io.vipkeeper.platform.Flags;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -57,59 +56,189 @@ public final class LabConnectionsCommand implements Callable<Integer> {
     static final long GAP_MS = 50;
     static final int MAX_GAPS = 1000;
 
-    /** One connection's record, written by its reader thread. */
+    /**
+     * One connection: its channel, what is still to be sent, the partial line read so far, and its record. Only the
+     * client's one thread touches it.
+     */
     static final class Conn {
         final int id;
-        volatile long lastEchoNanos;
-        volatile long longestStallNanos;
-        /** Gaps of at least {@link #GAP_MS}: start (nanoTime) and length in ns, pairs; read once the reader ended. */
-        final List<long[]> gaps = Collections.synchronizedList(new ArrayList<>());
-        volatile long echoes;
-        volatile String failure;
-        volatile boolean reset;
+        final SocketChannel channel;
+        final ByteBuffer out = ByteBuffer.allocate(OUT_LIMIT);
+        final StringBuilder partial = new StringBuilder();
+        long nextSeq = 1;
+        long expected = 1;
+        long lastEchoNanos;
+        long longestStallNanos;
+        /** Gaps of at least {@link #GAP_MS}: start (nanoTime) and length in ns, pairs. */
+        final List<long[]> gaps = new ArrayList<>();
+        long echoes;
+        String failure;
+        boolean reset;
 
-        Conn(int id) {
+        Conn(int id, SocketChannel channel) {
             this.id = id;
+            this.channel = channel;
+            out.flip(); // empty, ready to be drained
+        }
+
+        boolean failed() {
+            return failure != null;
         }
     }
 
+    /** Longer than any line sent ("ID SEQ"): what comes back beyond it is not an echo. */
+    static final int MAX_LINE = 64;
+
+    /** Lines not yet sent while a connection stalls: beyond this it stops queueing (it is hung; the echoes tell). */
+    static final int OUT_LIMIT = 64 * 1024;
+
+    /**
+     * One thread for every connection: it sends each line on time, and stamps an echo when the one {@code select}
+     * returns, so the stall it reports is the one on the wire, not how late one of a hundred threads was scheduled on
+     * a busy machine (a thread per direction per connection read echoes up to ~40 ms late here).
+     */
     @Override
     public Integer call() throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(durationS);
         List<Conn> conns = new ArrayList<>();
-        List<Socket> sockets = new ArrayList<>();
-        for (int i = 1; i <= connections; i++) {
-            Socket s = new Socket();
-            s.setTcpNoDelay(true);
-            s.connect(new InetSocketAddress(host, port), 3000);
-            sockets.add(s);
-            conns.add(new Conn(i));
+        try (Selector selector = Selector.open()) {
+            for (int i = 1; i <= connections; i++) {
+                SocketChannel ch = SocketChannel.open();
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                ch.socket().connect(new InetSocketAddress(host, port), 3000);
+                ch.configureBlocking(false);
+                Conn c = new Conn(i, ch);
+                ch.register(selector, SelectionKey.OP_READ, c);
+                conns.add(c);
+            }
+            System.out.println("READY");
+            System.out.flush();
+            run(selector, conns, end);
+        } finally {
+            for (Conn c : conns) {
+                c.channel.close();
+            }
         }
-        CountDownLatch done = new CountDownLatch(connections);
+        report(conns, end);
+        return 0;
+    }
+
+    /**
+     * Until {@code end}: each connection's lines go out every {@code intervalMs}, the connections spread evenly over
+     * the interval (not all in one burst); between sends, whatever is readable is read.
+     */
+    private void run(Selector selector, List<Conn> conns, long end) throws IOException {
+        long interval = TimeUnit.MILLISECONDS.toNanos(intervalMs);
         long start = System.nanoTime();
-        for (int i = 0; i < connections; i++) {
-            Conn c = conns.get(i);
-            Socket s = sockets.get(i);
-            c.lastEchoNanos = start;
-            Thread reader = new Thread(() -> read(c, s, done), "read-" + c.id);
-            reader.setDaemon(true);
-            reader.start();
-            Thread writer = new Thread(() -> write(c, s, end), "write-" + c.id);
-            writer.setDaemon(true);
-            writer.start();
+        long[] nextSend = new long[conns.size()];
+        for (int i = 0; i < conns.size(); i++) {
+            nextSend[i] = start + interval * i / conns.size();
+            conns.get(i).lastEchoNanos = start;
         }
-        System.out.println("READY");
-        System.out.flush();
+        ByteBuffer in = ByteBuffer.allocate(16 * 1024);
         long now;
         while ((now = System.nanoTime()) < end) {
-            Thread.sleep(Math.min(100, Math.max(1, (end - now) / 1_000_000)));
+            long soonest = end;
+            for (int i = 0; i < conns.size(); i++) {
+                Conn c = conns.get(i);
+                if (c.failed()) {
+                    continue;
+                }
+                if (nextSend[i] <= now) {
+                    queue(c);
+                    send(c, selector);
+                    nextSend[i] += interval;
+                }
+                soonest = Math.min(soonest, nextSend[i]);
+            }
+            long waitMs = Math.max(0, (soonest - System.nanoTime()) / 1_000_000);
+            if (waitMs == 0) {
+                selector.selectNow();
+            } else {
+                selector.select(waitMs);
+            }
+            long at = System.nanoTime();
+            for (SelectionKey k : selector.selectedKeys()) {
+                Conn c = (Conn) k.attachment();
+                if (k.isValid() && k.isReadable()) {
+                    receive(c, in, at);
+                }
+                if (k.isValid() && k.isWritable() && !c.failed()) {
+                    send(c, selector);
+                }
+                if (c.failed()) {
+                    k.cancel();
+                }
+            }
+            selector.selectedKeys().clear();
         }
-        for (Socket s : sockets) {
-            s.close(); // ends the readers
+    }
+
+    private static void queue(Conn c) {
+        byte[] line = (c.id + " " + c.nextSeq + "\n").getBytes(StandardCharsets.US_ASCII);
+        c.out.compact();
+        if (c.out.remaining() >= line.length) {
+            c.out.put(line);
+            c.nextSeq++;
         }
-        done.await(5, TimeUnit.SECONDS);
-        long at = System.nanoTime();
-        long epochOffsetUs = System.currentTimeMillis() * 1000 - at / 1000;
+        c.out.flip();
+    }
+
+    /** Writes what is queued; what the socket does not take now goes when it is writable again. */
+    private static void send(Conn c, Selector selector) {
+        try {
+            c.channel.write(c.out);
+            c.channel.keyFor(selector).interestOps(c.out.hasRemaining() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+        } catch (IOException e) {
+            fail(c, e);
+        }
+    }
+
+    /** Reads what arrived, checks every whole line is the next one sent, and records the gap since the previous echo. */
+    private static void receive(Conn c, ByteBuffer in, long at) {
+        try {
+            in.clear();
+            int n = c.channel.read(in);
+            if (n < 0) {
+                c.failure = "closed by the peer";
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                char ch = (char) in.get(i);
+                if (ch != '\n') {
+                    if (c.partial.length() > MAX_LINE) {
+                        c.failure = "a line longer than " + MAX_LINE + " characters came back";
+                        return;
+                    }
+                    c.partial.append(ch);
+                    continue;
+                }
+                String want = c.id + " " + c.expected;
+                if (!c.partial.toString().equals(want)) {
+                    c.failure = "expected \"" + want + "\", got \"" + c.partial + "\"";
+                    return;
+                }
+                c.partial.setLength(0);
+                c.expected++;
+                echo(c, at);
+            }
+        } catch (IOException e) {
+            fail(c, e);
+        }
+    }
+
+    private static void echo(Conn c, long at) {
+        long gap = at - c.lastEchoNanos;
+        c.longestStallNanos = Math.max(c.longestStallNanos, gap);
+        if (gap >= TimeUnit.MILLISECONDS.toNanos(GAP_MS) && c.gaps.size() < MAX_GAPS) {
+            c.gaps.add(new long[] {c.lastEchoNanos, gap});
+        }
+        c.lastEchoNanos = at;
+        c.echoes++;
+    }
+
+    private static void report(List<Conn> conns, long end) {
+        long epochOffsetUs = System.currentTimeMillis() * 1000 - System.nanoTime() / 1000;
         for (Conn c : conns) {
             long stall = Math.max(c.longestStallNanos, end - c.lastEchoNanos);
             String state = c.reset ? "reset" : c.failure != null ? "error" : end - c.lastEchoNanos < 1_000_000_000L ? "alive" : "hung";
@@ -124,62 +253,6 @@ public final class LabConnectionsCommand implements Callable<Integer> {
         }
         System.out.println("END");
         System.out.flush();
-        return 0;
-    }
-
-    private void write(Conn c, Socket s, long end) {
-        try {
-            OutputStream out = s.getOutputStream();
-            long next = System.nanoTime();
-            for (long seq = 1; System.nanoTime() < end && c.failure == null; seq++) {
-                out.write(line(c.id, seq));
-                out.flush();
-                next += TimeUnit.MILLISECONDS.toNanos(intervalMs);
-                long wait = next - System.nanoTime();
-                if (wait > 0) {
-                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                }
-            }
-        } catch (IOException e) {
-            fail(c, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static byte[] line(int id, long seq) {
-        return (id + " " + seq + "\n").getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static void read(Conn c, Socket s, CountDownLatch done) {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))) {
-            long expected = 1;
-            String l;
-            while ((l = in.readLine()) != null) {
-                if (!l.equals(c.id + " " + expected)) {
-                    c.failure = "expected \"" + c.id + " " + expected + "\", got \"" + l + "\"";
-                    return;
-                }
-                expected++;
-                long now = System.nanoTime();
-                long gap = now - c.lastEchoNanos;
-                c.longestStallNanos = Math.max(c.longestStallNanos, gap);
-                if (gap >= TimeUnit.MILLISECONDS.toNanos(GAP_MS) && c.gaps.size() < MAX_GAPS) {
-                    c.gaps.add(new long[] {c.lastEchoNanos, gap});
-                }
-                c.lastEchoNanos = now;
-                c.echoes++;
-            }
-            if (!s.isClosed()) {
-                c.failure = "closed by the peer";
-            }
-        } catch (IOException e) {
-            if (!s.isClosed()) {
-                fail(c, e);
-            }
-        } finally {
-            done.countDown();
-        }
     }
 
     private static void fail(Conn c, IOException e) {

@@ -24,6 +24,19 @@ import io.vipkeeper.core.plan.SyncPlan;
  */
 public final class ConntrackdConfig {
 
+    /** The most flows conntrackd holds ({@code HashLimit}), and so the most a bulk send or a resync answer carries. */
+    public static final int HASH_LIMIT = 65535;
+
+    /**
+     * The sync socket's receive buffer, in bytes (the kernel counts twice that). A bulk send or a resync answer arrives
+     * as fast as the sender sends the whole table, and the receiver injects it more slowly: at conntrackd's example
+     * value (1,249,280) the lab's receivers dropped ~280 datagrams of every bulk of ~17,000 flows (the namespace's
+     * {@code RcvbufErrors}), and a flow whose only copy was among them was missing on that node, so its connection hung
+     * when the VIP moved there. A bulk of ~17,000 flows was ~2 MB of datagrams: the whole table, {@link #HASH_LIMIT}
+     * flows, ~8 MB, fits with the kernel's overhead. It costs memory only while datagrams wait to be read.
+     */
+    public static final int RECEIVE_BUFFER = 16 * 1024 * 1024;
+
     /** conntrackd's SCHED_RR priority until the agent makes it a normal process: below keepalived's VRRP process (20). */
     public static final int SCHED_PRIORITY = 10;
 
@@ -63,7 +76,7 @@ public final class ConntrackdConfig {
         b.append("General {\n");
         b.append("\tSystemd off\n");
         b.append("\tHashSize 8192\n");
-        b.append("\tHashLimit 65535\n");
+        b.append("\tHashLimit ").append(HASH_LIMIT).append('\n');
         b.append("\tLogFile off\n");
         b.append("\tSyslog off\n");
         b.append("\tLockFile ").append(p.lockFile()).append('\n');
@@ -90,7 +103,7 @@ public final class ConntrackdConfig {
         b.append("\t\tInterface ").append(p.iface()).append('\n');
         // forced buffer sizes (SO_*BUFFORCE) need CAP_NET_ADMIN, which conntrackd needs anyway
         b.append("\t\tSndSocketBuffer 1249280\n");
-        b.append("\t\tRcvSocketBuffer 1249280\n");
+        b.append("\t\tRcvSocketBuffer ").append(RECEIVE_BUFFER).append('\n');
         b.append("\t\tChecksum on\n");
         b.append("\t}\n");
     }
