@@ -98,7 +98,7 @@ final class ConfigGrammar {
             "\t\tIPv[46]_(address|Destination_Address|interface) " + ADDR,
             "\t\t(Port|Group) " + N,
             "\t\tInterface " + IF,
-            "\t\t(Snd|Rcv)SocketBuffer " + N,
+            "\t\t(Snd|Rcv)SocketBuffer [0-9]{1,9}",
             "\t\tChecksum on",
             "\t(Systemd|LogFile|Syslog) off",
             "\t(HashSize|HashLimit|NetlinkBufferSize|NetlinkBufferSizeMaxGrowth) " + N,
