@@ -110,6 +110,17 @@ class ConntrackdJoinRootTest {
         return Long.parseLong(r.output().strip());
     }
 
+    /**
+     * {@code conntrack} arguments inserting the test's flow number {@code i}: client port 40000 + i to the VIP, DNATed
+     * to the endpoint, established; also a line of a {@code conntrack -R} file.
+     */
+    static List<String> flow(int i) {
+        String port = Integer.toString(40000 + i);
+        return List.of("-I", "-p", "tcp", "-s", "198.51.100.50", "-d", "198.51.100.200", "--sport", port, "--dport", "80",
+                "-r", "198.51.100.101", "-q", "198.51.100.200", "--reply-port-src", "8080", "--reply-port-dst", port,
+                "--state", "ESTABLISHED", "-u", "ASSURED", "-t", "600");
+    }
+
     @Test
     void aJoiningNodeHoldsTheFlowsWhenItsConntrackdApplierReturns() throws Exception {
         ClusterSnapshot two = cluster.snapshot();
@@ -121,10 +132,9 @@ class ConntrackdJoinRootTest {
         // node1 is MASTER: established flows through the VIP, synced to node2
         ct1.vrrpChanged("vips", VrrpStates.State.MASTER);
         for (int i = 0; i < FLOWS; i++) {
-            check(nodes.get(0).exec(List.of("conntrack", "-I", "-p", "tcp", "-s", "198.51.100.50", "-d", "198.51.100.200",
-                    "--sport", Integer.toString(40000 + i), "--dport", "80", "-r", "198.51.100.101", "-q", "198.51.100.200",
-                    "--reply-port-src", "8080", "--reply-port-dst", Integer.toString(40000 + i),
-                    "--state", "ESTABLISHED", "-u", "ASSURED", "-t", "600")));
+            List<String> insert = new ArrayList<>(List.of("conntrack"));
+            insert.addAll(flow(i));
+            check(nodes.get(0).exec(insert));
         }
         NodeAgentIntegrationTest.await(() -> flows(2) == FLOWS, "the flows in node2's kernel table", Duration.ofSeconds(15));
 
@@ -181,9 +191,7 @@ class ConntrackdJoinRootTest {
             // after NetlinkOverrunResync (30 s)
             for (int from = 0; from < BULK_FLOWS; from += BATCH) {
                 Path batch = dir.resolve("flows-" + from);
-                Files.write(batch, IntStream.range(from, from + BATCH).mapToObj(i -> "-I -p tcp -s 198.51.100.50 -d 198.51.100.200 --sport "
-                        + (40000 + i) + " --dport 80 -r 198.51.100.101 -q 198.51.100.200 --reply-port-src 8080 --reply-port-dst "
-                        + (40000 + i) + " --state ESTABLISHED -u ASSURED -t 600").toList());
+                Files.write(batch, IntStream.range(from, from + BATCH).mapToObj(i -> String.join(" ", flow(i))).toList());
                 check(nodes.get(0).exec(List.of("conntrack", "-R", batch.toString())));
                 int cached = from + BATCH;
                 NodeAgentIntegrationTest.await(() -> ConntrackdStats.parse(cts.get(0).ctl(Duration.ofSeconds(2), "-s").stdout()).entries()

@@ -176,13 +176,18 @@ public final class LabConnectionsCommand implements Callable<Integer> {
     }
 
     private static void queue(Conn c) {
-        byte[] line = (c.id + " " + c.nextSeq + "\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] line = (line(c.id, c.nextSeq) + "\n").getBytes(StandardCharsets.US_ASCII);
         c.out.compact();
         if (c.out.remaining() >= line.length) {
             c.out.put(line);
             c.nextSeq++;
         }
         c.out.flip();
+    }
+
+    /** The line a connection sends as its {@code seq}th, and expects back, without the newline. */
+    private static String line(int id, long seq) {
+        return id + " " + seq;
     }
 
     /** Writes what is queued; what the socket does not take now goes when it is writable again. */
@@ -214,7 +219,7 @@ public final class LabConnectionsCommand implements Callable<Integer> {
                     c.partial.append(ch);
                     continue;
                 }
-                String want = c.id + " " + c.expected;
+                String want = line(c.id, c.expected);
                 if (!c.partial.toString().equals(want)) {
                     c.failure = "expected \"" + want + "\", got \"" + c.partial + "\"";
                     return;
