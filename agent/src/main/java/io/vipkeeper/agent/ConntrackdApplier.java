@@ -265,7 +265,7 @@ final class ConntrackdApplier implements Applier {
             return;
         }
         // at once (emptied a second later, off the takeover's CPU, the lab's label handovers failed more new requests,
-        // sent at that second: docs/benchmarks.md); a stopping agent stops conntrackd, cache and all, after DRAIN
+        // sent at that second: docs/benchmarks.md); a stopping agent emptied it in beforeVrrpStop, after its bulk send
         if (masterOf.isEmpty() && !draining) {
             transitions.execute(() -> forgetOwnCache(state + " of " + instance));
         }
@@ -322,9 +322,10 @@ final class ConntrackdApplier implements Applier {
 
     /**
      * Planned handover (the agent got SIGTERM): before keepalived stops (its priority-0 advert makes a peer MASTER at
-     * once), this node's table is sent to the peers once more, so they hold every flow; {@link #close} then keeps
-     * conntrackd and the ruleset (closed after this applier) forwarding for {@link #DRAIN}, for packets that still
-     * arrive here until the clients' ARP caches follow the new MASTER's gratuitous ARP.
+     * once), this node's table is sent to the peers once more, so they hold every flow, and conntrackd's own cache is
+     * emptied; {@link #close} then keeps the kernel table and the ruleset (closed after this applier) forwarding for
+     * {@link #DRAIN}, for packets that still arrive here until the clients' ARP caches follow the new MASTER's
+     * gratuitous ARP.
      */
     @Override
     public void beforeVrrpStop() {
@@ -335,6 +336,13 @@ final class ConntrackdApplier implements Applier {
         Exec.Result r = ctl(CALL_TIMEOUT, "-B");
         LOG.info("handing over {}: {}", masterOf, r.ok() ? "this node's table sent to the peers" : "conntrackd -B failed: " + r.message());
         settle(r);
+        // sent: the cache must not outlive the mastership (as on FAULT). Kept through the stop and the drain, the
+        // kernel's DESTROY of an old flow in it (expired, or replaced when a peer's new flow on the same client port
+        // was injected) went out to the peers, and they deleted the new MASTER's live flow of that port (the lab's
+        // SIGTERM rounds: its next packets dropped as INVALID there, docs/benchmarks.md). The kernel table stays.
+        if (ok(ctl(CALL_TIMEOUT, "-f", "internal"), "-f internal")) {
+            LOG.info("conntrackd: emptied its own cache (its table is with the peers)");
+        }
     }
 
     /**

@@ -11,6 +11,7 @@ import io.vipkeeper.controller.ControllerSettings;
 import io.vipkeeper.core.pool.PoolSpecs;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.ChildJvm;
+import io.vipkeeper.lab.lan.CpuSplit;
 import io.vipkeeper.lab.lan.FrrRouter;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.Lan;
@@ -48,9 +49,14 @@ public final class Lab implements AutoCloseable {
      * or BGP to the router vk-router (FRR), which the lab then adds with a second client behind it.
      */
     public record Options(AddressPlan plan, LabPaths paths, String vrrpInstances, int helloPods, List<String> extraAgentArgs,
-            boolean unicast, boolean vipkeeperAtStart, Routing routing) {
+            boolean unicast, boolean vipkeeperAtStart, Routing routing, CpuSplit cpus) {
         public Options {
             extraAgentArgs = List.copyOf(extraAgentArgs);
+        }
+
+        public Options(AddressPlan plan, LabPaths paths, String vrrpInstances, int helloPods, List<String> extraAgentArgs,
+                boolean unicast, boolean vipkeeperAtStart, Routing routing) {
+            this(plan, paths, vrrpInstances, helloPods, extraAgentArgs, unicast, vipkeeperAtStart, routing, CpuSplit.NONE);
         }
 
         public Options(AddressPlan plan, LabPaths paths, String vrrpInstances, int helloPods, List<String> extraAgentArgs,
@@ -120,10 +126,10 @@ public final class Lab implements AutoCloseable {
             if (options.vipkeeperAtStart()) {
                 startController();
             }
-            pods = new LabPods(lan, this::plan, paths(), client);
+            pods = new LabPods(lan, this::plan, paths(), client, options.cpus().workloads());
             pods.scale("hello", options.helloPods());
             pods.startSync();
-            paths().writePlan(plan, options.routing());
+            paths().writePlan(plan, options.routing(), options.cpus());
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -162,7 +168,7 @@ public final class Lab implements AutoCloseable {
             args.add("--conntrack-sync=false");
         }
         args.addAll(options.extraAgentArgs());
-        Supervisor agent = new Supervisor(name, ChildJvm.command(name, paths().log(name), List.of("NODE_NAME=" + name), "128m", "agent", args),
+        Supervisor agent = new Supervisor(name, ChildJvm.command(name, options.cpus().nodes(), paths().log(name), List.of("NODE_NAME=" + name), "128m", "agent", args),
                 () -> { });
         agents.put(i, agent);
         agent.start();
@@ -186,7 +192,7 @@ public final class Lab implements AutoCloseable {
         }
         startAgent(i);
         try {
-            paths().writePlan(plan, options.routing());
+            paths().writePlan(plan, options.routing(), options.cpus());
         } catch (IOException e) {
             LOG.warn("cannot record the plan: {}", e.getMessage());
         }

@@ -6,6 +6,7 @@ import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.BgpFailover;
 import io.vipkeeper.lab.lan.FailoverStats;
 import io.vipkeeper.lab.lan.FrrRouter;
+import io.vipkeeper.lab.lan.CpuSplit;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.ProbeStream;
 import io.vipkeeper.lab.lan.Routing;
@@ -81,7 +82,7 @@ public final class LabBgpBenchCommand implements Callable<Integer>, OptionChecks
             err.println("vipkeeper lab bgp-bench: the lab runs with VRRP; 'vipkeeper lab down' first, then run this again");
             return 1;
         }
-        int up = LabUpCommand.up(out, err, paths, 3, null, "single", "default", false, false, Routing.BGP);
+        int up = LabUpCommand.up(out, err, paths, 3, null, "single", "default", false, false, Routing.BGP, CpuSplit.NONE);
         if (up != 0) {
             return up;
         }

@@ -12,6 +12,7 @@ import io.vipkeeper.lab.lan.ConnectionFailover;
 import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.lab.lan.FailoverStats;
+import io.vipkeeper.lab.lan.CpuSplit;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.NodeExclusion;
 import io.vipkeeper.lab.lan.ProbeStream;
@@ -146,7 +147,7 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
             err.println("vipkeeper lab failover: the lab runs with " + routing.text() + "; 'vipkeeper lab down' first, then run this again");
             return 1;
         }
-        int up = LabUpCommand.up(out, err, paths, 3, null, "single", "default", false, false, routing);
+        int up = LabUpCommand.up(out, err, paths, 3, null, "single", "default", false, false, routing, CpuSplit.NONE);
         if (up != 0) {
             return up;
         }

@@ -2,6 +2,7 @@ package io.vipkeeper.lab;
 
 import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.lab.lan.CpuList;
 import io.vipkeeper.lab.lan.Routing;
 import io.vipkeeper.platform.Flags;
 import java.util.ArrayList;
@@ -64,6 +65,18 @@ final class LabFlags {
                 }
             }
             throw new CommandLine.TypeConversionException("vrrp, bgp or bgp-no-bfd, not " + InvalidInputException.quote(value));
+        }
+    }
+
+    /** {@code --node-cpus} (and {@code lab run}'s CPU lists): the kernel's list format, e.g. 1 or 2-3 or 0,2. */
+    static final class Cpus implements CommandLine.ITypeConverter<CpuList> {
+        @Override
+        public CpuList convert(String value) {
+            try {
+                return CpuList.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 

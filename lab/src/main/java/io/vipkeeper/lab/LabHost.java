@@ -1,5 +1,6 @@
 package io.vipkeeper.lab;
 
+import io.vipkeeper.lab.lan.CpuSplit;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.Routing;
 import io.vipkeeper.platform.process.Exec;
@@ -109,6 +110,24 @@ final class LabHost {
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * Moves this process, all its threads, onto the client's CPUs of a lab split with {@code --node-cpus}, so the
+     * clients it starts in vk-client (which inherit them) run where a client machine would: off the nodes' CPUs.
+     * Nothing when the lab is not split.
+     */
+    static void onClientCpus(LabPaths paths, PrintWriter err) {
+        CpuSplit cpus = paths.readCpuSplit();
+        if (!cpus.split()) {
+            return;
+        }
+        Exec.Result r = Exec.run(List.of("taskset", "-a", "-p", "-c", cpus.workloads().text(), Long.toString(ProcessHandle.current().pid())),
+                Duration.ofSeconds(5));
+        if (!r.ok()) {
+            err.println("warning: cannot run the client on CPUs " + cpus.workloads().text() + " (taskset: " + r.message()
+                    + "); it shares the nodes' CPUs");
+        }
     }
 
     /** The pid of the running {@code lab run} process, if any (a stale pid file is ignored). */

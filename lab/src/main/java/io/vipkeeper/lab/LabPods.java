@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.ChildJvm;
+import io.vipkeeper.lab.lan.CpuList;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.platform.process.Supervisor;
@@ -67,18 +68,20 @@ final class LabPods implements AutoCloseable {
     private final Supplier<AddressPlan> plan;
     private final LabPaths paths;
     private final KubernetesClient client;
+    private final CpuList cpus;
     private final Map<String, PodSlot> pods = new ConcurrentHashMap<>();
     private final Map<String, String> writtenPods = new HashMap<>();
     private final Map<String, String> writtenSlices = new HashMap<>();
     private Thread syncer;
     private volatile boolean running;
 
-    /** {@code plan}: the lab's current plan (a node may join while pods run). */
-    LabPods(Lan lan, Supplier<AddressPlan> plan, LabPaths paths, KubernetesClient client) {
+    /** {@code plan}: the lab's current plan (a node may join while pods run); {@code cpus}: where the backends run (none: anywhere). */
+    LabPods(Lan lan, Supplier<AddressPlan> plan, LabPaths paths, KubernetesClient client, CpuList cpus) {
         this.lan = lan;
         this.plan = plan;
         this.paths = paths;
         this.client = client;
+        this.cpus = cpus;
     }
 
     /** Starts keeping the Pods and EndpointSlices in line, every 200 ms until {@link #close()}. */
@@ -111,7 +114,7 @@ final class LabPods implements AutoCloseable {
         }
         lan.addPod(name, slot);
         String ns = Lan.podNs(name);
-        Supervisor backend = new Supervisor(ns, ChildJvm.command(ns, paths.log(ns), List.of(), "32m", "backend",
+        Supervisor backend = new Supervisor(ns, ChildJvm.command(ns, cpus, paths.log(ns), List.of(), "32m", "backend",
                 List.of("--name", name, "--port", Integer.toString(AddressPlan.BACKEND_PORT),
                 "--echo-port", Integer.toString(AddressPlan.ECHO_PORT))), () -> { });
         int node = (slot - 1) % plan.get().nodes() + 1;

@@ -1,6 +1,8 @@
 package io.vipkeeper.lab;
 
 import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.lab.lan.CpuList;
+import io.vipkeeper.lab.lan.CpuSplit;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.Routing;
 import io.vipkeeper.platform.LoggingOptions;
@@ -47,6 +49,12 @@ public final class LabRunCommand implements Callable<Integer> {
             description = "vrrp, or bgp / bgp-no-bfd: a router (FRR) in vk-router and a second client behind it.")
     Routing routing;
 
+    @Option(names = "--node-cpus", converter = LabFlags.Cpus.class, description = "The nodes' CPUs (lab up checked them); needs --workload-cpus.")
+    CpuList nodeCpus;
+
+    @Option(names = "--workload-cpus", converter = LabFlags.Cpus.class, description = "The pods' (and the client's) CPUs.")
+    CpuList workloadCpus;
+
     @Mixin
     LoggingOptions logging = new LoggingOptions();
 
@@ -57,7 +65,8 @@ public final class LabRunCommand implements Callable<Integer> {
         Files.createDirectories(stateDir);
         Files.writeString(paths.pidFile(), ProcessHandle.current().pid() + "\n");
         Lab lab = new Lab(new Lab.Options(new AddressPlan(prefix, nodes), paths, vrrpInstances, 3,
-                LabFlags.agentArgs(failoverProfile, noRealtime, conntrackSync), true, true, routing));
+                LabFlags.agentArgs(failoverProfile, noRealtime, conntrackSync), true, true, routing,
+                nodeCpus == null || workloadCpus == null ? CpuSplit.NONE : new CpuSplit(nodeCpus, workloadCpus)));
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

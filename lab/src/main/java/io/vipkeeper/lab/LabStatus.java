@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vipkeeper.lab.lan.AddressPlan;
+import io.vipkeeper.lab.lan.CpuSplit;
 import io.vipkeeper.lab.lan.FrrRouter;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.Lan;
@@ -70,7 +71,12 @@ final class LabStatus {
         }
         out.printf("lab: running (pid %d), LAN %s, API %s%n", lab.get().pid(), plan.cidr(), plan.apiUrl());
         out.printf("kubeconfig: %s   (try: kubectl --kubeconfig %s get svc -A)%n", paths.kubeconfig(), paths.kubeconfig());
-        out.printf("logs: %s%n%n", paths.logs());
+        out.printf("logs: %s%n", paths.logs());
+        CpuSplit cpus = paths.readCpuSplit();
+        if (cpus.split()) {
+            out.printf("CPUs: nodes, API server and controller on %s; client and pods on %s%n", cpus.nodes().text(), cpus.workloads().text());
+        }
+        out.println();
         Routing routing = paths.readRouting();
         if (routing.bgp()) {
             printBgp(out, paths, plan, routing);

@@ -2,6 +2,8 @@ package io.vipkeeper.lab;
 
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.ChildJvm;
+import io.vipkeeper.lab.lan.CpuList;
+import io.vipkeeper.lab.lan.CpuSplit;
 import io.vipkeeper.lab.lan.FrrRouter;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.Lan;
@@ -58,6 +60,12 @@ public final class LabUpCommand implements Callable<Integer> {
     @Option(names = "--no-bfd", description = "With --announce bgp: no BFD, the BGP hold time (3 s) alone detects a dead node (for comparison).")
     boolean noBfd;
 
+    @Option(names = "--node-cpus", paramLabel = "LIST", converter = LabFlags.Cpus.class,
+            description = "Run the nodes (agents, keepalived, conntrackd, BIRD) and the lab's API server and controller on these CPUs "
+                    + "(e.g. 1, or 2-3), the client and the pods on the others, as if they were machines of their own: on one "
+                    + "machine a node's work otherwise delays the client's and the backends' packets (default: all share every CPU).")
+    CpuList nodeCpus;
+
     @Option(names = "--install-deps", description = "Install missing system packages (keepalived, nftables, iproute2) with apt-get.")
     boolean installDeps;
 
@@ -73,14 +81,29 @@ public final class LabUpCommand implements Callable<Integer> {
             err.println("vipkeeper lab up: --no-bfd needs --announce bgp (VRRP uses no BFD)");
             return 2;
         }
+        CpuSplit cpus = CpuSplit.NONE;
+        if (nodeCpus != null) {
+            try {
+                cpus = CpuSplit.of(nodeCpus, CpuList.online());
+            } catch (IllegalArgumentException e) {
+                err.println("vipkeeper lab up: " + e.getMessage());
+                return 2;
+            } catch (IOException e) {
+                err.println("vipkeeper lab up: --node-cpus: cannot read this machine's CPUs: " + e.getMessage());
+                return 1;
+            }
+        }
         int pre = LabHost.preflight(out, err, "up", installDeps, routing);
         if (pre != 0) {
             return pre;
         }
-        return up(out, err, new LabPaths(stateDir.toPath()), nodes, subnet, vrrpInstances, failoverProfile, noRealtime, conntrackSync, routing);
+        return up(out, err, new LabPaths(stateDir.toPath()), nodes, subnet, vrrpInstances, failoverProfile, noRealtime, conntrackSync, routing, cpus);
     }
 
-    /** Starts the lab unless it runs; returns an exit code. */
+    /**
+     * Starts the lab unless it runs; returns an exit code. The calling process then runs on the lab's client CPUs
+     * ({@link LabHost#onClientCpus}): the commands that call this go on to start the clients.
+     */
     static int up(PrintWriter out, PrintWriter err, LabPaths paths, int nodes, String subnet, String vrrpInstances) {
         return up(out, err, paths, nodes, subnet, vrrpInstances, "default", false, false);
     }
@@ -91,16 +114,20 @@ public final class LabUpCommand implements Callable<Integer> {
      */
     static int up(PrintWriter out, PrintWriter err, LabPaths paths, int nodes, String subnet, String vrrpInstances,
                   String failoverProfile, boolean noRealtime, boolean conntrackSync) {
-        return up(out, err, paths, nodes, subnet, vrrpInstances, failoverProfile, noRealtime, conntrackSync, Routing.VRRP);
+        return up(out, err, paths, nodes, subnet, vrrpInstances, failoverProfile, noRealtime, conntrackSync, Routing.VRRP, CpuSplit.NONE);
     }
 
-    /** As above, with the nodes announcing by {@code routing} (BGP: the router and the second client too). */
+    /**
+     * As above, with the nodes announcing by {@code routing} (BGP: the router and the second client too) and on their
+     * own CPUs when {@code cpus} is split (the lab process on the nodes' CPUs: the agents it starts inherit them).
+     */
     static int up(PrintWriter out, PrintWriter err, LabPaths paths, int nodes, String subnet, String vrrpInstances,
-                  String failoverProfile, boolean noRealtime, boolean conntrackSync, Routing routing) {
+                  String failoverProfile, boolean noRealtime, boolean conntrackSync, Routing routing, CpuSplit cpus) {
         if (LabHost.labProcess(paths).isPresent() && paths.readPlan() != null) {
             out.println("the lab already runs:");
             out.println();
             LabStatus.print(out, paths);
+            LabHost.onClientCpus(paths, err);
             return 0;
         }
         // a crashed lab leaves namespaces and processes: clear them before choosing the subnet and starting again
@@ -134,7 +161,10 @@ public final class LabUpCommand implements Callable<Integer> {
             if (routing.bgp()) {
                 runArgs.addAll(List.of("--routing", routing.text()));
             }
-            List<String> child = ChildJvm.command("x", null, List.of(), "256m", "run", runArgs);
+            if (cpus.split()) {
+                runArgs.addAll(List.of("--node-cpus", cpus.nodes().text(), "--workload-cpus", cpus.workloads().text()));
+            }
+            List<String> child = ChildJvm.command("x", cpus.nodes(), null, List.of(), "256m", "run", runArgs);
             cmd.addAll(child.subList(4, child.size())); // without "ip netns exec x": the lab process runs in the root namespace
             File log = paths.log("lab").toFile();
             Process p = new ProcessBuilder(cmd).redirectInput(new File("/dev/null")).redirectOutput(ProcessBuilder.Redirect.appendTo(log))
@@ -180,6 +210,7 @@ public final class LabUpCommand implements Callable<Integer> {
         out.println();
         out.println("take it down with: sudo ./vipkeeper lab down");
         out.flush();
+        LabHost.onClientCpus(paths, err);
         return 0;
     }
 

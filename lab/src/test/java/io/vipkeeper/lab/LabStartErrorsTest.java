@@ -2,6 +2,7 @@ package io.vipkeeper.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vipkeeper.lab.lan.CpuList;
 import io.vipkeeper.platform.CliErrors;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -61,5 +62,21 @@ class LabStartErrorsTest {
         Run noBfd = run(new LabUpCommand(), "--no-bfd", "--state-dir", "/tmp/vk-never-used");
         assertThat(noBfd.exit()).as("stderr: %s", noBfd.err()).isEqualTo(2);
         oneLineNoTrace(noBfd, "vipkeeper lab up", "--no-bfd", "--announce bgp");
+    }
+
+    @Test
+    void upRefusesNodeCpusThatAreNotACpuListOrNotOnlineOrAllOfThem() throws Exception {
+        Run notAList = run(new LabUpCommand(), "--node-cpus", "one", "--state-dir", "/tmp/vk-never-used");
+        assertThat(notAList.exit()).as("stderr: %s", notAList.err()).isEqualTo(2);
+        assertThat(notAList.err()).contains("--node-cpus").contains("'one'").doesNotContain("\tat ");
+
+        Run notOnline = run(new LabUpCommand(), "--node-cpus", "8000", "--state-dir", "/tmp/vk-never-used");
+        assertThat(notOnline.exit()).as("stderr: %s", notOnline.err()).isEqualTo(2);
+        oneLineNoTrace(notOnline, "vipkeeper lab up", "--node-cpus 8000", "not online", "this machine's CPUs: " + CpuList.online().text());
+
+        Run all = run(new LabUpCommand(), "--node-cpus", CpuList.online().text(), "--state-dir", "/tmp/vk-never-used");
+        assertThat(all.exit()).as("stderr: %s", all.err()).isEqualTo(2);
+        assertThat(all.err().strip().lines()).hasSize(1);
+        assertThat(all.err()).startsWith("vipkeeper lab up: --node-cpus");
     }
 }

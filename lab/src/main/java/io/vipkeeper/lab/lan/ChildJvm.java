@@ -25,7 +25,15 @@ public final class ChildJvm {
      * when not null. {@code ip netns exec}, {@code sh -c exec} and {@code env} all exec, so the pid is the JVM's.
      */
     public static List<String> command(String ns, Path log, List<String> env, String heap, String sub, List<String> args) {
+        return command(ns, CpuList.NONE, log, env, heap, sub, args);
+    }
+
+    /** As above, on {@code cpus} ({@code taskset -c}, which execs too) unless that is empty: {@link CpuSplit}. */
+    public static List<String> command(String ns, CpuList cpus, Path log, List<String> env, String heap, String sub, List<String> args) {
         List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        if (!cpus.isEmpty()) {
+            c.addAll(List.of("taskset", "-c", cpus.text()));
+        }
         if (log != null) {
             c.addAll(List.of("sh", "-c", "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1", "sh", log.toString()));
         }

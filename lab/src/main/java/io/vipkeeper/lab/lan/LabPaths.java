@@ -53,10 +53,19 @@ public record LabPaths(Path root) {
 
     /** The plan and how the nodes announce (the lab's other commands read it: status, failover). */
     public void writePlan(AddressPlan plan, Routing routing) throws IOException {
+        writePlan(plan, routing, CpuSplit.NONE);
+    }
+
+    /** As above, with the CPUs of the nodes and of the client and pods (the client's commands run on the latter). */
+    public void writePlan(AddressPlan plan, Routing routing, CpuSplit cpus) throws IOException {
         Properties p = new Properties();
         p.setProperty("announce", routing.text());
         p.setProperty("prefix", plan.prefix());
         p.setProperty("nodes", Integer.toString(plan.nodes()));
+        if (cpus.split()) {
+            p.setProperty("node-cpus", cpus.nodes().text());
+            p.setProperty("workload-cpus", cpus.workloads().text());
+        }
         Files.createDirectories(root);
         Path tmp = root.resolve("lab.properties.new");
         try (var out = Files.newBufferedWriter(tmp)) {
@@ -67,29 +76,48 @@ public record LabPaths(Path root) {
 
     /** The plan of the running lab, or null when none was written. */
     public AddressPlan readPlan() {
-        if (!Files.exists(planFile())) {
-            return null;
-        }
-        Properties p = new Properties();
-        try (var in = Files.newBufferedReader(planFile())) {
-            p.load(in);
-            return new AddressPlan(p.getProperty("prefix"), Integer.parseInt(p.getProperty("nodes")));
-        } catch (IOException | RuntimeException e) {
+        Properties p = properties();
+        try {
+            return p == null ? null : new AddressPlan(p.getProperty("prefix"), Integer.parseInt(p.getProperty("nodes")));
+        } catch (RuntimeException e) {
             return null;
         }
     }
 
     /** How the running lab's nodes announce (VRRP when no lab or an older one is recorded). */
     public Routing readRouting() {
-        if (!Files.exists(planFile())) {
+        Properties p = properties();
+        try {
+            return p == null ? Routing.VRRP : Routing.parse(p.getProperty("announce", "vrrp"));
+        } catch (RuntimeException e) {
             return Routing.VRRP;
+        }
+    }
+
+    /** The running lab's CPU split ({@link CpuSplit#NONE} when it has none, or no lab runs). */
+    public CpuSplit readCpuSplit() {
+        Properties p = properties();
+        if (p == null || p.getProperty("node-cpus") == null) {
+            return CpuSplit.NONE;
+        }
+        try {
+            return new CpuSplit(CpuList.parse(p.getProperty("node-cpus")), CpuList.parse(p.getProperty("workload-cpus")));
+        } catch (IllegalArgumentException e) {
+            return CpuSplit.NONE;
+        }
+    }
+
+    /** The plan file's properties, or null when there is none or it cannot be read. */
+    private Properties properties() {
+        if (!Files.exists(planFile())) {
+            return null;
         }
         Properties p = new Properties();
         try (var in = Files.newBufferedReader(planFile())) {
             p.load(in);
-            return Routing.parse(p.getProperty("announce", "vrrp"));
+            return p;
         } catch (IOException | RuntimeException e) {
-            return Routing.VRRP;
+            return null;
         }
     }
 
