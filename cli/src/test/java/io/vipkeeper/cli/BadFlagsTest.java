@@ -216,6 +216,10 @@ class BadFlagsTest {
         c.add(bad("lab up", "--subnet", "10.0.0"));
         c.add(bad("lab run", "--prefix", "10.0.0"));
         c.add(bad("lab up", "--announce", "ospf"));
+        c.add(bad("lab up", "--node-cpus", "one"));
+        c.add(bad("lab up", "--node-cpus", "3-1"));
+        c.add(bad("lab run", "--node-cpus", "1,,2"));
+        c.add(bad("lab run", "--workload-cpus", "0-"));
         c.add(bad("lab run", "--routing", "bgp-and-more"));
         c.add(bad("lab failover", "--announce", "rip"));
         c.add(bad("lab bgp-bench", "--samples", "0"));
