@@ -25,15 +25,15 @@ import picocli.CommandLine;
 
 /**
  * {@code lab up --node-cpus}, run as a user runs it (the lab's commands, each its own process): the nodes' processes
- * (agent, keepalived, conntrackd) on the nodes' CPUs, the pods' backends and the client of {@code lab failover} on the
- * others, and a planned handover through that lab keeps its 50 connections.
+ * (agent, keepalived, conntrackd) and the lab process on the nodes' CPUs, the pods' backends on the others (the
+ * traffic commands' clients: LabHostCpusTest).
  */
 @RequiresRoot("lab up --node-cpus: the nodes on CPUs of their own, the client and pods on the rest")
 class LabCpuSplitE2ETest {
 
     static final Path STATE = Path.of("/run/vipkeeper-lab-cpus-test");
 
-    /** {@code vipkeeper lab ARGS} in a process of its own (lab failover moves its process onto the client's CPUs). */
+    /** {@code vipkeeper lab ARGS} in a process of its own, as a user runs it. */
     public static void main(String[] args) {
         System.exit(CliErrors.install(new CommandLine(new LabCommand())).execute(args));
     }
@@ -74,7 +74,7 @@ class LabCpuSplitE2ETest {
     }
 
     @Test
-    void theNodesRunOnTheirCpusTheClientAndPodsOnTheRestAndAHandoverKeepsEveryConnection() throws Exception {
+    void theNodesRunOnTheirCpusAndThePodsOnTheRest() throws Exception {
         CpuList online = CpuList.online();
         assertThat(online.cpus()).as("this test needs two CPUs or more").hasSizeGreaterThanOrEqualTo(2);
         String nodeCpus = Integer.toString(online.cpus().get(online.cpus().size() - 1));
@@ -99,19 +99,6 @@ class LabCpuSplitE2ETest {
                 assertThat(cpusIn(ns)).as(ns).containsExactly(Map.entry("java", rest));
             }
 
-            // the client is started by lab failover, in vk-client: seen while the round runs
-            Path out = dir.resolve("failover.out");
-            Process failover = lab(out, "failover", "--connections", "50", "--planned", "label", "--rounds", "1");
-            Map<String, String> client = new TreeMap<>();
-            LabFixture.awaitTrue(() -> {
-                client.putAll(cpusIn("vk-client"));
-                return client.containsKey("java") || !failover.isAlive();
-            }, "the client in vk-client", Duration.ofSeconds(60));
-            assertThat(failover.waitFor(3, TimeUnit.MINUTES)).as("lab failover ended").isTrue();
-            String text = Files.readString(out, StandardCharsets.UTF_8);
-            assertThat(failover.exitValue()).as(text).isZero();
-            assertThat(client).as("the client's processes; lab failover said: %s", text).containsEntry("java", rest);
-            assertThat(text).contains("1 of 1 rounds kept every connection");
         } finally {
             lab(dir.resolve("down.out"), "down").waitFor(2, TimeUnit.MINUTES);
             Lan.destroyAll();

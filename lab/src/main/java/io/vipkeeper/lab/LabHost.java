@@ -118,11 +118,16 @@ final class LabHost {
      * Nothing when the lab is not split.
      */
     static void onClientCpus(LabPaths paths, PrintWriter err) {
+        onClientCpus(paths, err, ProcessHandle.current().pid());
+    }
+
+    /** As above, for process {@code pid} (tests move a child of theirs). */
+    static void onClientCpus(LabPaths paths, PrintWriter err, long pid) {
         CpuSplit cpus = paths.readCpuSplit();
         if (!cpus.split()) {
             return;
         }
-        Exec.Result r = Exec.run(List.of("taskset", "-a", "-p", "-c", cpus.workloads().text(), Long.toString(ProcessHandle.current().pid())),
+        Exec.Result r = Exec.run(List.of("taskset", "-a", "-p", "-c", cpus.workloads().text(), Long.toString(pid)),
                 Duration.ofSeconds(5));
         if (!r.ok()) {
             err.println("warning: cannot run the client on CPUs " + cpus.workloads().text() + " (taskset: " + r.message()
