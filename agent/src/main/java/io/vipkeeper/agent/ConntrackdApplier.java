@@ -285,7 +285,14 @@ final class ConntrackdApplier implements Applier {
 
     /** {@code -f internal} while this node is MASTER of nothing: no snapshot of its own left to answer resyncs with. */
     private void forgetOwnCache(String why) {
-        if (masterOf.isEmpty() && running != null && ok(ctl(CALL_TIMEOUT, "-f", "internal"), "-f internal")) {
+        if (masterOf.isEmpty() && running != null) {
+            emptyCache(why);
+        }
+    }
+
+    /** {@code -f internal}: conntrackd's own cache emptied, the kernel table left as it is. */
+    private void emptyCache(String why) {
+        if (ok(ctl(CALL_TIMEOUT, "-f", "internal"), "-f internal")) {
             LOG.info("conntrackd: emptied its own cache ({})", why);
         }
     }
@@ -340,9 +347,7 @@ final class ConntrackdApplier implements Applier {
         // kernel's DESTROY of an old flow in it (expired, or replaced when a peer's new flow on the same client port
         // was injected) went out to the peers, and they deleted the new MASTER's live flow of that port (the lab's
         // SIGTERM rounds: its next packets dropped as INVALID there, docs/benchmarks.md). The kernel table stays.
-        if (ok(ctl(CALL_TIMEOUT, "-f", "internal"), "-f internal")) {
-            LOG.info("conntrackd: emptied its own cache (its table is with the peers)");
-        }
+        emptyCache("its table is with the peers");
     }
 
     /**

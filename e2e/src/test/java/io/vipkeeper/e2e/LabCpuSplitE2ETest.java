@@ -54,6 +54,12 @@ class LabCpuSplitE2ETest {
         return text;
     }
 
+    /** The CPUs process {@code pid} may run on (its Cpus_allowed_list). */
+    static String allowed(String pid) throws IOException {
+        return Files.readAllLines(Path.of("/proc", pid, "status")).stream().filter(l -> l.startsWith("Cpus_allowed_list:"))
+                .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("?");
+    }
+
     /** Command name → CPUs allowed, of every process in namespace {@code ns}. */
     static Map<String, String> cpusIn(String ns) {
         Map<String, String> out = new TreeMap<>();
@@ -63,9 +69,7 @@ class LabCpuSplitE2ETest {
             }
             try {
                 String comm = Files.readString(Path.of("/proc", pid, "comm")).strip();
-                String allowed = Files.readAllLines(Path.of("/proc", pid, "status")).stream().filter(l -> l.startsWith("Cpus_allowed_list:"))
-                        .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("?");
-                out.merge(comm, allowed, (a, b) -> a.equals(b) ? a : a + "|" + b);
+                out.merge(comm, allowed(pid), (a, b) -> a.equals(b) ? a : a + "|" + b);
             } catch (IOException e) {
                 // the process ended meanwhile
             }
@@ -83,9 +87,8 @@ class LabCpuSplitE2ETest {
         try {
             String up = run(dir, "up", "up", "--nodes", "2", "--conntrack-sync", "--node-cpus", nodeCpus);
             assertThat(up).contains("CPUs: nodes, API server and controller on " + nodeCpus + "; client and pods on " + rest);
-            String labPid = Files.readString(STATE.resolve("lab.pid")).strip();
-            assertThat(Files.readAllLines(Path.of("/proc", labPid, "status"))).as("the lab process (API server, controller)")
-                    .contains("Cpus_allowed_list:\t" + nodeCpus);
+            assertThat(allowed(Files.readString(STATE.resolve("lab.pid")).strip())).as("the lab process (API server, controller)")
+                    .isEqualTo(nodeCpus);
             for (String ns : List.of("vk-node1", "vk-node2")) {
                 Map<String, String> cpus = new TreeMap<>();
                 LabFixture.awaitTrue(() -> {
@@ -98,7 +101,6 @@ class LabCpuSplitE2ETest {
             for (String ns : List.of("vk-pod-hello-1", "vk-pod-hello-2", "vk-pod-hello-3")) {
                 assertThat(cpusIn(ns)).as(ns).containsExactly(Map.entry("java", rest));
             }
-
         } finally {
             lab(dir.resolve("down.out"), "down").waitFor(2, TimeUnit.MINUTES);
             Lan.destroyAll();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -68,12 +67,5 @@ class CpuListTest {
         assertThat(paths.readCpuSplit()).isEqualTo(CpuSplit.NONE);
         Files.writeString(paths.planFile(), "prefix=198.51.100\nnodes=3\nnode-cpus=x\nworkload-cpus=0\n");
         assertThat(paths.readCpuSplit()).as("a plan file edited by hand").isEqualTo(CpuSplit.NONE);
-    }
-
-    @Test
-    void aChildOnCpusStartsUnderTaskset() {
-        assertThat(ChildJvm.command("vk-x", CpuList.parse("0,2"), null, List.of(), "32m", "backend", List.of()))
-                .startsWith("ip", "netns", "exec", "vk-x", "taskset", "-c", "0,2");
-        assertThat(ChildJvm.command("vk-x", CpuList.NONE, null, List.of(), "32m", "backend", List.of())).doesNotContain("taskset");
     }
 }
