@@ -178,6 +178,46 @@ final class LabFixture implements AutoCloseable {
         return ip[0];
     }
 
+    /** Now as the probe's answers count time: epoch µs. */
+    static long nowMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+    }
+
+    /**
+     * The failed answers, each with when it was sent from {@code actionMicros} (epoch µs) and how long it took: a
+     * failure in CI is then placed against the handover, and its client port (in the error) found in a capture.
+     */
+    static List<String> failedFrom(List<ProbeStream.Answer> answers, long actionMicros) {
+        return answers.stream().filter(a -> !a.ok()).map(a -> String.format("%s sent %+d ms from the action, failed after %d ms",
+                a.from(), (a.sentMicros() - actionMicros) / 1000, (a.doneMicros() - a.sentMicros()) / 1000)).toList();
+    }
+
+    /**
+     * Each pod's SYNs dropped because its listen queue was full (TcpExtListenDrops of its namespace): a connect that
+     * timed out there is the backend's, not the load balancer's.
+     */
+    String listenDrops() {
+        StringBuilder b = new StringBuilder("listen drops per pod:");
+        for (String pod : lab.readyPods()) {
+            b.append(' ').append(pod).append('=');
+            try {
+                Process p = new ProcessBuilder("ip", "netns", "exec", Lan.podNs(pod), "cat", "/proc/net/netstat").start();
+                List<String> lines = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+                        .filter(l -> l.startsWith("TcpExt:")).toList();
+                p.waitFor();
+                List<String> names = List.of(lines.get(0).split(" "));
+                b.append(lines.get(1).split(" ")[names.indexOf("ListenDrops")]);
+            } catch (IOException | RuntimeException e) {
+                b.append('?');
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                b.append('?');
+            }
+        }
+        return b.toString();
+    }
+
     /** {@code n} requests from vk-client, 20 ms apart; every answer (bounded: one probe run). */
     List<ProbeStream.Answer> requests(String vip, int n) throws Exception {
         try (ProbeStream p = new ProbeStream(vip, 80, 20, 1000, n, 30)) {

@@ -47,11 +47,13 @@ class PlannedHandoverE2ETest {
         int other = f.plan().nodeIndexes().stream().filter(i -> i != master).findFirst().orElseThrow();
         List<LongLivedConnections.Result> connections;
         List<ProbeStream.Answer> answers;
+        long labelled;
         try (ProbeStream probe = new ProbeStream(vip, 80, 10, 1000, 1500, 30);
              LongLivedConnections c = new LongLivedConnections(vip, AddressPlan.ECHO_PORT, CONNECTIONS, 20, 10)) {
             assertThat(c.awaitReady(15_000)).as("%d connections open", CONNECTIONS).isTrue();
             LabFixture.awaitTrue(() -> ConntrackSyncE2ETest.flowsOn(other, vip) >= CONNECTIONS, "the flows synced to the other node",
                     Duration.ofSeconds(8));
+            labelled = LabFixture.nowMicros();
             f.exclude(master);
             LabFixture.awaitTrue(() -> f.lab.holders(vip).equals(List.of(other)), "the VIP on the other node", Duration.ofSeconds(5));
             connections = c.awaitEnd(30_000);
@@ -61,7 +63,7 @@ class PlannedHandoverE2ETest {
         assertThat(connections).as(ConntrackSyncE2ETest.summary(connections)).hasSize(CONNECTIONS)
                 .allMatch(LongLivedConnections.Result::alive);
         assertThat(answers).as("new requests during the handover").hasSizeGreaterThan(300);
-        assertThat(answers.stream().filter(a -> !a.ok()).toList()).as("failed new requests").isEmpty();
+        assertThat(LabFixture.failedFrom(answers, labelled)).as(() -> "failed new requests (the action: the label); " + f.listenDrops()).isEmpty();
 
         // the label removed: eligible again, as BACKUP; the VIP stays on the other node throughout
         f.include(master);
@@ -72,13 +74,15 @@ class PlannedHandoverE2ETest {
         }
 
         // --handover-on-cordon: the new MASTER cordoned hands the VIP back, with no new request lost
+        long cordoned;
         try (ProbeStream probe = new ProbeStream(vip, 80, 10, 1000, 500, 15)) {
+            cordoned = LabFixture.nowMicros();
             f.editNode(other, n -> n.editOrNewSpec().withUnschedulable(true).endSpec());
             LabFixture.awaitTrue(() -> f.lab.holders(vip).equals(List.of(master)), "the VIP back on the first node", Duration.ofSeconds(5));
             probe.awaitEnd(20_000);
             answers = probe.answers();
         }
         assertThat(answers).hasSizeGreaterThan(100);
-        assertThat(answers.stream().filter(a -> !a.ok()).toList()).as("failed new requests after the cordon").isEmpty();
+        assertThat(LabFixture.failedFrom(answers, cordoned)).as(() -> "failed new requests (the action: the cordon); " + f.listenDrops()).isEmpty();
     }
 }

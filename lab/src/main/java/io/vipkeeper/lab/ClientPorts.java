@@ -35,11 +35,19 @@ final class ClientPorts {
     /** The kernel's ephemeral range of this network namespace (32768-60999 when it cannot be read). */
     static ClientPorts fromKernelRange() {
         try {
-            String[] f = Files.readString(KERNEL_RANGE).trim().split("\\s+");
-            return new ClientPorts(Integer.parseInt(f[0]), Integer.parseInt(f[1]));
+            return read(KERNEL_RANGE);
         } catch (IOException | RuntimeException e) {
             return new ClientPorts(32768, 60999);
         }
+    }
+
+    /**
+     * The range in {@code file} ("first last"), in one read: a sysctl file answers nothing to a read at a later offset,
+     * so Files.readString, which reads a file of size 0 byte by byte first, saw "3" and the default range was used.
+     */
+    static ClientPorts read(Path file) throws IOException {
+        String[] f = Files.readAllLines(file).get(0).trim().split("\\s+");
+        return new ClientPorts(Integer.parseInt(f[0]), Integer.parseInt(f[1]));
     }
 
     /** The next port in turn. */

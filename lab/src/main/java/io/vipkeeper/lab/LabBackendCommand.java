@@ -39,6 +39,14 @@ public final class LabBackendCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The listen queue: as long as a real server's (nginx 511, Go's listeners somaxconn). The JDK's HttpServer accepts
+     * on one thread; when the pod's JVM was starved for a few hundred ms on the 2-core lab, a queue of 64 overflowed
+     * and the kernel dropped the SYNs behind it (TcpExtListenDrops 18 in 20 planned handovers at 500 requests/s), each
+     * a connect timeout the lab's figures counted as a failed request through the load balancer.
+     */
+    static final int BACKLOG = 1024;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (echoPort > 0) {
@@ -46,11 +54,24 @@ public final class LabBackendCommand implements Callable<Integer> {
         }
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(port), 64);
+            server = serve(name, new InetSocketAddress(port));
         } catch (BindException e) {
             // the environment, not the flag: one line and exit 1, as every command with a port in use
             throw new StartupException("cannot listen on port " + port + ": " + e.getMessage() + " (choose another with --port)", e);
         }
+        System.out.println("backend " + name + " listening on port " + port);
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop(0);
+            stop.countDown();
+        }));
+        stop.await();
+        return 0;
+    }
+
+    /** The started HTTP server answering as pod {@code name} on {@code address}. */
+    static HttpServer serve(String name, InetSocketAddress address) throws IOException {
+        HttpServer server = HttpServer.create(address, BACKLOG);
         server.createContext("/", exchange -> {
             String from = exchange.getRemoteAddress().getAddress().getHostAddress();
             byte[] body = (name + " from " + from + "\n").getBytes(StandardCharsets.UTF_8);
@@ -63,13 +84,6 @@ public final class LabBackendCommand implements Callable<Integer> {
         });
         server.setExecutor(Executors.newFixedThreadPool(8));
         server.start();
-        System.out.println("backend " + name + " listening on port " + port);
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.stop(0);
-            stop.countDown();
-        }));
-        stop.await();
-        return 0;
+        return server;
     }
 }
