@@ -13,6 +13,7 @@ import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.NodeExclusion;
 import io.vipkeeper.lab.lan.Lan;
+import io.vipkeeper.lab.lan.ListenDrops;
 import io.vipkeeper.lab.lan.ProbeStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -193,29 +194,10 @@ final class LabFixture implements AutoCloseable {
                 a.from(), (a.sentMicros() - actionMicros) / 1000, (a.doneMicros() - a.sentMicros()) / 1000)).toList();
     }
 
-    /**
-     * Each pod's SYNs dropped because its listen queue was full (TcpExtListenDrops of its namespace): a connect that
-     * timed out there is the backend's, not the load balancer's.
-     */
+    /** Each pod's SYNs dropped because its listen queue was full ({@link ListenDrops}; -1: not readable). */
     String listenDrops() {
-        StringBuilder b = new StringBuilder("listen drops per pod:");
-        for (String pod : lab.readyPods()) {
-            b.append(' ').append(pod).append('=');
-            try {
-                Process p = new ProcessBuilder("ip", "netns", "exec", Lan.podNs(pod), "cat", "/proc/net/netstat").start();
-                List<String> lines = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
-                        .filter(l -> l.startsWith("TcpExt:")).toList();
-                p.waitFor();
-                List<String> names = List.of(lines.get(0).split(" "));
-                b.append(lines.get(1).split(" ")[names.indexOf("ListenDrops")]);
-            } catch (IOException | RuntimeException e) {
-                b.append('?');
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                b.append('?');
-            }
-        }
-        return b.toString();
+        return "listen drops per pod: " + lab.readyPods().stream().map(pod -> pod + "=" + ListenDrops.of(Lan.podNs(pod)))
+                .collect(java.util.stream.Collectors.joining(" "));
     }
 
     /** {@code n} requests from vk-client, 20 ms apart; every answer (bounded: one probe run). */

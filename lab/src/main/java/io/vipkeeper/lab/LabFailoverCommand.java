@@ -254,10 +254,12 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
                     ConnectionFailover.Round round = ConnectionFailover.round(r, plan, vip, connections, how, action, settleMs);
                     done.add(round);
                     out.printf("round %2d: %s on %s: %d/%d alive, %d reset, %d hung; longest stall max %d ms, median %d ms (outside the "
-                            + "failover: %s); new requests answered again after %d ms, %d failed%s%n", r, how, AddressPlan.nodeNs(round.node()),
+                            + "failover: %s); new requests answered again after %d ms, %d failed%s%s%n", r, how, AddressPlan.nodeNs(round.node()),
                             round.alive(), connections, round.reset(), round.hung(), round.stallMaxMs(), round.stallMedianMs(),
                             round.stallOutsideMaxMs() == 0 ? "none" : round.stallOutsideMaxMs() + " ms at " + signed(round.stallOutsideAtMs()) + " s",
-                            round.newConnectionMs(), round.failedNew(), round.syncedBefore() ? "" : " (the flows had not reached every node before: " + round.syncDetail() + ")");
+                            round.newConnectionMs(), round.failedNew(), round.backendDrops() == 0 ? ""
+                                    : " (the backends dropped " + round.backendDrops() + " SYNs: their listen queues were full)",
+                            round.syncedBefore() ? "" : " (the flows had not reached every node before: " + round.syncDetail() + ")");
                     round.failures().forEach(f -> out.printf("          failed new request: %s%n", f));
                     out.flush();
                 }

@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
 public final class ConnectionFailover {
 
     public static final String CSV_HEADER = "round,node,how,connections,alive,reset,hung,stall_max_ms,stall_median_ms,"
-            + "new_requests_ok_again_ms,failed_new_requests,synced_before,stall_outside_max_ms,stall_outside_at_ms";
+            + "new_requests_ok_again_ms,failed_new_requests,synced_before,stall_outside_max_ms,stall_outside_at_ms,"
+            + "backend_listen_drops";
 
     /** {@link Round#stallRows}: every stall of 50 ms or more, when it began from the action. */
     public static final String STALLS_CSV_HEADER = "round,node,connection,from_action_ms,stall_ms";
@@ -44,10 +45,12 @@ public final class ConnectionFailover {
      * @param failures          each failed new request: when it was sent, from the action, and how it failed
      * @param syncDetail        when the flows had not reached every node: each other node's ESTABLISHED, SYN_RECV
      *                          and SYN_SENT entries of them (empty otherwise)
+     * @param backendDrops      SYNs the pods dropped in the round, their listen queues full ({@link ListenDrops}): a
+     *                          failed new request may be the backend's
      */
     public record Round(int round, int node, String how, int connections, long alive, long reset, long hung, long stallMaxMs,
                         long stallMedianMs, long newConnectionMs, long stallOutsideMaxMs, long stallOutsideAtMs,
-                        List<String> stallRows, List<String> failures, String syncDetail) {
+                        List<String> stallRows, List<String> failures, String syncDetail, long backendDrops) {
         public Round {
             stallRows = List.copyOf(stallRows);
             failures = List.copyOf(failures);
@@ -67,7 +70,7 @@ public final class ConnectionFailover {
             return String.join(",", Integer.toString(round), Integer.toString(node), how, Integer.toString(connections), Long.toString(alive),
                     Long.toString(reset), Long.toString(hung), Long.toString(stallMaxMs), Long.toString(stallMedianMs),
                     Long.toString(newConnectionMs), Long.toString(failedNew()), Boolean.toString(syncedBefore()),
-                    Long.toString(stallOutsideMaxMs), Long.toString(stallOutsideAtMs));
+                    Long.toString(stallOutsideMaxMs), Long.toString(stallOutsideAtMs), Long.toString(backendDrops));
         }
     }
 
@@ -114,6 +117,7 @@ public final class ConnectionFailover {
         List<ProbeStream.Answer> answers;
         long cut;
         String syncDetail;
+        long dropsBefore = ListenDrops.total();
         try (LongLivedConnections c = new LongLivedConnections(vip, AddressPlan.ECHO_PORT, connections, 20, 14);
              ProbeStream probe = new ProbeStream(vip, 80, 10, 1000, 1500, 20)) {
             if (!c.awaitReady(15_000)) {
@@ -144,6 +148,7 @@ public final class ConnectionFailover {
             probe.close();
             answers = probe.answers();
         }
+        long backendDrops = ListenDrops.total() - dropsBefore;
         Failover.awaitSingleHolder(plan, vip, settleMs, 30_000 + settleMs);
         long windowEnd = cut + WINDOW.toNanos() / 1000;
         List<Long> stalls = results.stream().map(r -> r.longestStallMs(cut, windowEnd)).sorted().toList();
@@ -161,7 +166,7 @@ public final class ConnectionFailover {
                 outside == null ? 0 : (outside.fromMicros() - cut) / 1000, results.stream().flatMap(r -> r.stalls().stream()
                         .map(st -> n + "," + master + "," + r.id() + "," + (st.fromMicros() - cut) / 1000 + "," + st.ms())).toList(),
                 failures.stream().map(a -> String.format(Locale.ROOT, "sent at %+.2f s, %s after %d ms", (a.sentMicros() - cut) / 1e6,
-                        a.from(), (a.doneMicros() - a.sentMicros()) / 1000)).toList(), syncDetail);
+                        a.from(), (a.doneMicros() - a.sentMicros()) / 1000)).toList(), syncDetail, backendDrops);
     }
 
     private static long count(List<LongLivedConnections.Result> r, String state) {
