@@ -98,7 +98,7 @@ class ConntrackSyncE2ETest {
         try (ProbeStream probe = new ProbeStream(vip, 80, 10, 1000, 2000, 40)) {
             r = throughFailover(f, vip, true, master -> {
                 stopped[0] = master;
-                stoppedAt[0] = LabFixture.nowMicros();
+                stoppedAt[0] = ProbeStream.nowMicros();
                 f.lab.stopAgent(master); // SIGTERM; returns once the agent exited
             });
             probe.close();

@@ -179,12 +179,6 @@ final class LabFixture implements AutoCloseable {
         return ip[0];
     }
 
-    /** Now as the probe's answers count time: epoch µs. */
-    static long nowMicros() {
-        java.time.Instant now = java.time.Instant.now();
-        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
-    }
-
     /**
      * The failed answers, each with when it was sent from {@code actionMicros} (epoch µs) and how long it took: a
      * failure in CI is then placed against the handover, and its client port (in the error) found in a capture.

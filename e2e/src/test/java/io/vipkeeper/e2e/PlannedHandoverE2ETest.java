@@ -53,7 +53,7 @@ class PlannedHandoverE2ETest {
             assertThat(c.awaitReady(15_000)).as("%d connections open", CONNECTIONS).isTrue();
             LabFixture.awaitTrue(() -> ConntrackSyncE2ETest.flowsOn(other, vip) >= CONNECTIONS, "the flows synced to the other node",
                     Duration.ofSeconds(8));
-            labelled = LabFixture.nowMicros();
+            labelled = ProbeStream.nowMicros();
             f.exclude(master);
             LabFixture.awaitTrue(() -> f.lab.holders(vip).equals(List.of(other)), "the VIP on the other node", Duration.ofSeconds(5));
             connections = c.awaitEnd(30_000);
@@ -76,7 +76,7 @@ class PlannedHandoverE2ETest {
         // --handover-on-cordon: the new MASTER cordoned hands the VIP back, with no new request lost
         long cordoned;
         try (ProbeStream probe = new ProbeStream(vip, 80, 10, 1000, 500, 15)) {
-            cordoned = LabFixture.nowMicros();
+            cordoned = ProbeStream.nowMicros();
             f.editNode(other, n -> n.editOrNewSpec().withUnschedulable(true).endSpec());
             LabFixture.awaitTrue(() -> f.lab.holders(vip).equals(List.of(master)), "the VIP back on the first node", Duration.ofSeconds(5));
             probe.awaitEnd(20_000);
