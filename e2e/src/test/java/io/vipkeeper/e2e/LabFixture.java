@@ -180,12 +180,11 @@ final class LabFixture implements AutoCloseable {
     }
 
     /**
-     * The failed answers, each with when it was sent from {@code actionMicros} (epoch µs) and how long it took: a
-     * failure in CI is then placed against the handover, and its client port (in the error) found in a capture.
+     * The failed answers, each told against the action at {@code actionMicros} ({@link ProbeStream.Answer#failureFrom}):
+     * a failure in CI is then placed against the handover, and its client port (in the error) found in a capture.
      */
     static List<String> failedFrom(List<ProbeStream.Answer> answers, long actionMicros) {
-        return answers.stream().filter(a -> !a.ok()).map(a -> String.format("%s sent %+d ms from the action, failed after %d ms",
-                a.from(), (a.sentMicros() - actionMicros) / 1000, (a.doneMicros() - a.sentMicros()) / 1000)).toList();
+        return answers.stream().filter(a -> !a.ok()).map(a -> a.failureFrom(actionMicros)).toList();
     }
 
     /** Each pod's SYNs dropped because its listen queue was full ({@link ListenDrops}; -1: not readable). */

@@ -4,7 +4,6 @@ import io.vipkeeper.platform.process.Exec;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -165,8 +164,7 @@ public final class ConnectionFailover {
                 okAgain < 0 ? -1 : (okAgain - cut) / 1000, outside == null ? 0 : outside.ms(),
                 outside == null ? 0 : (outside.fromMicros() - cut) / 1000, results.stream().flatMap(r -> r.stalls().stream()
                         .map(st -> n + "," + master + "," + r.id() + "," + (st.fromMicros() - cut) / 1000 + "," + st.ms())).toList(),
-                failures.stream().map(a -> String.format(Locale.ROOT, "sent at %+.2f s, %s after %d ms", (a.sentMicros() - cut) / 1e6,
-                        a.from(), (a.doneMicros() - a.sentMicros()) / 1000)).toList(), syncDetail, backendDrops);
+                failures.stream().map(a -> a.failureFrom(cut)).toList(), syncDetail, backendDrops);
     }
 
     private static long count(List<LongLivedConnections.Result> r, String state) {

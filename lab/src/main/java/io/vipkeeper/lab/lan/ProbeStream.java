@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -28,6 +29,12 @@ public final class ProbeStream implements AutoCloseable {
             String pod = ok && f.length > 3 ? f[3] : null;
             String from = ok && f.length > 5 && f[4].equals("from") ? f[5] : null;
             return new Answer(ok, Long.parseLong(f[1]), Long.parseLong(f[2]), pod, ok ? from : (f.length > 3 ? f[3] : "error"));
+        }
+
+        /** A failed answer told against an action at {@code actionMicros} (epoch µs): when sent, how it failed, how long it took. */
+        public String failureFrom(long actionMicros) {
+            return String.format(Locale.ROOT, "sent at %+.2f s, %s after %d ms", (sentMicros - actionMicros) / 1e6, from,
+                    (doneMicros - sentMicros) / 1000);
         }
     }
 
