@@ -1,9 +1,13 @@
 package io.vipkeeper.agent;
 
+import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.render.NftablesRuleset;
 import io.vipkeeper.platform.process.Exec;
 import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The nftables data plane: the ruleset is applied with {@code nft -f -}, one transaction that replaces vipkeeper's
@@ -11,8 +15,13 @@ import java.time.Duration;
  */
 final class NftApplier implements Applier {
 
+    private static final Logger LOG = LoggerFactory.getLogger(NftApplier.class);
+
     private final HostCommands host;
     private Digest applied;
+    /** The VIPs of the handoff chain in force and the interface they are on: neighbour entries forgotten on MASTER. */
+    private volatile List<IpAddress> handoffVips = List.of();
+    private volatile String iface = "";
 
     NftApplier(HostCommands host) {
         this.host = host;
@@ -35,7 +44,34 @@ final class NftApplier implements Applier {
             return ApplyResult.rejected(r.message());
         }
         applied = digest;
+        handoffVips = NftablesRuleset.handoffVips(plan);
+        iface = plan.settings().iface().toString();
         return ApplyResult.APPLIED;
+    }
+
+    /**
+     * Becoming MASTER, this node forgets its neighbour entries for the handoff chain's VIPs. A node that does not hold
+     * a VIP routes packets for it to the holder, by ARP, and keeps that entry when it takes the VIP over; when it later
+     * gave the VIP away, in the tens of ms before the next MASTER took it, it and the next MASTER (whose entry still
+     * named it) routed those packets to each other until their TTL ran out, and the clients' connects failed (at once
+     * with EHOSTUNREACH, or after their timeout when the ICMP error was rate-limited: 119 new requests in the lab's 15
+     * label handovers, docs/benchmarks.md). With no entry it asks by ARP, which only the next MASTER answers: the
+     * packets wait for its gratuitous ARP.
+     */
+    @Override
+    public void vrrpChanged(String instance, VrrpStates.State state) {
+        List<IpAddress> vips = handoffVips;
+        if (state != VrrpStates.State.MASTER || vips.isEmpty()) {
+            return;
+        }
+        StringBuilder batch = new StringBuilder();
+        for (IpAddress vip : vips) {
+            batch.append("neigh flush to ").append(vip).append(" dev ").append(iface).append('\n');
+        }
+        Exec.Result r = host.run(batch.toString(), Duration.ofSeconds(5), "ip", "-force", "-batch", "-");
+        if (!r.ok()) {
+            LOG.warn("forgetting the neighbour entries of the VIPs failed: {}", r.message());
+        }
     }
 
     /** Deletes vipkeeper's table, if this agent made one. */

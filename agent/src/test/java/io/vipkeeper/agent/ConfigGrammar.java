@@ -79,9 +79,9 @@ final class ConfigGrammar {
             "\t\tct status dnat ct original ip6? daddr \\{ " + ADDR + "(, " + ADDR + ")* \\} masquerade",
             "\t\tct status dnat ct original ip6? daddr \\{ " + ADDR + "(, " + ADDR + ")* \\} fib saddr type local masquerade",
             "\t\tct status dnat ct original (ip6?) daddr \\{ " + ADDR + "(, " + ADDR + ")* \\} snat \\1 to ct original \\1 daddr",
-            "\tchain guard \\{",
-            "\t\ttype filter hook prerouting priority -150; policy accept;",
-            "\t\tiifname \"" + IF + "\" ip6? daddr \\{ " + ADDR + "(, " + ADDR + ")* \\} ct state invalid drop",
+            "\tchain (handoff|guard) \\{",
+            "\t\ttype filter hook prerouting priority (raw|-150); policy accept;",
+            "\t\tiifname \"" + IF + "\" ip6? daddr \\{ " + ADDR + "(, " + ADDR + ")* \\} (fib daddr type != local notrack|ct state invalid drop)",
             "\t\\}", "\\}");
 
     static final String PATH = "(/[A-Za-z0-9_][A-Za-z0-9._-]*)+";

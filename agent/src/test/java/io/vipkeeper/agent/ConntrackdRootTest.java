@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two nodes in test-made network namespaces joined by a veth pair, each with the real nft and conntrackd driven by
  * the agent's appliers: a flow in node 1's kernel table appears in node 2's (direct injection, FTFW over UDP), a
- * SIGKILLed conntrackd is started again (its stale lock removed), and closing stops it.
+ * SIGKILLed conntrackd is started again (its stale lock removed), and closing stops it; a node becoming MASTER
+ * forgets its neighbour entries for the VIPs.
  */
 class ConntrackdRootTest {
 
@@ -85,6 +86,22 @@ class ConntrackdRootTest {
         return VrrpScheduler.policy(Path.of("/proc"), p.pid()).map(x -> x[0]).orElse(-1);
     }
 
+    /**
+     * Becoming MASTER, a node forgets its neighbour entry for a VIP of the handoff chain: kept, it named the node that
+     * held the VIP before, and when this node gave the VIP away again the two routed its packets to each other.
+     */
+    @Test
+    void becomingMasterForgetsTheNeighbourEntryOfAVip() throws Exception {
+        nft1 = new NftApplier(HostCommands.inNetns(node1.name()));
+        assertThat(nft1.apply(plan("node1", Files.createDirectories(dir.resolve("n1")))).outcome()).isEqualTo(ApplyResult.Outcome.APPLIED);
+        List<String> show = List.of("ip", "neigh", "show", "198.51.100.200", "dev", "eth0");
+        check(node1.exec(List.of("ip", "neigh", "replace", "198.51.100.200", "lladdr", "02:00:00:00:00:02", "dev", "eth0", "nud", "stale")));
+        nft1.vrrpChanged("vips", VrrpStates.State.BACKUP);
+        assertThat(node1.exec(show).output()).as("kept while BACKUP: it names the holder").contains("02:00:00:00:00:02");
+        nft1.vrrpChanged("vips", VrrpStates.State.MASTER);
+        assertThat(node1.exec(show).output()).as("forgotten as MASTER").isBlank();
+    }
+
     @Test
     void aFlowOnOneNodeIsInjectedIntoTheOthersKernelTable() throws Exception {
         Path run1 = Files.createDirectories(dir.resolve("n1"));
@@ -103,6 +120,7 @@ class ConntrackdRootTest {
         assertThat(ct2.apply(p2)).isEqualTo(ApplyResult.STARTED);
         assertThat(node1.exec(List.of("sysctl", "-n", ConntrackdApplier.LOOSE_SYSCTL)).output().strip()).isEqualTo("0");
         assertThat(node1.exec(List.of("nft", "list", "chain", "inet", "vipkeeper", "guard")).output()).contains("ct state invalid drop");
+        assertThat(node1.exec(List.of("nft", "list", "chain", "inet", "vipkeeper", "handoff")).output()).contains("fib daddr type != local notrack");
         // conntrackd makes itself real-time (the Scheduler clause); the agent puts it back to SCHED_OTHER
         await("conntrackd at SCHED_OTHER", () -> policy(ct1.process()) == 0 && policy(ct2.process()) == 0);
 

@@ -13,8 +13,8 @@ import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.NodeExclusion;
 import io.vipkeeper.lab.lan.Lan;
-import io.vipkeeper.lab.lan.ListenDrops;
 import io.vipkeeper.lab.lan.ProbeStream;
+import io.vipkeeper.lab.lan.TcpExt;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -161,6 +161,18 @@ final class LabFixture implements AutoCloseable {
         NodeExclusion.include(lab.client(), lab.paths(), i, Duration.ofSeconds(10));
     }
 
+    /**
+     * Makes vk-client's ARP cache name node {@code i} for {@code address} whatever gratuitous ARP says, as a client or
+     * router that ignores gratuitous ARP does; {@link #unpinClientArp} gives the address back to ARP.
+     */
+    void pinClientArp(String address, int i) {
+        Lan.run("ip", "-n", AddressPlan.CLIENT_NS, "neigh", "replace", address, "lladdr", Lan.nodeMac(i), "dev", "eth0", "nud", "permanent");
+    }
+
+    void unpinClientArp(String address) {
+        Lan.run("ip", "-n", AddressPlan.CLIENT_NS, "neigh", "del", address, "dev", "eth0");
+    }
+
     String awaitAddress(String name) {
         return awaitAddress(name, Duration.ofSeconds(30));
     }
@@ -187,9 +199,9 @@ final class LabFixture implements AutoCloseable {
         return answers.stream().filter(a -> !a.ok()).map(a -> a.failureFrom(actionMicros)).toList();
     }
 
-    /** Each pod's SYNs dropped because its listen queue was full ({@link ListenDrops}; -1: not readable). */
+    /** Each pod's SYNs dropped because its listen queue was full ({@link TcpExt#LISTEN_DROPS}; -1: not readable). */
     String listenDrops() {
-        return "listen drops per pod: " + lab.readyPods().stream().map(pod -> pod + "=" + ListenDrops.of(Lan.podNs(pod)))
+        return "listen drops per pod: " + lab.readyPods().stream().map(pod -> pod + "=" + TcpExt.of(Lan.podNs(pod), TcpExt.LISTEN_DROPS))
                 .collect(java.util.stream.Collectors.joining(" "));
     }
 

@@ -6,6 +6,7 @@ import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.lab.lan.LongLivedConnections;
 import io.vipkeeper.lab.lan.ProbeStream;
+import io.vipkeeper.lab.lan.TcpExt;
 import io.vipkeeper.testsupport.RequiresRoot;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * long-lived connections and a stream of new requests through the VIP. The MASTER's Node gets the label
  * node.kubernetes.io/exclude-from-external-load-balancers: the VIP moves to the other node with every connection
  * alive and no new request failed; the label removed, the VIP stays where it is (no preemption). Then the new
- * MASTER is cordoned: the VIP moves back, which also shows the first node became eligible again.
+ * MASTER is cordoned: the VIP moves back, which also shows the first node became eligible again. Last, a client whose
+ * ARP cache still names the cordoned node (one that ignores gratuitous ARP) gets its new connections through it at once.
  */
 @RequiresRoot("a lab: a planned handover by Node label and cordon, with conntrack sync")
 class PlannedHandoverE2ETest {
@@ -84,5 +86,20 @@ class PlannedHandoverE2ETest {
         }
         assertThat(answers).hasSizeGreaterThan(100);
         assertThat(LabFixture.failedFrom(answers, cordoned)).as(() -> "failed new requests (the action: the cordon); " + f.listenDrops()).isEmpty();
+
+        // a client that ignores gratuitous ARP keeps sending to the node that handed the VIP over: that node routes its
+        // packets to the holder, so its new connections go through at once (NATed there, each SYN-ACK went to the
+        // holder, which had no entry for it yet: every SYN was sent twice, a second apart)
+        f.pinClientArp(vip, other);
+        try {
+            long resentBefore = TcpExt.of(AddressPlan.CLIENT_NS, TcpExt.SYN_RETRANS);
+            long sent = ProbeStream.nowMicros();
+            List<ProbeStream.Answer> through = f.requests(vip, 50);
+            assertThat(through).hasSize(50);
+            assertThat(LabFixture.failedFrom(through, sent)).as("failed requests through the node that handed over").isEmpty();
+            assertThat(TcpExt.of(AddressPlan.CLIENT_NS, TcpExt.SYN_RETRANS) - resentBefore).as("SYNs the client sent twice").isZero();
+        } finally {
+            f.unpinClientArp(vip);
+        }
     }
 }

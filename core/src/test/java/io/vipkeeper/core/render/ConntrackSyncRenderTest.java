@@ -92,20 +92,24 @@ class ConntrackSyncRenderTest {
     }
 
     @Test
-    void withSyncForwardedConnectionsAreSnatedToTheVipAndUnknownMidFlowPacketsDropped() {
+    void withSyncForwardedConnectionsAreSnatedToTheVipOnlyTheHolderTracksThemAndUnknownMidFlowPacketsAreDropped() {
         AgentPlan on = AgentPlanner.plan(web(), nodes(2), settings().dataplane(Dataplane.NFTABLES).build());
         String nft = NftablesRuleset.render(on);
         assertThat(nft).contains(
                 "\t\tct status dnat ct original ip daddr { 198.51.100.200 } fib saddr type local masquerade\n"
                         + "\t\tct status dnat ct original ip daddr { 198.51.100.200 } snat ip to ct original ip daddr\n",
+                "\tchain handoff {\n\t\ttype filter hook prerouting priority raw; policy accept;\n"
+                        + "\t\tiifname \"eth0\" ip daddr { 198.51.100.200 } fib daddr type != local notrack\n\t}\n",
                 "\tchain guard {\n\t\ttype filter hook prerouting priority -150; policy accept;\n"
                         + "\t\tiifname \"eth0\" ip daddr { 198.51.100.200 } ct state invalid drop\n\t}\n");
         // Local VIPs keep the client's address; a VIP forwarding nothing needs no NAT
         assertThat(nft).doesNotContain("198.51.100.201 }", "198.51.100.202 }", "} masquerade\n");
+        assertThat(NftablesRuleset.handoffVips(on)).containsExactly(ip("198.51.100.200"));
 
         AgentPlan off = AgentPlanner.plan(web(), nodes(2), settings().dataplane(Dataplane.NFTABLES).conntrackSync(false).build());
         assertThat(NftablesRuleset.render(off)).contains("\t\tct status dnat ct original ip daddr { 198.51.100.200 } masquerade\n")
-                .doesNotContain("snat", "guard");
+                .doesNotContain("snat", "guard", "handoff", "notrack");
+        assertThat(NftablesRuleset.handoffVips(off)).isEmpty();
     }
 
     @Test
@@ -115,7 +119,8 @@ class ConntrackSyncRenderTest {
         Resolution r = new Resolution(List.of(new ResolvedVip(ip("2001:db8::10"), List.of(p), false)), List.of());
         String nft = NftablesRuleset.render(AgentPlanner.plan(r, nodes(2), settings().dataplane(Dataplane.NFTABLES).build()));
         assertThat(nft).contains("ct original ip6 daddr { 2001:db8::10 } snat ip6 to ct original ip6 daddr\n",
-                "iifname \"eth0\" ip6 daddr { 2001:db8::10 } ct state invalid drop\n");
+                "iifname \"eth0\" ip6 daddr { 2001:db8::10 } ct state invalid drop\n",
+                "iifname \"eth0\" ip6 daddr { 2001:db8::10 } fib daddr type != local notrack\n");
     }
 
     @Test

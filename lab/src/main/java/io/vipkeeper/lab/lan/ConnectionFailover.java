@@ -44,7 +44,7 @@ public final class ConnectionFailover {
      * @param failures          each failed new request: when it was sent, from the action, and how it failed
      * @param syncDetail        when the flows had not reached every node: each other node's ESTABLISHED, SYN_RECV
      *                          and SYN_SENT entries of them (empty otherwise)
-     * @param backendDrops      SYNs the pods dropped in the round, their listen queues full ({@link ListenDrops}): a
+     * @param backendDrops      SYNs the pods dropped in the round, their listen queues full ({@link TcpExt#LISTEN_DROPS}): a
      *                          failed new request may be the backend's
      */
     public record Round(int round, int node, String how, int connections, long alive, long reset, long hung, long stallMaxMs,
@@ -116,7 +116,7 @@ public final class ConnectionFailover {
         List<ProbeStream.Answer> answers;
         long cut;
         String syncDetail;
-        long dropsBefore = ListenDrops.total();
+        long dropsBefore = TcpExt.podListenDrops();
         try (LongLivedConnections c = new LongLivedConnections(vip, AddressPlan.ECHO_PORT, connections, 20, 14);
              ProbeStream probe = new ProbeStream(vip, 80, 10, 1000, 1500, 20)) {
             if (!c.awaitReady(15_000)) {
@@ -147,7 +147,7 @@ public final class ConnectionFailover {
             probe.close();
             answers = probe.answers();
         }
-        long backendDrops = ListenDrops.total() - dropsBefore;
+        long backendDrops = TcpExt.podListenDrops() - dropsBefore;
         Failover.awaitSingleHolder(plan, vip, settleMs, 30_000 + settleMs);
         long windowEnd = cut + WINDOW.toNanos() / 1000;
         List<Long> stalls = results.stream().map(r -> r.longestStallMs(cut, windowEnd)).sorted().toList();

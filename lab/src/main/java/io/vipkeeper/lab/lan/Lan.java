@@ -73,7 +73,7 @@ public final class Lan {
 
     public void addNode(int i) {
         String ns = AddressPlan.nodeNs(i);
-        attach(ns, AddressPlan.nodeBridgePort(i), plan.nodeIp(i), mac(1, i));
+        attach(ns, AddressPlan.nodeBridgePort(i), plan.nodeIp(i), nodeMac(i));
         // the node forwards VIP traffic to pods on the same segment: routing on, and no ICMP redirects telling the
         // client to skip the node (that would bypass the DNAT)
         ns(ns, "sysctl", "-qw", "net.ipv4.ip_forward=1");
@@ -158,6 +158,11 @@ public final class Lan {
      */
     static String mac(int kind, int index) {
         return String.format("02:76:6b:00:%02x:%02x", kind, index);
+    }
+
+    /** Node {@code i}'s MAC on the LAN. */
+    public static String nodeMac(int i) {
+        return mac(1, i);
     }
 
     /** A namespace with eth0 = ADDRESS/24 (and a fixed MAC) plugged into the bridge as PORT. */
