@@ -5,7 +5,6 @@ import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.render.NftablesRuleset;
 import io.vipkeeper.platform.process.Exec;
 import java.time.Duration;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,9 +18,8 @@ final class NftApplier implements Applier {
 
     private final HostCommands host;
     private Digest applied;
-    /** The VIPs of the handoff chain in force and the interface they are on: neighbour entries forgotten on MASTER. */
-    private volatile List<IpAddress> handoffVips = List.of();
-    private volatile String iface = "";
+    /** {@code ip -batch} lines that forget the neighbour entries of the handoff chain in force ("": none), made on apply. */
+    private volatile String neighbourFlush = "";
 
     NftApplier(HostCommands host) {
         this.host = host;
@@ -44,8 +42,11 @@ final class NftApplier implements Applier {
             return ApplyResult.rejected(r.message());
         }
         applied = digest;
-        handoffVips = NftablesRuleset.handoffVips(plan);
-        iface = plan.settings().iface().toString();
+        StringBuilder flush = new StringBuilder();
+        for (IpAddress vip : NftablesRuleset.handoffVips(plan)) {
+            flush.append("neigh flush to ").append(vip).append(" dev ").append(plan.settings().iface()).append('\n');
+        }
+        neighbourFlush = flush.toString();
         return ApplyResult.APPLIED;
     }
 
@@ -60,15 +61,11 @@ final class NftApplier implements Applier {
      */
     @Override
     public void vrrpChanged(String instance, VrrpStates.State state) {
-        List<IpAddress> vips = handoffVips;
-        if (state != VrrpStates.State.MASTER || vips.isEmpty()) {
+        String batch = neighbourFlush;
+        if (state != VrrpStates.State.MASTER || batch.isEmpty()) {
             return;
         }
-        StringBuilder batch = new StringBuilder();
-        for (IpAddress vip : vips) {
-            batch.append("neigh flush to ").append(vip).append(" dev ").append(iface).append('\n');
-        }
-        Exec.Result r = host.run(batch.toString(), Duration.ofSeconds(5), "ip", "-force", "-batch", "-");
+        Exec.Result r = host.run(batch, Duration.ofSeconds(5), "ip", "-force", "-batch", "-");
         if (!r.ok()) {
             LOG.warn("forgetting the neighbour entries of the VIPs failed: {}", r.message());
         }

@@ -73,7 +73,7 @@ public final class NftablesRuleset {
         b.append("\t}\n");
         b.append("\tchain postrouting {\n");
         b.append("\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
-        boolean sync = forwarding && plan.sync() != null;
+        boolean sync = syncing(plan);
         if (forwarding) {
             for (IpFamily f : IpFamily.values()) {
                 List<IpAddress> masq = natted(plan, f);
@@ -108,10 +108,15 @@ public final class NftablesRuleset {
      * them. Empty without conntrack sync or without the nftables data plane.
      */
     public static List<IpAddress> handoffVips(AgentPlan plan) {
-        if (plan.settings().dataplane() != Dataplane.NFTABLES || plan.sync() == null) {
+        if (!syncing(plan)) {
             return List.of();
         }
         return java.util.Arrays.stream(IpFamily.values()).flatMap(f -> natted(plan, f).stream()).toList();
+    }
+
+    /** The nftables data plane forwards and conntrack sync is on: SNAT to the VIP, the handoff and guard chains. */
+    private static boolean syncing(AgentPlan plan) {
+        return plan.settings().dataplane() == Dataplane.NFTABLES && plan.sync() != null;
     }
 
     /** VIPs whose forwarded connections get source NAT: not externalTrafficPolicy Local, and forwarding somewhere. */
