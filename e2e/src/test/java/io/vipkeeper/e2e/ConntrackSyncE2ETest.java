@@ -8,6 +8,7 @@ import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.LongLivedConnections;
 import io.vipkeeper.lab.lan.ProbeStream;
+import io.vipkeeper.lab.lan.UdpFlows;
 import io.vipkeeper.testsupport.RequiresRoot;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -113,6 +114,41 @@ class ConntrackSyncE2ETest {
         assertThat(r).as(summary(r)).allMatch(LongLivedConnections.Result::alive);
         assertThat(answers).as("new requests during the handover").hasSizeGreaterThan(500);
         assertThat(LabFixture.failedFrom(answers, stoppedAt[0])).as(() -> "failed new requests (the action: SIGTERM); " + f.listenDrops()).isEmpty();
+    }
+
+    static final int UDP_FLOWS = 20;
+
+    /**
+     * UDP is not synced, yet a UDP flow keeps its pod and the source its pod sees through a failover: every node picks
+     * a flow's pod by the same hash of the client's address and port, and SNATs it to the VIP, which moved with it.
+     */
+    @Test
+    void udpFlowsKeepTheirPodAndTheirSourceThroughACutLink() throws Exception {
+        List<UdpFlows.Flow> r = udpThroughFailover(f, vip);
+        assertThat(r).as("%s", r).allMatch(UdpFlows.Flow::answering)
+                .allMatch(x -> x.pods().size() == 1, "one pod")
+                .allMatch(x -> x.sources().size() == 1 && x.sources().get(0).startsWith(vip + ":"), "the VIP as the source");
+        assertThat(r.stream().map(x -> x.pods().get(0)).distinct().count()).as("pods answering the %d flows", UDP_FLOWS).isGreaterThan(1);
+    }
+
+    /** {@link #UDP_FLOWS} UDP flows through {@code vip}'s echo port, a datagram every 20 ms each; the MASTER's link is cut once all have an answer. */
+    static List<UdpFlows.Flow> udpThroughFailover(LabFixture f, String vip) throws Exception {
+        int master = Failover.awaitSingleHolder(f.plan(), vip, 500, 20_000);
+        assertThat(master).isPositive();
+        try (UdpFlows u = new UdpFlows(vip, AddressPlan.ECHO_PORT, UDP_FLOWS, 20, 8)) {
+            assertThat(u.awaitReady(8_000)).as("an answer on each of %d UDP flows", UDP_FLOWS).isTrue();
+            Lan.setLink(master, false);
+            List<UdpFlows.Flow> r = u.awaitEnd(30_000);
+            assertThat(r).as("results of the flows").hasSize(UDP_FLOWS);
+            long[] gaps = r.stream().mapToLong(UdpFlows.Flow::longestGapMs).sorted().toArray();
+            // a figure for docs/benchmarks.md: how long the flows went without an answer across the failover
+            System.out.printf("udp flows through a cut link: %d flows, longest gap median %d ms, max %d ms%n", gaps.length,
+                    gaps[gaps.length / 2], gaps[gaps.length - 1]);
+            return r;
+        } finally {
+            Lan.setLink(master, true);
+            Failover.awaitSingleHolder(f.plan(), vip, 1000, 30_000);
+        }
     }
 
     @Test

@@ -104,13 +104,15 @@ final class LabFixture implements AutoCloseable {
     }
 
     /**
-     * Service default/echo (the hello pods' echo port 9000 and their HTTP port 80, for long-lived connections beside
-     * new requests): its address, once exactly one node holds it.
+     * Service default/echo (the hello pods' echo port 9000, TCP and UDP, and their HTTP port 80, for long-lived
+     * connections and UDP flows beside new requests): its address, once exactly one node holds it.
      */
     String echoServiceHeldByOne() {
         lab.client().services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName("echo").endMetadata()
                 .withNewSpec().withType("LoadBalancer").addToSelector("app", "hello").addNewPort().withName("echo").withProtocol("TCP")
                 .withPort(AddressPlan.ECHO_PORT).withNewTargetPort(AddressPlan.ECHO_PORT).endPort()
+                .addNewPort().withName("echo-udp").withProtocol("UDP").withPort(AddressPlan.ECHO_PORT)
+                .withNewTargetPort(AddressPlan.ECHO_PORT).endPort()
                 .addNewPort().withName("http").withProtocol("TCP").withPort(80).withNewTargetPort(AddressPlan.BACKEND_PORT).endPort()
                 .endSpec().build()).create();
         return heldByOne(awaitAddress("echo"));

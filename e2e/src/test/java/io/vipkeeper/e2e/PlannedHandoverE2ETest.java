@@ -7,6 +7,7 @@ import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.lab.lan.LongLivedConnections;
 import io.vipkeeper.lab.lan.ProbeStream;
 import io.vipkeeper.lab.lan.TcpExt;
+import io.vipkeeper.lab.lan.UdpFlows;
 import io.vipkeeper.testsupport.RequiresRoot;
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * node.kubernetes.io/exclude-from-external-load-balancers: the VIP moves to the other node with every connection
  * alive and no new request failed; the label removed, the VIP stays where it is (no preemption). Then the new
  * MASTER is cordoned: the VIP moves back, which also shows the first node became eligible again. Last, a client whose
- * ARP cache still names the cordoned node (one that ignores gratuitous ARP) gets its new connections through it at once.
+ * ARP cache still names the cordoned node (one that ignores gratuitous ARP) gets its new connections and its UDP flows
+ * through it at once.
  */
 @RequiresRoot("a lab: a planned handover by Node label and cordon, with conntrack sync")
 class PlannedHandoverE2ETest {
@@ -98,6 +100,14 @@ class PlannedHandoverE2ETest {
             assertThat(through).hasSize(50);
             assertThat(LabFixture.failedFrom(through, sent)).as("failed requests through the node that handed over").isEmpty();
             assertThat(TcpExt.of(AddressPlan.CLIENT_NS, TcpExt.SYN_RETRANS) - resentBefore).as("SYNs the client sent twice").isZero();
+            // UDP too: NATed there, the pods' answers reached the holder, which had no entry for them
+            List<UdpFlows.Flow> flows;
+            try (UdpFlows u = new UdpFlows(vip, AddressPlan.ECHO_PORT, 10, 20, 3)) {
+                flows = u.awaitEnd(15_000);
+            }
+            assertThat(flows).as("UDP flows through the node that handed over").hasSize(10)
+                    .allMatch(x -> x.answering() && x.answers() >= 50, "answered")
+                    .allMatch(x -> x.sources().size() == 1 && x.sources().get(0).startsWith(vip + ":"), "the VIP as the source");
         } finally {
             f.unpinClientArp(vip);
         }

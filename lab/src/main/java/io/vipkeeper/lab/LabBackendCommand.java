@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code vipkeeper lab backend}: the demo pod. Answers every GET with its pod name and the address the request came
  * from, e.g. {@code hello-2 from 192.0.2.12}: behind the VIP that is the node that forwarded it (the node masquerades),
- * which is how the lab tells which node carried a request. With {@code --echo-port} it also echoes lines on a second
- * port, for the long-lived connections of {@code lab failover --connections}.
+ * which is how the lab tells which node carried a request. With {@code --echo-port} it also echoes on a second port
+ * (TCP and UDP: {@link LabEcho}), for the long-lived connections of {@code lab failover --connections} and UDP flows.
  */
 @Command(name = "backend", hidden = true, mixinStandardHelpOptions = true, description = "A demo HTTP backend that answers with its pod name (started by the lab).")
 public final class LabBackendCommand implements Callable<Integer> {
@@ -30,7 +30,7 @@ public final class LabBackendCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--echo-port", defaultValue = "0", converter = EchoPort.class,
-            description = "Also echo every line back on this TCP port, for long-lived connections (0: none; default: ${DEFAULT-VALUE}).")
+            description = "Also echo on this port: TCP, every line back, for long-lived connections; UDP, each datagram back with the pod's name and its source (0: none; default: ${DEFAULT-VALUE}).")
     int echoPort;
 
     static final class EchoPort extends Flags.IntRange {
@@ -50,7 +50,7 @@ public final class LabBackendCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (echoPort > 0) {
-            LabEcho.start(echoPort);
+            LabEcho.start(echoPort, name);
         }
         HttpServer server;
         try {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
  * not depend on cli).
  */
 @Command(name = "vipkeeper-lab-child", subcommands = {AgentCommand.class, ControllerCommand.class, LabBackendCommand.class, LabProbeCommand.class,
-        LabRunCommand.class, LabConnectionsCommand.class})
+        LabRunCommand.class, LabConnectionsCommand.class, LabUdpFlowsCommand.class})
 public final class LabChildMain implements Runnable {
 
     public static void main(String[] args) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,20 +32,11 @@ import picocli.CommandLine.Option;
         description = "Long-lived TCP connections to an echo port, each checked every few ms (started by the lab).")
 public final class LabConnectionsCommand implements Callable<Integer> {
 
-    @Option(names = "--host", required = true, converter = Flags.Host.class)
-    String host;
-
-    @Option(names = "--port", defaultValue = "9000", converter = Flags.Port.class)
-    int port;
+    @Mixin
+    EchoClientOptions target;
 
     @Option(names = "--connections", defaultValue = "50", converter = Count.class)
     int connections;
-
-    @Option(names = "--interval-ms", defaultValue = "20", converter = LabProbeCommand.Positive.class)
-    int intervalMs;
-
-    @Option(names = "--duration-s", defaultValue = "20", converter = LabProbeCommand.Seconds.class)
-    int durationS;
 
     static final class Count extends Flags.IntRange {
         Count() {
@@ -100,13 +92,13 @@ public final class LabConnectionsCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(durationS);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(target.durationS);
         List<Conn> conns = new ArrayList<>();
         try (Selector selector = Selector.open()) {
             for (int i = 1; i <= connections; i++) {
                 SocketChannel ch = SocketChannel.open();
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                ch.socket().connect(new InetSocketAddress(host, port), 3000);
+                ch.socket().connect(new InetSocketAddress(target.host, target.port), 3000);
                 ch.configureBlocking(false);
                 Conn c = new Conn(i, ch);
                 ch.register(selector, SelectionKey.OP_READ, c);
@@ -125,39 +117,22 @@ public final class LabConnectionsCommand implements Callable<Integer> {
     }
 
     /**
-     * Until {@code end}: each connection's lines go out every {@code intervalMs}, the connections spread evenly over
+     * Until {@code end}: each connection's lines go out every {@code --interval-ms}, the connections spread evenly over
      * the interval (not all in one burst); between sends, whatever is readable is read.
      */
     private void run(Selector selector, List<Conn> conns, long end) throws IOException {
-        long interval = TimeUnit.MILLISECONDS.toNanos(intervalMs);
         long start = System.nanoTime();
-        long[] nextSend = new long[conns.size()];
-        for (int i = 0; i < conns.size(); i++) {
-            nextSend[i] = start + interval * i / conns.size();
-            conns.get(i).lastEchoNanos = start;
-        }
+        conns.forEach(c -> c.lastEchoNanos = start);
+        SendPacer pacer = new SendPacer(conns.size(), target.intervalMs, end);
         ByteBuffer in = ByteBuffer.allocate(16 * 1024);
-        long now;
-        while ((now = System.nanoTime()) < end) {
-            long soonest = end;
-            for (int i = 0; i < conns.size(); i++) {
+        while (pacer.running()) {
+            pacer.sendThenSelect(i -> {
                 Conn c = conns.get(i);
-                if (c.failed()) {
-                    continue;
-                }
-                if (nextSend[i] <= now) {
+                if (!c.failed()) {
                     queue(c);
                     send(c, selector);
-                    nextSend[i] += interval;
                 }
-                soonest = Math.min(soonest, nextSend[i]);
-            }
-            long waitMs = Math.max(0, (soonest - System.nanoTime()) / 1_000_000);
-            if (waitMs == 0) {
-                selector.selectNow();
-            } else {
-                selector.select(waitMs);
-            }
+            }, selector);
             long at = System.nanoTime();
             for (SelectionKey k : selector.selectedKeys()) {
                 Conn c = (Conn) k.attachment();

@@ -3,17 +3,14 @@ package io.vipkeeper.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * The long-lived connections client on loopback, against an echo server whose first connection misbehaves: every stall
@@ -72,18 +69,8 @@ class LabConnectionsCommandTest {
             echo.setDaemon(true);
             echo.start();
 
-            ByteArrayOutputStream captured = new ByteArrayOutputStream();
-            PrintStream saved = System.out;
-            int code;
-            try {
-                System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-                code = new CommandLine(new LabConnectionsCommand()).execute("--host", "127.0.0.1", "--port",
-                        Integer.toString(server.getLocalPort()), "--connections", "2", "--interval-ms", "20", "--duration-s", "2");
-            } finally {
-                System.setOut(saved);
-            }
-            List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
-            assertThat(code).isZero();
+            List<String> lines = CommandOutput.lines(new LabConnectionsCommand(), "--host", "127.0.0.1", "--port",
+                    Integer.toString(server.getLocalPort()), "--connections", "2", "--interval-ms", "20", "--duration-s", "2");
             assertThat(lines).contains("READY", "END");
             return lines;
         }

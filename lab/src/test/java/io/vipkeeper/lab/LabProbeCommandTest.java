@@ -2,30 +2,17 @@ package io.vipkeeper.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code lab probe} on loopback: a failed request says how it failed and from which client port. */
 class LabProbeCommandTest {
 
     /** One request to 127.0.0.1:{@code port}; the line it printed. */
     private static String probeOnce(int port) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        PrintStream saved = System.out;
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            int rc = new CommandLine(new LabProbeCommand()).execute("--host", "127.0.0.1", "--port", Integer.toString(port),
-                    "--count", "1", "--timeout-ms", "300", "--duration-s", "5", "--parallel", "1");
-            assertThat(rc).isZero();
-        } finally {
-            System.setOut(saved);
-        }
-        return bytes.toString(StandardCharsets.UTF_8).strip();
+        return String.join("\n", CommandOutput.lines(new LabProbeCommand(), "--host", "127.0.0.1", "--port", Integer.toString(port),
+                "--count", "1", "--timeout-ms", "300", "--duration-s", "5", "--parallel", "1")).strip();
     }
 
     @Test

@@ -1,16 +1,12 @@
 package io.vipkeeper.lab.lan;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code connections} running in vk-client: N long-lived TCP connections through a VIP to the backends' echo port,
@@ -48,80 +44,43 @@ public final class LongLivedConnections implements AutoCloseable {
     public record Stall(long fromMicros, long ms) {
     }
 
-    private final Process process;
     private final List<Result> results = new ArrayList<>();
     private final Map<Integer, List<Stall>> stalls = new HashMap<>();
-    private boolean ready;
-    private boolean ended;
+    private final ClientProcess client;
 
     public LongLivedConnections(String vip, int port, int connections, int intervalMs, int durationS) throws IOException {
-        List<String> cmd = ChildJvm.command(AddressPlan.CLIENT_NS, null, List.of(), "96m", "connections", List.of("--host", vip,
-                "--port", Integer.toString(port), "--connections", Integer.toString(connections), "--interval-ms",
-                Integer.toString(intervalMs), "--duration-s", Integer.toString(durationS)));
-        process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    String[] f = line.split(" ");
-                    synchronized (this) {
-                        if (line.equals("READY")) {
-                            ready = true;
-                        } else if (line.equals("END")) {
-                            ended = true;
-                        } else if (f.length >= 5 && f[0].equals("CONN")) {
-                            results.add(new Result(Integer.parseInt(f[1]), f[2], Long.parseLong(f[3]), Long.parseLong(f[4]), List.of()));
-                        } else if (f.length == 4 && f[0].equals("GAP")) {
-                            stalls.computeIfAbsent(Integer.parseInt(f[1]), k -> new ArrayList<>())
-                                    .add(new Stall(Long.parseLong(f[2]), Long.parseLong(f[3])));
-                        }
-                        notifyAll();
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                // the client ended
-            }
-            synchronized (this) {
-                ended = true;
-                notifyAll();
-            }
-        }, "connections-reader");
-        reader.setDaemon(true);
-        reader.start();
+        client = new ClientProcess("connections", "96m", List.of("--host", vip, "--port", Integer.toString(port), "--connections",
+                Integer.toString(connections), "--interval-ms", Integer.toString(intervalMs), "--duration-s",
+                Integer.toString(durationS)), this::line);
+    }
+
+    /** A line of the report (the client's lock held). */
+    private void line(String[] f) {
+        if (f.length >= 5 && f[0].equals("CONN")) {
+            results.add(new Result(Integer.parseInt(f[1]), f[2], Long.parseLong(f[3]), Long.parseLong(f[4]), List.of()));
+        } else if (f.length == 4 && f[0].equals("GAP")) {
+            stalls.computeIfAbsent(Integer.parseInt(f[1]), k -> new ArrayList<>()).add(new Stall(Long.parseLong(f[2]), Long.parseLong(f[3])));
+        }
     }
 
     /** Whether all connections were open within {@code timeoutMs}. */
-    public synchronized boolean awaitReady(long timeoutMs) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (!ready && !ended && System.nanoTime() < deadline) {
-            wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-        }
-        return ready;
+    public boolean awaitReady(long timeoutMs) throws InterruptedException {
+        return client.awaitReady(timeoutMs);
     }
 
     /** The results once the client ended (within {@code timeoutMs}; empty if it did not). */
-    public synchronized List<Result> awaitEnd(long timeoutMs) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (!ended && System.nanoTime() < deadline) {
-            wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-        }
-        if (!ended) {
+    public List<Result> awaitEnd(long timeoutMs) throws InterruptedException {
+        if (!client.awaitEnd(timeoutMs)) {
             return List.of();
         }
-        return results.stream().map(r -> new Result(r.id(), r.state(), r.longestStallMs(), r.echoes(),
-                stalls.getOrDefault(r.id(), List.of()).stream().sorted(Comparator.comparingLong(Stall::fromMicros)).toList())).toList();
+        synchronized (client) {
+            return results.stream().map(r -> new Result(r.id(), r.state(), r.longestStallMs(), r.echoes(),
+                    stalls.getOrDefault(r.id(), List.of()).stream().sorted(Comparator.comparingLong(Stall::fromMicros)).toList())).toList();
+        }
     }
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        client.close();
     }
 }
