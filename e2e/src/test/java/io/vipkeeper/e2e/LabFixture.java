@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.vipkeeper.lab.EchoService;
 import io.vipkeeper.lab.Lab;
 import io.vipkeeper.lab.LabDownCommand;
 import io.vipkeeper.lab.lan.AddressPlan;
@@ -108,14 +109,8 @@ final class LabFixture implements AutoCloseable {
      * connections and UDP flows beside new requests): its address, once exactly one node holds it.
      */
     String echoServiceHeldByOne() {
-        lab.client().services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName("echo").endMetadata()
-                .withNewSpec().withType("LoadBalancer").addToSelector("app", "hello").addNewPort().withName("echo").withProtocol("TCP")
-                .withPort(AddressPlan.ECHO_PORT).withNewTargetPort(AddressPlan.ECHO_PORT).endPort()
-                .addNewPort().withName("echo-udp").withProtocol("UDP").withPort(AddressPlan.ECHO_PORT)
-                .withNewTargetPort(AddressPlan.ECHO_PORT).endPort()
-                .addNewPort().withName("http").withProtocol("TCP").withPort(80).withNewTargetPort(AddressPlan.BACKEND_PORT).endPort()
-                .endSpec().build()).create();
-        return heldByOne(awaitAddress("echo"));
+        lab.client().services().inNamespace("default").resource(EchoService.definition()).create();
+        return heldByOne(awaitAddress(EchoService.NAME));
     }
 
     private String heldByOne(String vip) {

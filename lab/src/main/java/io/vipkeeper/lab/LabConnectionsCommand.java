@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
  * comes back. Prints {@code READY} once all are open, and at the end one line per connection:
  * {@code CONN ID alive|reset|hung|error LONGEST_STALL_MS ECHOES LAST_ECHO_US} ({@code alive}: echoes still came in the last
  * second; {@code hung}: no error, but no echo for longer), each followed by its stalls, {@code GAP ID FROM_US MS}: every gap
- * between two echoes (or from the last echo to the end) of at least {@link #GAP_MS} (at most {@link #MAX_GAPS} per
+ * between two echoes (or from the last echo to the end) of at least {@link AnswerGaps#GAP_MS} (at most {@link AnswerGaps#MAX_GAPS} per
  * connection; times as epoch microseconds, so the lab can tell a stall at the failover from one elsewhere), then
  * {@code END}. Bounded by {@code --duration-s}.
  */
@@ -44,10 +44,6 @@ public final class LabConnectionsCommand implements Callable<Integer> {
         }
     }
 
-    /** A gap between two echoes reported as a stall: 2.5 sending intervals at the default 20 ms (scheduling jitter stays below). */
-    static final long GAP_MS = 50;
-    static final int MAX_GAPS = 1000;
-
     /**
      * One connection: its channel, what is still to be sent, the partial line read so far, and its record. Only the
      * client's one thread touches it.
@@ -59,11 +55,8 @@ public final class LabConnectionsCommand implements Callable<Integer> {
         final StringBuilder partial = new StringBuilder();
         long nextSeq = 1;
         long expected = 1;
-        long lastEchoNanos;
-        long longestStallNanos;
-        /** Gaps of at least {@link #GAP_MS}: start (nanoTime) and length in ns, pairs. */
-        final List<long[]> gaps = new ArrayList<>();
-        long echoes;
+        /** The echoes' times, from the start of sending. */
+        AnswerGaps echoes;
         String failure;
         boolean reset;
 
@@ -122,7 +115,7 @@ public final class LabConnectionsCommand implements Callable<Integer> {
      */
     private void run(Selector selector, List<Conn> conns, long end) throws IOException {
         long start = System.nanoTime();
-        conns.forEach(c -> c.lastEchoNanos = start);
+        conns.forEach(c -> c.echoes = new AnswerGaps(start));
         SendPacer pacer = new SendPacer(conns.size(), target.intervalMs, end);
         ByteBuffer in = ByteBuffer.allocate(16 * 1024);
         while (pacer.running()) {
@@ -201,36 +194,20 @@ public final class LabConnectionsCommand implements Callable<Integer> {
                 }
                 c.partial.setLength(0);
                 c.expected++;
-                echo(c, at);
+                c.echoes.answer(at);
             }
         } catch (IOException e) {
             fail(c, e);
         }
     }
 
-    private static void echo(Conn c, long at) {
-        long gap = at - c.lastEchoNanos;
-        c.longestStallNanos = Math.max(c.longestStallNanos, gap);
-        if (gap >= TimeUnit.MILLISECONDS.toNanos(GAP_MS) && c.gaps.size() < MAX_GAPS) {
-            c.gaps.add(new long[] {c.lastEchoNanos, gap});
-        }
-        c.lastEchoNanos = at;
-        c.echoes++;
-    }
-
     private static void report(List<Conn> conns, long end) {
-        long epochOffsetUs = System.currentTimeMillis() * 1000 - System.nanoTime() / 1000;
+        long epochOffsetUs = AnswerGaps.epochOffsetUs();
         for (Conn c : conns) {
-            long stall = Math.max(c.longestStallNanos, end - c.lastEchoNanos);
-            String state = c.reset ? "reset" : c.failure != null ? "error" : end - c.lastEchoNanos < 1_000_000_000L ? "alive" : "hung";
-            System.out.printf("CONN %d %s %d %d %d%n", c.id, state, stall / 1_000_000, c.echoes, epochOffsetUs + c.lastEchoNanos / 1000);
-            List<long[]> gaps = new ArrayList<>(c.gaps);
-            if (end - c.lastEchoNanos >= TimeUnit.MILLISECONDS.toNanos(GAP_MS)) {
-                gaps.add(new long[] {c.lastEchoNanos, end - c.lastEchoNanos});
-            }
-            for (long[] g : gaps) {
-                System.out.printf("GAP %d %d %d%n", c.id, epochOffsetUs + g[0] / 1000, g[1] / 1_000_000);
-            }
+            String state = c.reset ? "reset" : c.failure != null ? "error" : c.echoes.answeredLately(end) ? "alive" : "hung";
+            System.out.printf("CONN %d %s %d %d %d%n", c.id, state, c.echoes.longestMs(end), c.echoes.answers(),
+                    epochOffsetUs + c.echoes.lastNanos() / 1000);
+            c.echoes.lines(c.id, epochOffsetUs, end).forEach(System.out::println);
         }
         System.out.println("END");
         System.out.flush();

@@ -69,6 +69,12 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
                     + "conntrack sync (default: ${DEFAULT-VALUE}: off).")
     int connections;
 
+    @Option(names = "--udp-flows", defaultValue = "0", converter = UdpFlowCount.class, paramLabel = "N",
+            description = "With --connections: also send N UDP flows through the VIP (port 9000/UDP of Service 'echo', a datagram "
+                    + "every 20 ms each) and report per round: answered after the failover, by one pod, from one source, longest "
+                    + "gap (default: ${DEFAULT-VALUE}: none).")
+    int udpFlows;
+
     @Option(names = "--planned", arity = "0..1", fallbackValue = "sigterm", paramLabel = "sigterm|label", converter = Planned.class,
             description = "With --connections: hand over on purpose instead of cutting the MASTER's link: sigterm (the default) stops "
                     + "its agent, as a rolling update does; label puts node.kubernetes.io/exclude-from-external-load-balancers on its "
@@ -98,6 +104,12 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
         }
     }
 
+    static final class UdpFlowCount extends Flags.IntRange {
+        UdpFlowCount() {
+            super(0, 1000, "a number of UDP flows (0: none)");
+        }
+    }
+
     static final class Rounds extends Flags.IntRange {
         Rounds() {
             super(1, 200, "a number of rounds");
@@ -117,6 +129,9 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
         }
         if (stallsCsv != null && connections == 0) {
             throw CliErrors.usage(spec, "--stalls-csv: needs --connections N");
+        }
+        if (udpFlows > 0 && connections == 0) {
+            throw CliErrors.usage(spec, "--udp-flows: needs --connections N");
         }
         if (planned != null && connections == 0) {
             throw CliErrors.usage(spec, "--planned: needs --connections N");
@@ -251,7 +266,7 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
                     : planned.equals("label") ? new ExcludeLabel(client, paths) : LabFailoverCommand::stopAgent;
             try {
                 for (int r = 1; r <= rounds; r++) {
-                    ConnectionFailover.Round round = ConnectionFailover.round(r, plan, vip, connections, how, action, settleMs);
+                    ConnectionFailover.Round round = ConnectionFailover.round(r, plan, vip, connections, udpFlows, how, action, settleMs);
                     done.add(round);
                     out.printf("round %2d: %s on %s: %d/%d alive, %d reset, %d hung; longest stall max %d ms, median %d ms (outside the "
                             + "failover: %s); new requests answered again after %d ms, %d failed%s%s%n", r, how, AddressPlan.nodeNs(round.node()),
@@ -260,6 +275,11 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
                             round.newConnectionMs(), round.failedNew(), round.backendDrops() == 0 ? ""
                                     : " (the backends dropped " + round.backendDrops() + " SYNs: their listen queues were full)",
                             round.syncedBefore() ? "" : " (the flows had not reached every node before: " + round.syncDetail() + ")");
+                    ConnectionFailover.Udp udp = round.udp();
+                    if (udp.flows() > 0) {
+                        out.printf("          UDP: %d/%d flows answered after it, %d by one pod, %d from one source; longest gap max %d ms, "
+                                + "median %d ms%n", udp.answering(), udp.flows(), udp.onePod(), udp.oneSource(), udp.gapMaxMs(), udp.gapMedianMs());
+                    }
                     round.failures().forEach(f -> out.printf("          failed new request: %s%n", f));
                     out.flush();
                 }
@@ -270,10 +290,10 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
                         done.stream().flatMap(d -> d.stallRows().stream()).toList());
             }
         }
-        long all = done.stream().filter(d -> d.alive() == connections).count();
+        long all = done.stream().filter(ConnectionFailover.Round::keptEverything).count();
         FailoverStats stalls = FailoverStats.of(done.stream().map(ConnectionFailover.Round::stallMaxMs).toList());
-        out.printf("%n%d of %d rounds kept every connection; longest stall (per round max): median %d ms, max %d ms%n", all, done.size(),
-                stalls.median(), stalls.max());
+        out.printf("%n%d of %d rounds kept every connection%s; longest stall (per round max): median %d ms, max %d ms%n", all, done.size(),
+                udpFlows > 0 ? " and answered every UDP flow after the failover" : "", stalls.median(), stalls.max());
         out.flush();
         return all == done.size() ? 0 : 1;
     }
@@ -314,17 +334,10 @@ public final class LabFailoverCommand implements Callable<Integer>, OptionChecks
         throw new IllegalStateException("no agent runs on " + AddressPlan.nodeNs(i));
     }
 
-    /** Creates Service default/echo (the hello pods' echo port 9000 and HTTP port 80) when missing; waits for its address. */
+    /** Creates Service default/echo when missing ({@link EchoService}); waits for its address. */
     static String ensureEcho(KubernetesClient client, PrintWriter out) throws InterruptedException, IOException {
-        if (client.services().inNamespace("default").withName("echo").get() == null) {
-            client.services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName("echo").endMetadata()
-                    .withNewSpec().withType("LoadBalancer").addToSelector("app", "hello")
-                    .addNewPort().withName("echo").withProtocol("TCP").withPort(AddressPlan.ECHO_PORT).withNewTargetPort(AddressPlan.ECHO_PORT).endPort()
-                    .addNewPort().withName("http").withProtocol("TCP").withPort(80).withNewTargetPort(AddressPlan.BACKEND_PORT).endPort()
-                    .endSpec().build()).create();
-            out.println("created Service default/echo");
-        }
-        return awaitAddress(client, "echo", 30_000);
+        EchoService.ensure(client, out);
+        return awaitAddress(client, EchoService.NAME, 30_000);
     }
 
     static final String HELLO_YAML = """

@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
  * and the source it saw ({@link LabEcho}), so a flow tells whether it kept its pod and its source NAT through a
  * failover. Prints {@code READY} once every flow has had an answer, and at the end one line per flow:
  * {@code FLOW ID answering|silent ANSWERS LONGEST_GAP_MS LAST_ANSWER_US PODS SOURCES} ({@code answering}: an answer
- * came in the last second; pods and sources comma-separated in the order seen, {@code -} for none), then {@code END}.
+ * came in the last second; pods and sources comma-separated in the order seen, {@code -} for none), each followed by
+ * its gaps, {@code GAP ID FROM_US MS}, as {@code connections} reports them ({@link AnswerGaps}), then {@code END}.
  * Bounded by {@code --duration-s}.
  */
 @Command(name = "udp-flows", hidden = true, mixinStandardHelpOptions = true,
@@ -48,9 +49,8 @@ public final class LabUdpFlowsCommand implements Callable<Integer> {
         final int id;
         final DatagramChannel channel;
         long nextSeq = 1;
-        long answers;
-        long lastAnswerNanos;
-        long longestGapNanos;
+        /** The answers' times, from the start of sending. */
+        AnswerGaps answers;
         final Set<String> pods = new LinkedHashSet<>();
         final Set<String> sources = new LinkedHashSet<>();
 
@@ -90,7 +90,7 @@ public final class LabUdpFlowsCommand implements Callable<Integer> {
     /** Until {@code end}: each flow sends every {@code --interval-ms}, the flows spread over the interval; answers are read between sends. */
     private void run(Selector selector, List<Flow> all, long end) throws IOException {
         long start = System.nanoTime();
-        all.forEach(f -> f.lastAnswerNanos = start);
+        all.forEach(f -> f.answers = new AnswerGaps(start));
         SendPacer pacer = new SendPacer(all.size(), target.intervalMs, end);
         ByteBuffer in = ByteBuffer.allocate(LabEcho.MAX_DATAGRAM);
         boolean ready = false;
@@ -101,7 +101,7 @@ public final class LabUdpFlowsCommand implements Callable<Integer> {
                 receive((Flow) k.attachment(), in, at);
             }
             selector.selectedKeys().clear();
-            if (!ready && all.stream().allMatch(f -> f.answers > 0)) {
+            if (!ready && all.stream().allMatch(f -> f.answers.answers() > 0)) {
                 ready = true;
                 System.out.println("READY");
                 System.out.flush();
@@ -136,19 +136,17 @@ public final class LabUdpFlowsCommand implements Callable<Integer> {
             }
             f.pods.add(w[2]);
             f.sources.add(w[3]);
-            f.longestGapNanos = Math.max(f.longestGapNanos, at - f.lastAnswerNanos);
-            f.lastAnswerNanos = at;
-            f.answers++;
+            f.answers.answer(at);
         }
     }
 
     private static void report(List<Flow> all, long end) {
-        long epochOffsetUs = System.currentTimeMillis() * 1000 - System.nanoTime() / 1000;
+        long epochOffsetUs = AnswerGaps.epochOffsetUs();
         for (Flow f : all) {
-            long gap = Math.max(f.longestGapNanos, end - f.lastAnswerNanos);
-            String state = end - f.lastAnswerNanos < 1_000_000_000L ? "answering" : "silent";
-            System.out.printf("FLOW %d %s %d %d %d %s %s%n", f.id, state, f.answers, gap / 1_000_000,
-                    epochOffsetUs + f.lastAnswerNanos / 1000, joined(f.pods), joined(f.sources));
+            System.out.printf("FLOW %d %s %d %d %d %s %s%n", f.id, f.answers.answeredLately(end) ? "answering" : "silent",
+                    f.answers.answers(), f.answers.longestMs(end), epochOffsetUs + f.answers.lastNanos() / 1000, joined(f.pods),
+                    joined(f.sources));
+            f.answers.lines(f.id, epochOffsetUs, end).forEach(System.out::println);
         }
         System.out.println("END");
         System.out.flush();

@@ -48,6 +48,9 @@ class LabUdpFlowsCommandTest {
             assertThat(two[2]).isEqualTo("silent");
             assertThat(Long.parseLong(two[3])).as("answers before they stopped").isEqualTo(10);
             assertThat(Long.parseLong(two[4])).as("longest gap, ms").isGreaterThanOrEqualTo(1000);
+            // the silence to the end is a stall of flow 2, with its start; flow 1 had none of 50 ms or more
+            assertThat(lines).anyMatch(l -> l.matches("GAP 2 \\d+ \\d+") && Long.parseLong(l.split(" ")[3]) >= 1000)
+                    .noneMatch(l -> l.startsWith("GAP 1 ") && Long.parseLong(l.split(" ")[3]) >= 200);
         }
     }
 

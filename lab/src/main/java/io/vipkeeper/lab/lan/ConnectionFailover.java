@@ -23,7 +23,7 @@ public final class ConnectionFailover {
 
     public static final String CSV_HEADER = "round,node,how,connections,alive,reset,hung,stall_max_ms,stall_median_ms,"
             + "new_requests_ok_again_ms,failed_new_requests,synced_before,stall_outside_max_ms,stall_outside_at_ms,"
-            + "backend_listen_drops";
+            + "backend_listen_drops,udp_flows,udp_answering,udp_one_pod,udp_one_source,udp_gap_max_ms,udp_gap_median_ms";
 
     /** {@link Round#stallRows}: every stall of 50 ms or more, when it began from the action. */
     public static final String STALLS_CSV_HEADER = "round,node,connection,from_action_ms,stall_ms";
@@ -46,10 +46,11 @@ public final class ConnectionFailover {
      *                          and SYN_SENT entries of them (empty otherwise)
      * @param backendDrops      SYNs the pods dropped in the round, their listen queues full ({@link TcpExt#LISTEN_DROPS}): a
      *                          failed new request may be the backend's
+     * @param udp               the round's UDP flows ({@link Udp#NONE} without)
      */
     public record Round(int round, int node, String how, int connections, long alive, long reset, long hung, long stallMaxMs,
                         long stallMedianMs, long newConnectionMs, long stallOutsideMaxMs, long stallOutsideAtMs,
-                        List<String> stallRows, List<String> failures, String syncDetail, long backendDrops) {
+                        List<String> stallRows, List<String> failures, String syncDetail, long backendDrops, Udp udp) {
         public Round {
             stallRows = List.copyOf(stallRows);
             failures = List.copyOf(failures);
@@ -69,7 +70,35 @@ public final class ConnectionFailover {
             return String.join(",", Integer.toString(round), Integer.toString(node), how, Integer.toString(connections), Long.toString(alive),
                     Long.toString(reset), Long.toString(hung), Long.toString(stallMaxMs), Long.toString(stallMedianMs),
                     Long.toString(newConnectionMs), Long.toString(failedNew()), Boolean.toString(syncedBefore()),
-                    Long.toString(stallOutsideMaxMs), Long.toString(stallOutsideAtMs), Long.toString(backendDrops));
+                    Long.toString(stallOutsideMaxMs), Long.toString(stallOutsideAtMs), Long.toString(backendDrops), udp.csv());
+        }
+
+        /** Every connection alive and every UDP flow answered after the action. */
+        public boolean keptEverything() {
+            return alive == connections && udp.answering() == udp.flows();
+        }
+    }
+
+    /**
+     * A round's UDP flows, sent beside the connections to the echo port's UDP side: how many were answered after the
+     * action (in their last second), by one pod throughout, from one source throughout (what the pod saw: with sync the
+     * VIP); the longest time a flow went without an answer during the failover, the action + {@link #WINDOW} (max, and
+     * the median of the flows' longest).
+     */
+    public record Udp(int flows, long answering, long onePod, long oneSource, long gapMaxMs, long gapMedianMs) {
+
+        public static final Udp NONE = new Udp(0, 0, 0, 0, 0, 0);
+
+        /** {@code r}: the flows' results, fewer than {@code flows} (none) when the client did not report in time. */
+        static Udp of(int flows, List<UdpFlows.Flow> r, long cut, long windowEnd) {
+            List<Long> gaps = r.stream().map(f -> f.longestGapMs(cut, windowEnd)).sorted().toList();
+            return new Udp(flows, r.stream().filter(UdpFlows.Flow::answering).count(), r.stream().filter(f -> f.pods().size() == 1).count(),
+                    r.stream().filter(f -> f.sources().size() == 1).count(), gaps.isEmpty() ? 0 : gaps.get(gaps.size() - 1),
+                    gaps.isEmpty() ? 0 : gaps.get(gaps.size() / 2));
+        }
+
+        String csv() {
+            return flows + "," + answering + "," + onePod + "," + oneSource + "," + gapMaxMs + "," + gapMedianMs;
         }
     }
 
@@ -106,21 +135,28 @@ public final class ConnectionFailover {
                 + flowsOn(i, vip, port, "SYN_SENT") + " SYN_SENT").collect(Collectors.joining("; "));
     }
 
-    public static Round round(int n, AddressPlan plan, String vip, int connections, String how, Action action, long settleMs)
+    /** One round; {@code udpFlows} UDP flows beside the connections (0: none). */
+    public static Round round(int n, AddressPlan plan, String vip, int connections, int udpFlows, String how, Action action, long settleMs)
             throws Exception {
         int master = Failover.awaitSingleHolder(plan, vip, 500, 20_000);
         if (master == 0) {
             throw new IllegalStateException("no single node holds " + vip + " (holders: " + Failover.holders(plan, vip) + ")");
         }
         List<LongLivedConnections.Result> results;
+        List<UdpFlows.Flow> flows = List.of();
         List<ProbeStream.Answer> answers;
         long cut;
         String syncDetail;
         long dropsBefore = TcpExt.podListenDrops();
         try (LongLivedConnections c = new LongLivedConnections(vip, AddressPlan.ECHO_PORT, connections, 20, 14);
-             ProbeStream probe = new ProbeStream(vip, 80, 10, 1000, 1500, 20)) {
+             ProbeStream probe = new ProbeStream(vip, 80, 10, 1000, 1500, 20);
+             UdpFlows udp = udpFlows == 0 ? null : new UdpFlows(vip, AddressPlan.ECHO_PORT, udpFlows, 20, 14)) {
             if (!c.awaitReady(15_000)) {
                 throw new IllegalStateException(connections + " connections to " + vip + ":" + AddressPlan.ECHO_PORT + " did not open");
+            }
+            if (udp != null && !udp.awaitReady(15_000)) {
+                throw new IllegalStateException("no answer on some of " + udpFlows + " UDP flows to " + vip + ":" + AddressPlan.ECHO_PORT
+                        + " before the " + how + " (does Service default/echo have port " + AddressPlan.ECHO_PORT + "/UDP?)");
             }
             // the warm-up counts from the probe's first answer too: its JVM's start took the lab's cores at the move
             if (probe.await(ProbeStream.Answer::ok, 15_000) == null) {
@@ -141,6 +177,9 @@ public final class ConnectionFailover {
             try {
                 action.run(master);
                 results = c.awaitEnd(40_000);
+                if (udp != null) {
+                    flows = udp.awaitEnd(20_000);
+                }
             } finally {
                 action.restore(master);
             }
@@ -151,8 +190,8 @@ public final class ConnectionFailover {
         Failover.awaitSingleHolder(plan, vip, settleMs, 30_000 + settleMs);
         long windowEnd = cut + WINDOW.toNanos() / 1000;
         List<Long> stalls = results.stream().map(r -> r.longestStallMs(cut, windowEnd)).sorted().toList();
-        LongLivedConnections.Stall outside = results.stream().flatMap(r -> r.longestStallOutside(cut, windowEnd).stream())
-                .max(Comparator.comparingLong(LongLivedConnections.Stall::ms)).orElse(null);
+        Stall outside = results.stream().flatMap(r -> r.longestStallOutside(cut, windowEnd).stream())
+                .max(Comparator.comparingLong(Stall::ms)).orElse(null);
         // with SNAT to the VIP the answers no longer name the forwarding node: new requests count as served again from
         // the first answer to a request sent after the last one that failed (0 when none failed)
         List<ProbeStream.Answer> failures = answers.stream().filter(a -> !a.ok() && a.sentMicros() >= cut - 1_000_000).toList();
@@ -164,7 +203,7 @@ public final class ConnectionFailover {
                 okAgain < 0 ? -1 : (okAgain - cut) / 1000, outside == null ? 0 : outside.ms(),
                 outside == null ? 0 : (outside.fromMicros() - cut) / 1000, results.stream().flatMap(r -> r.stalls().stream()
                         .map(st -> n + "," + master + "," + r.id() + "," + (st.fromMicros() - cut) / 1000 + "," + st.ms())).toList(),
-                failures.stream().map(a -> a.failureFrom(cut)).toList(), syncDetail, backendDrops);
+                failures.stream().map(a -> a.failureFrom(cut)).toList(), syncDetail, backendDrops, udpFlows == 0 ? Udp.NONE : Udp.of(udpFlows, flows, cut, windowEnd));
     }
 
     private static long count(List<LongLivedConnections.Result> r, String state) {

@@ -2,10 +2,7 @@ package io.vipkeeper.lab.lan;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -29,23 +26,17 @@ public final class LongLivedConnections implements AutoCloseable {
 
         /** The longest stall overlapping [{@code fromMicros}, {@code toMicros}] (epoch µs), 0 when none did. */
         public long longestStallMs(long fromMicros, long toMicros) {
-            return stalls.stream().filter(s -> s.fromMicros() <= toMicros && s.fromMicros() + s.ms() * 1000 >= fromMicros)
-                    .mapToLong(Stall::ms).max().orElse(0);
+            return Stall.longestWithin(stalls, fromMicros, toMicros);
         }
 
         /** The longest stall outside [{@code fromMicros}, {@code toMicros}], if any. */
         public Optional<Stall> longestStallOutside(long fromMicros, long toMicros) {
-            return stalls.stream().filter(s -> s.fromMicros() > toMicros || s.fromMicros() + s.ms() * 1000 < fromMicros)
-                    .max(Comparator.comparingLong(Stall::ms));
+            return Stall.longestOutside(stalls, fromMicros, toMicros);
         }
     }
 
-    /** No echo from {@code fromMicros} (epoch µs, the last echo before it) for {@code ms}. */
-    public record Stall(long fromMicros, long ms) {
-    }
-
     private final List<Result> results = new ArrayList<>();
-    private final Map<Integer, List<Stall>> stalls = new HashMap<>();
+    private final Stall.Reported stalls = new Stall.Reported();
     private final ClientProcess client;
 
     public LongLivedConnections(String vip, int port, int connections, int intervalMs, int durationS) throws IOException {
@@ -58,8 +49,8 @@ public final class LongLivedConnections implements AutoCloseable {
     private void line(String[] f) {
         if (f.length >= 5 && f[0].equals("CONN")) {
             results.add(new Result(Integer.parseInt(f[1]), f[2], Long.parseLong(f[3]), Long.parseLong(f[4]), List.of()));
-        } else if (f.length == 4 && f[0].equals("GAP")) {
-            stalls.computeIfAbsent(Integer.parseInt(f[1]), k -> new ArrayList<>()).add(new Stall(Long.parseLong(f[2]), Long.parseLong(f[3])));
+        } else {
+            stalls.accept(f);
         }
     }
 
@@ -74,8 +65,7 @@ public final class LongLivedConnections implements AutoCloseable {
             return List.of();
         }
         synchronized (client) {
-            return results.stream().map(r -> new Result(r.id(), r.state(), r.longestStallMs(), r.echoes(),
-                    stalls.getOrDefault(r.id(), List.of()).stream().sorted(Comparator.comparingLong(Stall::fromMicros)).toList())).toList();
+            return results.stream().map(r -> new Result(r.id(), r.state(), r.longestStallMs(), r.echoes(), stalls.of(r.id()))).toList();
         }
     }
 

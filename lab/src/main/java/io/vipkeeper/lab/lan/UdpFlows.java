@@ -12,17 +12,25 @@ public final class UdpFlows implements AutoCloseable {
 
     /**
      * One flow at the end: whether answers still came in its last second, how many, the longest time without one, the
-     * last one (epoch µs), the pods that answered and the sources they saw, in the order seen.
+     * last one (epoch µs), the pods that answered and the sources they saw, in the order seen; its stalls (gaps of at
+     * least 50 ms, in time order).
      */
     public record Flow(int id, boolean answering, long answers, long longestGapMs, long lastAnswerMicros, List<String> pods,
-                       List<String> sources) {
+                       List<String> sources, List<Stall> stalls) {
         public Flow {
             pods = List.copyOf(pods);
             sources = List.copyOf(sources);
+            stalls = List.copyOf(stalls);
+        }
+
+        /** The longest gap overlapping [{@code fromMicros}, {@code toMicros}] (epoch µs), 0 when none did. */
+        public long longestGapMs(long fromMicros, long toMicros) {
+            return Stall.longestWithin(stalls, fromMicros, toMicros);
         }
     }
 
     private final List<Flow> flows = new ArrayList<>();
+    private final Stall.Reported stalls = new Stall.Reported();
     private final ClientProcess client;
 
     public UdpFlows(String vip, int port, int count, int intervalMs, int durationS) throws IOException {
@@ -35,7 +43,9 @@ public final class UdpFlows implements AutoCloseable {
     private void line(String[] f) {
         if (f.length == 8 && f[0].equals("FLOW")) {
             flows.add(new Flow(Integer.parseInt(f[1]), f[2].equals("answering"), Long.parseLong(f[3]), Long.parseLong(f[4]),
-                    Long.parseLong(f[5]), list(f[6]), list(f[7])));
+                    Long.parseLong(f[5]), list(f[6]), list(f[7]), List.of()));
+        } else {
+            stalls.accept(f);
         }
     }
 
@@ -54,7 +64,8 @@ public final class UdpFlows implements AutoCloseable {
             return List.of();
         }
         synchronized (client) {
-            return List.copyOf(flows);
+            return flows.stream().map(f -> new Flow(f.id(), f.answering(), f.answers(), f.longestGapMs(), f.lastAnswerMicros(), f.pods(),
+                    f.sources(), stalls.of(f.id()))).toList();
         }
     }
 

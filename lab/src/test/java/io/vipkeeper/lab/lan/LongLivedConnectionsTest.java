@@ -3,7 +3,6 @@ package io.vipkeeper.lab.lan;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vipkeeper.lab.lan.LongLivedConnections.Result;
-import io.vipkeeper.lab.lan.LongLivedConnections.Stall;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
