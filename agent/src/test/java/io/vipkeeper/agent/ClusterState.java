@@ -49,6 +49,16 @@ final class ClusterState {
         return this;
     }
 
+    /** Adds UDP port {@code port} to the Service; its endpoints serve it on the same number. */
+    ClusterState udpPort(String ref, int port) {
+        ServiceRef r = ServiceRef.parse(ref);
+        ServiceSpec s = services.get(r);
+        List<ServicePortSpec> ports = new ArrayList<>(s.ports());
+        ports.add(new ServicePortSpec("udp-" + port, PortKey.Protocol.UDP, port, new TargetPort.Numbered(port)));
+        services.put(r, new ServiceSpec(r, ports, s.trafficPolicy()));
+        return this;
+    }
+
     /** Replaces the Service's endpoints by one ready endpoint on {@code node}. */
     ClusterState endpoint(String ref, String ip, String node) {
         endpoints.put(ServiceRef.parse(ref), List.of(new EndpointAddress(IpAddress.parse(ip), true, node)));
@@ -82,10 +92,18 @@ final class ClusterState {
         return this;
     }
 
+    /** The ports the endpoints serve: the Service's target ports (http 8080 without a Service). */
+    private List<EndpointPortSpec> endpointPorts(ServiceRef ref) {
+        ServiceSpec s = services.get(ref);
+        if (s == null) {
+            return List.of(new EndpointPortSpec("http", PortKey.Protocol.TCP, 8080));
+        }
+        return s.ports().stream().map(p -> new EndpointPortSpec(p.name(), p.protocol(), ((TargetPort.Numbered) p.targetPort()).port())).toList();
+    }
+
     ClusterSnapshot snapshot() {
         List<EndpointGroup> groups = new ArrayList<>();
-        endpoints.forEach((ref, eps) -> groups.add(new EndpointGroup(ref,
-                List.of(new EndpointPortSpec("http", PortKey.Protocol.TCP, 8080)), eps)));
+        endpoints.forEach((ref, eps) -> groups.add(new EndpointGroup(ref, endpointPorts(ref), eps)));
         ConfigMapBuilder cm = new ConfigMapBuilder().withNewMetadata().withNamespace("kube-system").withName("vip-configmap")
                 .endMetadata().withData(vipTable);
         if (placement != null) {

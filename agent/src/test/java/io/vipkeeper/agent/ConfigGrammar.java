@@ -82,6 +82,8 @@ final class ConfigGrammar {
             "\tchain (handoff|guard) \\{",
             "\t\ttype filter hook prerouting priority (raw|-150); policy accept;",
             "\t\tiifname \"" + IF + "\" ip6? daddr \\{ " + ADDR + "(, " + ADDR + ")* \\} (fib daddr type != local notrack|ct state invalid drop)",
+            "\t\t(ip6?) daddr \\{ " + ADDR + "(, " + ADDR + ")* \\} meta l4proto udp ct state new (\\1 daddr \\. udp dport != \\{ " + ADDR
+                    + " \\. " + N + "(, " + ADDR + " \\. " + N + ")* \\} )?drop",
             "\t\\}", "\\}");
 
     static final String PATH = "(/[A-Za-z0-9_][A-Za-z0-9._-]*)+";

@@ -102,6 +102,29 @@ class ConntrackdRootTest {
         assertThat(node1.exec(show).output()).as("forgotten as MASTER").isBlank();
     }
 
+    /**
+     * UDP is not synced: a pod's answer to a datagram another node NATed reaches the new MASTER as a new flow to the VIP
+     * on the client's port; kept, its entry took the tuple the client's next datagram needed as its reply, and that
+     * datagram got another source port. The guard drops such a flow, leaving no entry; one to a port a Service serves
+     * passes.
+     */
+    @Test
+    void aNewUdpFlowToTheVipOnAPortNoServiceServesLeavesNoEntry() throws Exception {
+        cluster.udpPort("default/echo", 9000);
+        nft1 = new NftApplier(HostCommands.inNetns(node1.name()));
+        assertThat(nft1.apply(plan("node1", Files.createDirectories(dir.resolve("n1")))).outcome()).isEqualTo(ApplyResult.Outcome.APPLIED);
+        node1.addAddress("eth0", "198.51.100.200/32"); // node1 holds the VIP: the handoff chain leaves its packets alone
+        check(node1.exec(List.of("sysctl", "-q", "-w", "net.ipv4.ip_forward=1")));
+        // from node2, as a pod answers: to the VIP on a client's port; then a client's datagram to the served port
+        check(node2.exec(List.of("bash", "-c", "echo a > /dev/udp/198.51.100.200/40000; echo b > /dev/udp/198.51.100.200/9000")));
+        await("the datagram to the served port tracked", () -> udpEntries(node1).contains("dport=9000"));
+        assertThat(udpEntries(node1)).as("the flow to a port no Service serves").doesNotContain("dport=40000");
+    }
+
+    static String udpEntries(Netns n) {
+        return n.exec(List.of("conntrack", "-L", "-p", "udp")).output();
+    }
+
     @Test
     void aFlowOnOneNodeIsInjectedIntoTheOthersKernelTable() throws Exception {
         Path run1 = Files.createDirectories(dir.resolve("n1"));

@@ -101,7 +101,8 @@ class ConntrackSyncRenderTest {
                 "\tchain handoff {\n\t\ttype filter hook prerouting priority raw; policy accept;\n"
                         + "\t\tiifname \"eth0\" ip daddr { 198.51.100.200 } fib daddr type != local notrack\n\t}\n",
                 "\tchain guard {\n\t\ttype filter hook prerouting priority -150; policy accept;\n"
-                        + "\t\tiifname \"eth0\" ip daddr { 198.51.100.200 } ct state invalid drop\n\t}\n");
+                        + "\t\tiifname \"eth0\" ip daddr { 198.51.100.200 } ct state invalid drop\n"
+                        + "\t\tip daddr { 198.51.100.200 } meta l4proto udp ct state new drop\n\t}\n");
         // Local VIPs keep the client's address; a VIP forwarding nothing needs no NAT
         assertThat(nft).doesNotContain("198.51.100.201 }", "198.51.100.202 }", "} masquerade\n");
         assertThat(NftablesRuleset.handoffVips(on)).containsExactly(ip("198.51.100.200"));
@@ -121,6 +122,30 @@ class ConntrackSyncRenderTest {
         assertThat(nft).contains("ct original ip6 daddr { 2001:db8::10 } snat ip6 to ct original ip6 daddr\n",
                 "iifname \"eth0\" ip6 daddr { 2001:db8::10 } ct state invalid drop\n",
                 "iifname \"eth0\" ip6 daddr { 2001:db8::10 } fib daddr type != local notrack\n");
+    }
+
+    /**
+     * UDP is not synced: a pod's answer to a datagram the old node NATed reaches the new MASTER as a new flow to the
+     * VIP on the client's port, and took the tuple the client's next datagram needed (it got another source port). A
+     * new UDP flow to a SNATed VIP on a port none of its Services serves is dropped, from any interface.
+     */
+    @Test
+    void newUdpFlowsToAVipOnPortsNoServiceServesAreDropped() {
+        ResolvedPort dns = new ResolvedPort(new PortKey(PortKey.Protocol.UDP, 53), ServiceRef.parse("default/dns"),
+                ForwardMethod.NAT, List.of(new Backend(IpAddress.parse("198.51.100.101"), 5353, null)));
+        ResolvedPort syslog = new ResolvedPort(new PortKey(PortKey.Protocol.UDP, 514), ServiceRef.parse("default/syslog"),
+                ForwardMethod.NAT, List.of(new Backend(IpAddress.parse("198.51.100.102"), 514, null)));
+        ResolvedPort web6 = new ResolvedPort(new PortKey(PortKey.Protocol.TCP, 443), ServiceRef.parse("default/web6"),
+                ForwardMethod.NAT, List.of(new Backend(IpAddress.parse("2001:db8::101"), 8443, null)));
+        Resolution r = new Resolution(List.of(new ResolvedVip(ip("198.51.100.200"), List.of(dns), false),
+                new ResolvedVip(ip("198.51.100.201"), List.of(syslog), false), new ResolvedVip(ip("2001:db8::10"), List.of(web6), false)),
+                List.of());
+        String nft = NftablesRuleset.render(AgentPlanner.plan(r, nodes(2), settings().dataplane(Dataplane.NFTABLES).build()));
+        assertThat(nft).contains("\t\tip daddr { 198.51.100.200, 198.51.100.201 } meta l4proto udp ct state new "
+                        + "ip daddr . udp dport != { 198.51.100.200 . 53, 198.51.100.201 . 514 } drop\n",
+                "\t\tip6 daddr { 2001:db8::10 } meta l4proto udp ct state new drop\n\t}\n");
+        AgentPlan off = AgentPlanner.plan(r, nodes(2), settings().dataplane(Dataplane.NFTABLES).conntrackSync(false).build());
+        assertThat(NftablesRuleset.render(off)).doesNotContain("ct state new");
     }
 
     @Test
