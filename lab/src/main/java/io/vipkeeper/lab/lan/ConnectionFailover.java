@@ -46,7 +46,7 @@ public final class ConnectionFailover {
      *                          and SYN_SENT entries of them (empty otherwise)
      * @param backendDrops      SYNs the pods dropped in the round, their listen queues full ({@link TcpExt#LISTEN_DROPS}): a
      *                          failed new request may be the backend's
-     * @param udp               the round's UDP flows ({@link Udp#NONE} without)
+     * @param udp               the round's UDP flows (all 0 without)
      */
     public record Round(int round, int node, String how, int connections, long alive, long reset, long hung, long stallMaxMs,
                         long stallMedianMs, long newConnectionMs, long stallOutsideMaxMs, long stallOutsideAtMs,
@@ -86,8 +86,6 @@ public final class ConnectionFailover {
      * the median of the flows' longest).
      */
     public record Udp(int flows, long answering, long onePod, long oneSource, long gapMaxMs, long gapMedianMs) {
-
-        public static final Udp NONE = new Udp(0, 0, 0, 0, 0, 0);
 
         /** {@code r}: the flows' results, fewer than {@code flows} (none) when the client did not report in time. */
         static Udp of(int flows, List<UdpFlows.Flow> r, long cut, long windowEnd) {
@@ -203,7 +201,7 @@ public final class ConnectionFailover {
                 okAgain < 0 ? -1 : (okAgain - cut) / 1000, outside == null ? 0 : outside.ms(),
                 outside == null ? 0 : (outside.fromMicros() - cut) / 1000, results.stream().flatMap(r -> r.stalls().stream()
                         .map(st -> n + "," + master + "," + r.id() + "," + (st.fromMicros() - cut) / 1000 + "," + st.ms())).toList(),
-                failures.stream().map(a -> a.failureFrom(cut)).toList(), syncDetail, backendDrops, udpFlows == 0 ? Udp.NONE : Udp.of(udpFlows, flows, cut, windowEnd));
+                failures.stream().map(a -> a.failureFrom(cut)).toList(), syncDetail, backendDrops, Udp.of(udpFlows, flows, cut, windowEnd));
     }
 
     private static long count(List<LongLivedConnections.Result> r, String state) {
