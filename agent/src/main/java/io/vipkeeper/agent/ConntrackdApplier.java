@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * BACKUP of nothing by then). A node that is MASTER of nothing after a transition or after conntrackd's start
  * empties its cache ({@code -f internal}): every peer answers a resync request with its cache, and every node, the
  * MASTER too, writes the answers into its kernel table, replacing a live entry of the same connection. (In BGP
- * mode, {@code --announce bgp} or no VRRP instance, every node keeps the cache of the flows it forwards.)
+ * mode, {@code --announce bgp} or no VRRP instance, every node keeps the cache of the flows it forwards.) A daemon
+ * the supervisor started again after it exited is treated the same way: {@link #afterCrash}.
  * A former MASTER's cache is a snapshot (injected updates do not reach it), so its answer put old states over the
  * MASTER's new connections (a client port used again, 1–8 new requests failed per planned handover in the lab).
  * Never {@code -c}, {@code -t} or {@code -f} of the external cache: the synced entries are in the kernel table
@@ -87,6 +89,8 @@ final class ConntrackdApplier implements Applier {
     /** The instances this node is BACKUP of: a resync request scheduled on BACKUP is moot once there are none. */
     private final Set<String> backupOf = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
+    /** Whether this node's cache follows its VRRP mastership (kept only while MASTER): VRRP instances, not BGP. */
+    private volatile boolean cacheFollowsMastership;
     private volatile SyncPlan running;
     private Digest applied;
     private volatile Supervisor supervisor;
@@ -139,7 +143,14 @@ final class ConntrackdApplier implements Applier {
         stopDaemon();
         running = sync;
         applied = digest;
-        supervisor = new Supervisor("conntrackd", host.command(binary, "-C", config.toString()), this::clearStaleLock);
+        cacheFollowsMastership = !plan.instances().isEmpty() && plan.settings().announce() != Announce.BGP;
+        AtomicBoolean firstStart = new AtomicBoolean(true);
+        supervisor = new Supervisor("conntrackd", host.command(binary, "-C", config.toString()), () -> {
+            clearStaleLock();
+            if (!firstStart.getAndSet(false)) {
+                afterCrash();
+            }
+        });
         supervisor.start();
         if (!awaitAnswer()) {
             return ApplyResult.rejected("conntrackd did not answer on " + sync.controlSocket() + " within "
@@ -149,7 +160,7 @@ final class ConntrackdApplier implements Applier {
         if (!restart && masterOf.isEmpty()) {
             awaitPeersTable();
         }
-        if (!plan.instances().isEmpty() && plan.settings().announce() != Announce.BGP) {
+        if (cacheFollowsMastership) {
             // a started daemon fills its cache from the kernel table: a snapshot, unless this node is MASTER (a
             // configuration change restarts every node's conntrackd, and no VRRP transition follows)
             forgetOwnCache("MASTER of nothing when conntrackd started");
@@ -196,7 +207,11 @@ final class ConntrackdApplier implements Applier {
     private boolean awaitAnswer() {
         long deadline = System.nanoTime() + ANSWER_WAIT.toNanos();
         while (System.nanoTime() < deadline) {
-            if (Files.exists(Path.of(running.controlSocket())) && ctl(Duration.ofSeconds(2), "-s").ok()) {
+            SyncPlan p = running;
+            if (p == null) {
+                return false; // sync went off meanwhile
+            }
+            if (Files.exists(Path.of(p.controlSocket())) && ctl(Duration.ofSeconds(2), "-s").ok()) {
                 return true;
             }
             Sleep.millis(50);
@@ -253,15 +268,7 @@ final class ConntrackdApplier implements Applier {
         }
         // many instances change at once (per-vip): one call covers them all, as conntrackd's table is per node
         if (state == VrrpStates.State.MASTER) {
-            submit(bulkPending, () -> {
-                if (masterOf.isEmpty()) {
-                    return; // MASTER no more by now: its cache stays empty
-                }
-                if (ok(ctl(CALL_TIMEOUT, "-f", "internal"), "-f internal") && ok(ctl(CALL_TIMEOUT, "-R"), "-R")
-                        && ok(ctl(CALL_TIMEOUT, "-B"), "-B")) {
-                    LOG.info("conntrackd: sent this node's table to the peers (became MASTER of {})", instance);
-                }
-            });
+            submit(bulkPending, () -> sendOwnTable("became MASTER of " + instance));
             return;
         }
         // at once (emptied a second later, off the takeover's CPU, the lab's label handovers failed more new requests,
@@ -280,6 +287,45 @@ final class ConntrackdApplier implements Applier {
                     LOG.info("conntrackd: asked the peers for their table (became BACKUP of {})", instance);
                 }
             });
+        }
+    }
+
+    /**
+     * {@code -f internal}, {@code -R}, {@code -B} while this node is MASTER of something: conntrackd's own cache made
+     * the kernel table (taken-over flows were injected, and injected flows never enter it) and sent to the peers.
+     */
+    private void sendOwnTable(String why) {
+        if (masterOf.isEmpty()) {
+            return; // MASTER no more by now: its cache stays empty
+        }
+        if (ok(ctl(CALL_TIMEOUT, "-f", "internal"), "-f internal") && ok(ctl(CALL_TIMEOUT, "-R"), "-R")
+                && ok(ctl(CALL_TIMEOUT, "-B"), "-B")) {
+            LOG.info("conntrackd: sent this node's table to the peers ({})", why);
+        }
+    }
+
+    /**
+     * conntrackd exited and the supervisor started it again: the new daemon filled its cache from the kernel table, a
+     * snapshot of the peers' injected flows too, and the flows this node opened while no daemon ran went to no peer.
+     * So, once it answers, as after a transition: MASTER of nothing, the cache is emptied at once (else a peer's next
+     * resync request is answered with the snapshot, written over live connections); MASTER, its table is rebuilt and
+     * sent ({@link #AFTER_TRANSITION} later, coalesced with a takeover's).
+     */
+    private void afterCrash() {
+        try {
+            transitions.execute(() -> {
+                if (!cacheFollowsMastership || draining || !awaitAnswer()) {
+                    return; // BGP keeps its cache; a daemon that does not answer is started again, and this runs then
+                }
+                normalPriority();
+                if (masterOf.isEmpty()) {
+                    emptyCache("MASTER of nothing, conntrackd started again after it exited");
+                } else {
+                    submit(bulkPending, () -> sendOwnTable("conntrackd started again after it exited"));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // the agent is stopping
         }
     }
 

@@ -71,7 +71,7 @@ class ConntrackSyncTest {
         return AgentPlanner.plan(c.snapshot(), "node-a", null, s);
     }
 
-    /** A conntrackd that logs every call to calls.log; runs in the foreground with its socket and lock, answers -s. */
+    /** A conntrackd that logs every call to calls.log; runs in the foreground with its socket and lock, answers -s while it runs. */
     Path fakeConntrackd() throws Exception {
         Path stats = dir.resolve("stats.txt");
         Files.writeString(stats, STATS);
@@ -85,10 +85,12 @@ class ConntrackSyncTest {
                 if [ $# -eq 2 ]; then
                   [ -e "$lock" ] && { echo "lockfile $lock exists, perhaps conntrackd already running?"; exit 1; }
                   touch "$lock" "$sock"
+                  echo $$ > "$sock.pid"
                   trap 'rm -f "$sock" "$lock"; exit 0' TERM
                   while :; do sleep 0.05; done
                 fi
-                [ -e "$sock" ] || exit 1
+                # answers while the daemon runs: a killed one leaves its socket file, as conntrackd does
+                [ -e "$sock" ] && kill -0 "$(cat "$sock.pid")" 2>/dev/null || exit 1
                 [ "$3" = -s ] && cat %2$s
                 exit 0
                 """.formatted(dir, stats));
@@ -396,6 +398,42 @@ class ConntrackSyncTest {
         } finally {
             a.close();
         }
+    }
+
+    /**
+     * conntrackd exited and the supervisor started it again: the new daemon's cache is a snapshot of the kernel table
+     * (peers' injected flows included), and the flows opened meanwhile went to no peer. MASTER of nothing, the cache is
+     * emptied at once; MASTER, it is rebuilt and sent, as after a takeover.
+     */
+    @Test
+    void aDaemonStartedAgainAfterItExitedForgetsItsSnapshotOrSendsItsTable() throws Exception {
+        ConntrackdApplier a = applierWithFake();
+        try {
+            a.apply(plan(cluster, settings().build()));
+            a.vrrpChanged("vips", VrrpStates.State.BACKUP);
+            await("-n on BACKUP", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -n"));
+            Files.delete(dir.resolve("calls.log"));
+            killDaemon(a);
+            await("-f internal after the restart", () -> afterStart(uncheckedCalls()).contains("-C RUN/conntrackd.conf -f internal"));
+            assertThat(calls()).containsSubsequence("-C RUN/conntrackd.conf", "-C RUN/conntrackd.conf -f internal");
+
+            a.vrrpChanged("vips", VrrpStates.State.MASTER);
+            await("-B on MASTER", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -B"));
+            Files.delete(dir.resolve("calls.log"));
+            killDaemon(a);
+            await("-B after the restart", () -> afterStart(uncheckedCalls()).contains("-C RUN/conntrackd.conf -B"));
+            assertThat(afterStart(calls())).containsExactly("-C RUN/conntrackd.conf -f internal", "-C RUN/conntrackd.conf -R",
+                    "-C RUN/conntrackd.conf -B");
+        } finally {
+            a.close();
+        }
+    }
+
+    /** SIGKILLs the running fake daemon (its lock file stays, as a crash leaves it) and waits for the supervisor's next one. */
+    private static void killDaemon(ConntrackdApplier a) {
+        Process before = a.process();
+        before.destroyForcibly();
+        await("conntrackd started again", () -> a.process() != null && a.process() != before && a.process().isAlive());
     }
 
     /** In BGP mode ({@code --announce bgp}) every node forwards: its cache is the flows it forwards and stays. */

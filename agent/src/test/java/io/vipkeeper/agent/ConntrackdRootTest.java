@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two nodes in test-made network namespaces joined by a veth pair, each with the real nft and conntrackd driven by
  * the agent's appliers: a flow in node 1's kernel table appears in node 2's (direct injection, FTFW over UDP), a
- * SIGKILLed conntrackd is started again (its stale lock removed), and closing stops it; a node becoming MASTER
+ * SIGKILLed conntrackd is started again (its stale lock removed, its snapshot of the kernel table forgotten), and
+ * closing stops it; a node becoming MASTER
  * forgets its neighbour entries for the VIPs.
  */
 class ConntrackdRootTest {
@@ -161,6 +162,12 @@ class ConntrackdRootTest {
         assertThat(Files.exists(run2.resolve("conntrackd.lock"))).isTrue();
         await("conntrackd restarted", () -> ct2.restarts() == 1 && ct2.ctl(Duration.ofSeconds(2), "-s").ok());
         await("the restarted conntrackd at SCHED_OTHER too", () -> policy(ct2.process()) == 0);
+        // started again, it filled its own cache from the kernel table, the flow injected from node1 too: a snapshot
+        // node2 (MASTER of nothing) would answer node1's next resync request with, over the live flow. Emptied.
+        await("node2's own cache empty after the restart", () -> ConntrackdStats.parse(ct2.ctl(Duration.ofSeconds(2), "-s").stdout())
+                .entries() == 0);
+        assertThat(node2.exec(List.of("conntrack", "-L", "-p", "tcp", "--orig-port-src", "40000")).output())
+                .as("the kernel table keeps the flow").contains("sport=40000 dport=80");
         // a restarted daemon asks for the peer's table (StartupResync): the flow is known to it again
         ct2.vrrpChanged("vips", VrrpStates.State.BACKUP);
         await("node2's conntrackd answers with its table", () -> ct2.ctl(Duration.ofSeconds(2), "-s").stdout()
