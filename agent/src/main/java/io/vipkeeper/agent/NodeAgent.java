@@ -218,19 +218,24 @@ public final class NodeAgent implements AutoCloseable {
         informers.put(what, Informers.start(informer, store, what));
     }
 
-    /** At start this node holds nothing: addresses of the VIP table left on the interface by a crashed run go (aledbf #65). */
+    /**
+     * At start this node holds nothing: VIPs left on the interface by a crashed run go (aledbf #65): those of the VIP
+     * table, and those the last run's keepalived had ({@link VipsOnInterface}; a Service deleted just before the crash
+     * is no longer in the table).
+     */
     private void releaseStaleVips() {
-        ConfigMap cm;
+        Set<IpAddress> vips = VipsOnInterface.read(Path.of(options.settings().runDir()));
         try {
-            cm = client.configMaps().inNamespace(options.configMap().namespace()).withName(options.configMap().name()).get();
+            ConfigMap cm = client.configMaps().inNamespace(options.configMap().namespace()).withName(options.configMap().name()).get();
+            if (cm != null) {
+                vips.addAll(VipConfigMapCodec.decode(cm.getData()).table().entries().keySet());
+            }
         } catch (KubernetesClientException e) {
-            LOG.warn("cannot read the VIP ConfigMap at start ({}); stale VIPs, if any, are not cleaned", e.getMessage());
+            LOG.warn("cannot read the VIP ConfigMap at start ({}); only the VIPs the last run's keepalived had are cleaned", e.getMessage());
+        }
+        if (vips.isEmpty()) {
             return;
         }
-        if (cm == null) {
-            return;
-        }
-        Set<IpAddress> vips = VipConfigMapCodec.decode(cm.getData()).table().entries().keySet();
         iface.list().ifPresent(addresses -> {
             for (IpAddress a : addresses) {
                 if (vips.contains(a) && !a.equals(options.nodeIp())) {
