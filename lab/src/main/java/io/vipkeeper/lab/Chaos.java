@@ -9,6 +9,7 @@ import io.vipkeeper.lab.ChaosFault.Kind;
 import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.LabPaths;
 import io.vipkeeper.lab.lan.Lan;
+import io.vipkeeper.lab.lan.LongLivedConnections;
 import io.vipkeeper.lab.lan.ProbeStream;
 import io.vipkeeper.platform.KubeReads;
 import java.io.IOException;
@@ -43,14 +44,32 @@ public final class Chaos {
      * {@code recoveryBound}: traffic flows again this soon after a fault's end; {@code gapMin..gapMax}: quiet time
      * between faults (after the recovery bound); {@code settle}: the VIP holders are checked only this long after the
      * last fault's end; {@code finalSettle}: after the last fault, before the final check; {@code churn}: create and
-     * delete Services between faults.
+     * delete Services between faults; {@code conntrackSync}: the agents sync their conntrack tables, and conntrackd is
+     * killed too ({@code conntrackd-kill}, and with its agent); {@code connections}: that many long-lived TCP
+     * connections through Service default/echo throughout (with sync only), every one of which must survive.
      */
     public record Settings(Duration duration, long seed, Duration recoveryBound, Duration gapMin, Duration gapMax, Duration settle,
-            Duration finalSettle, boolean churn) {
+            Duration finalSettle, boolean churn, boolean conntrackSync, int connections) {
+
+        public Settings {
+            if (connections < 0 || connections > 0 && !conntrackSync) {
+                throw new IllegalArgumentException("long-lived connections survive faults only with conntrack sync");
+            }
+        }
+
+        public Settings(Duration duration, long seed, Duration recoveryBound, Duration gapMin, Duration gapMax, Duration settle,
+                Duration finalSettle, boolean churn) {
+            this(duration, seed, recoveryBound, gapMin, gapMax, settle, finalSettle, churn, false, 0);
+        }
 
         public static Settings of(Duration duration, long seed) {
             return new Settings(duration, seed, Duration.ofSeconds(5), Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(5),
                     Duration.ofSeconds(20), true);
+        }
+
+        /** The same with conntrack sync, and {@code connections} long-lived connections (0: none). */
+        public Settings withSync(int connections) {
+            return new Settings(duration, seed, recoveryBound, gapMin, gapMax, settle, finalSettle, churn, true, connections);
         }
     }
 
@@ -81,13 +100,15 @@ public final class Chaos {
     /** Ctrl-C: no more faults; the lab is taken down. */
     private volatile boolean stopRequested;
     private volatile Set<String> knownVips = Set.of();
+    /** Long-lived connections alive at the end ({@link ChaosConnections}). */
+    private int connectionsAlive;
 
     /** {@code out}: the lines of the run, as they happen. */
     public Chaos(LabPaths paths, Settings settings, PrintWriter out) {
         this.settings = settings;
         this.paths = paths;
         this.out = out;
-        this.schedule = new ChaosSchedule(settings.seed());
+        this.schedule = new ChaosSchedule(settings.seed(), ChaosFault.Kind.of(settings.conntrackSync()));
     }
 
     /**
@@ -100,6 +121,8 @@ public final class Chaos {
         List<ChaosTraffic.Window> windows = new ArrayList<>();
         List<ProbeStream> probes = new ArrayList<>();
         List<String> vips = new ArrayList<>();
+        LongLivedConnections connections = null;
+        List<LongLivedConnections.Result> connectionResults = List.of();
         Thread sampler = null;
         int[] requests = new int[3]; // sent, failed inside fault windows, failed outside
         try {
@@ -111,6 +134,9 @@ public final class Chaos {
                 awaitOrThrow(() -> lab.holders(vip).size() == 1, "one node holds " + vip, Duration.ofSeconds(60));
             }
             int seconds = (int) Math.min(3600, settings.duration().toSeconds() + 300);
+            if (settings.connections() > 0) {
+                connections = openConnections(seconds);
+            }
             for (String vip : vips) {
                 probes.add(new ProbeStream(vip, 80, PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS, Math.min(100_000, seconds * 1000 / PROBE_INTERVAL_MS), seconds));
             }
@@ -120,8 +146,9 @@ public final class Chaos {
                     throw new IOException("no answer through the VIPs " + vips + " from " + AddressPlan.CLIENT_NS + " within 30 s");
                 }
             }
-            line("traffic: every " + PROBE_INTERVAL_MS + " ms to each of " + vips + " from " + AddressPlan.CLIENT_NS + "; chaos for "
-                    + settings.duration().toSeconds() + " s, seed " + settings.seed());
+            line("traffic: every " + PROBE_INTERVAL_MS + " ms to each of " + vips + " from " + AddressPlan.CLIENT_NS
+                    + (connections == null ? "" : ", and " + settings.connections() + " long-lived connections through the echo VIP") + "; chaos for "
+                    + settings.duration().toSeconds() + " s, seed " + settings.seed() + (settings.conntrackSync() ? ", conntrack sync on" : ""));
             chaosStart = ProbeStream.nowMicros();
             lastEndMicros = chaosStart;
             sampler = new Thread(this::sampleLoop, "chaos-sampler");
@@ -159,7 +186,7 @@ public final class Chaos {
                             + " ms after its start") + ")");
                 }
                 ChaosFault f = new ChaosFault(n, kind, done.target(), instant(start), (end - start) / 1000, impact.failed(), impact.recoveryMillis(),
-                        faultViolations, done.note());
+                        faultViolations, done.note(), -1);
                 faults.add(f);
                 line(String.format("fault %3d %-16s %-14s %-44s %5d ms; %4d requests failed, traffic %s", n, kind.label, f.target(), f.note(),
                         f.faultMillis(), f.failedRequests(), f.recoveryMillis() == 0 ? "never stopped"
@@ -174,12 +201,20 @@ public final class Chaos {
             stopping = true;
             sampler.join(5000);
             finalCheck();
+            if (connections != null) {
+                connections.finish();
+                connectionResults = connections.awaitEnd(30_000);
+            }
         } finally {
             stopping = true;
             if (sampler != null) {
                 sampler.interrupt();
             }
             probes.forEach(ProbeStream::close);
+            if (connections != null) {
+                connections.close();
+                judgeConnections(connectionResults, faults, windows);
+            }
             // from the start of the chaos on: before it, the VIPs were just taken (the probes waited for a first answer)
             List<ProbeStream.Answer> all = new ArrayList<>();
             probes.forEach(p -> p.answers().stream().filter(a -> a.sentMicros() >= chaosStart).forEach(all::add));
@@ -198,7 +233,7 @@ public final class Chaos {
         if (!left.isEmpty()) {
             violation(ProbeStream.nowMicros(), "left behind after the lab was taken down: " + left);
         }
-        return new ChaosReport(settings, faults, List.copyOf(violations), requests[0], requests[1], requests[2]);
+        return new ChaosReport(settings, faults, List.copyOf(violations), requests[0], requests[1], requests[2], connectionsAlive);
     }
 
     /** What a fault did: its target, a note (durations, signal) and violations of its own (a process not back). */
@@ -211,8 +246,9 @@ public final class Chaos {
     private void build() throws IOException, InterruptedException {
         Lan.destroyAll(); // leftovers of a crashed run, before choosing the /24
         AddressPlan plan = new AddressPlan(Lan.choosePrefix(), 3);
-        lab = new Lab(new Lab.Options(plan, paths, "single", 3, List.of(), true, false));
-        line("building the lab: 3 nodes on " + plan.cidr() + ", an agent per node, 2 controller replicas (vk-node1, vk-node2) ...");
+        lab = new Lab(new Lab.Options(plan, paths, "single", 3, settings.conntrackSync() ? List.of("--conntrack-sync") : List.of(), true, false));
+        line("building the lab: 3 nodes on " + plan.cidr() + ", an agent per node" + (settings.conntrackSync() ? " with conntrack sync" : "")
+                + ", 2 controller replicas (vk-node1, vk-node2) ...");
         lab.start();
         for (int i : plan.nodeIndexes()) {
             lab.startAgent(i);
@@ -237,9 +273,20 @@ public final class Chaos {
     }
 
     private String createService(String name, Duration limit) throws IOException, InterruptedException {
-        client.services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName(name).endMetadata()
+        return create(helloService(name), limit);
+    }
+
+    /** A LoadBalancer Service {@code name} for the hello pods' HTTP port. */
+    private static Service helloService(String name) {
+        return new ServiceBuilder().withNewMetadata().withName(name).endMetadata()
                 .withNewSpec().withType("LoadBalancer").addToSelector("app", "hello").addNewPort().withName("http").withProtocol("TCP")
-                .withPort(80).withNewTargetPort(8080).endPort().endSpec().build()).create();
+                .withPort(80).withNewTargetPort(8080).endPort().endSpec().build();
+    }
+
+    /** Creates {@code service} in default and waits up to {@code limit} for its address. */
+    private String create(Service service, Duration limit) throws IOException, InterruptedException {
+        client.services().inNamespace("default").resource(service).create();
+        String name = service.getMetadata().getName();
         String[] ip = new String[1];
         awaitOrThrow(() -> {
             Service s = client.services().inNamespace("default").withName(name).get();
@@ -250,6 +297,39 @@ public final class Chaos {
         return ip[0];
     }
 
+    /**
+     * Service default/echo and the long-lived connections through its VIP (for up to {@code seconds}; ended by
+     * {@link LongLivedConnections#finish} after the final check), every one open before the chaos starts.
+     */
+    private LongLivedConnections openConnections(int seconds) throws IOException, InterruptedException {
+        String vip = create(EchoService.definition(), Duration.ofSeconds(60));
+        awaitOrThrow(() -> lab.holders(vip).size() == 1, "one node holds " + vip, Duration.ofSeconds(60));
+        LongLivedConnections c = new LongLivedConnections(vip, AddressPlan.ECHO_PORT, settings.connections(), PROBE_INTERVAL_MS, seconds);
+        if (!c.awaitReady(30_000)) {
+            c.close();
+            throw new IOException(settings.connections() + " connections to " + vip + ":" + AddressPlan.ECHO_PORT + " not open within 30 s");
+        }
+        return c;
+    }
+
+    /**
+     * The connections' verdict ({@link ChaosConnections}): each fault gets its longest stall, every connection lost and
+     * every stall outside the windows longer than a request may take is a violation.
+     */
+    private void judgeConnections(List<LongLivedConnections.Result> results, List<ChaosFault> faults, List<ChaosTraffic.Window> windows) {
+        List<ChaosConnections.Fault> named = new ArrayList<>();
+        for (int i = 0; i < faults.size(); i++) {
+            named.add(new ChaosConnections.Fault("fault " + faults.get(i).n() + " " + faults.get(i).kind().label, windows.get(i)));
+        }
+        ChaosConnections.Verdict v = ChaosConnections.judge(results, settings.connections(), named, PROBE_TIMEOUT_MS);
+        for (int i = 0; i < faults.size(); i++) {
+            faults.set(i, faults.get(i).withConnectionStall(v.longestStallMs().get(i)));
+        }
+        connectionsAlive = v.alive();
+        line("connections: " + v.alive() + " of " + v.expected() + " alive at the end");
+        v.violations().forEach(x -> violation(x.atMicros() > 0 ? x.atMicros() : ProbeStream.nowMicros(), x.text()));
+    }
+
     /** Between faults, now and then: a Service more (up to 3) or one less, so the allocator and the ConfigMap have work. */
     private void churn() {
         if (!schedule.coin() || !settings.churn()) {
@@ -258,9 +338,7 @@ public final class Chaos {
         try {
             if (churn.size() < 3 && (churn.isEmpty() || schedule.coin())) {
                 String name = "churn-" + churnSeq.incrementAndGet();
-                client.services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName(name).endMetadata()
-                        .withNewSpec().withType("LoadBalancer").addToSelector("app", "hello").addNewPort().withName("http").withProtocol("TCP")
-                        .withPort(80).withNewTargetPort(8080).endPort().endSpec().build()).create();
+                client.services().inNamespace("default").resource(helloService(name)).create();
                 churn.add(name);
                 line("churn: created Service default/" + name);
             } else if (!churn.isEmpty()) {
@@ -320,16 +398,32 @@ public final class Chaos {
                             + AddressPlan.nodeNs(node) + " before the fault"));
                 }
                 long pid = before.get().pid();
-                // as a container kill does: the agent and its keepalived die together (in a pod, tini and with it every
-                // process of the container go when the JVM dies); the VIPs it held stay on eth0 until the agent is back
+                // as a container kill does: the agent, its keepalived and its conntrackd die together (in a pod, tini and
+                // with it every process of the container go when the JVM dies); the VIPs it held stay on eth0 until the
+                // agent is back
                 before.get().destroyForcibly();
                 keepaliveds(node).forEach(ProcessHandle::destroyForcibly);
+                lab.conntrackd(node).ifPresent(ProcessHandle::destroyForcibly);
                 // back: a new agent runs, and so does a keepalived it started (the old one is a leftover it must replace)
                 boolean back = await(() -> lab.agentProcess(node).filter(p -> p.pid() != pid && p.isAlive()).isPresent()
                         && lab.keepalivedPid(node).filter(k -> keepalived.isEmpty() || !k.equals(keepalived.get())).isPresent(), RESTART_BOUND);
                 yield new Done(AddressPlan.nodeNs(node), "SIGKILL pid " + pid + held, back ? List.of()
                         : List.of("agent and its keepalived not running again on " + AddressPlan.nodeNs(node) + " within "
                                 + RESTART_BOUND.toSeconds() + " s"));
+            }
+            case CONNTRACKD -> {
+                int node = targetNode();
+                String held = heldBy(node);
+                Optional<ProcessHandle> before = lab.conntrackd(node);
+                if (before.isEmpty()) {
+                    yield new Done(AddressPlan.nodeNs(node), "no conntrackd running to kill", List.of("conntrackd not running on "
+                            + AddressPlan.nodeNs(node) + " before the fault"));
+                }
+                long pid = before.get().pid();
+                before.get().destroyForcibly();
+                boolean back = await(() -> lab.conntrackd(node).filter(h -> h.pid() != pid).isPresent(), RESTART_BOUND);
+                yield new Done(AddressPlan.nodeNs(node), "SIGKILL pid " + pid + held, back ? List.of()
+                        : List.of("conntrackd not running again on " + AddressPlan.nodeNs(node) + " within " + RESTART_BOUND.toSeconds() + " s"));
             }
             case CONTROLLER -> {
                 boolean hard = schedule.coin();

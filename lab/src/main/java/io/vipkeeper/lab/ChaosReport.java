@@ -10,11 +10,12 @@ import java.util.TreeMap;
 
 /**
  * The outcome of a chaos run: the faults as done and measured, the violations, and the requests through the VIPs
- * (sent, failed inside a fault's window, failed outside every window). {@link #print} writes the summary: faults by
- * kind with the fault's duration and the traffic recovery (median and max), then the violations.
+ * (sent, failed inside a fault's window, failed outside every window), and with long-lived connections how many were
+ * alive at the end. {@link #print} writes the summary: faults by kind with the fault's duration and the traffic
+ * recovery (median and max; with connections, their longest stall), then the violations.
  */
 public record ChaosReport(Chaos.Settings settings, List<ChaosFault> faults, List<Logged> violations, int requests, int failedInWindows,
-        int failedOutside) {
+        int failedOutside, int connectionsAlive) {
 
     /** A violation with its time. */
     public record Logged(Instant at, String text) {
@@ -42,11 +43,15 @@ public record ChaosReport(Chaos.Settings settings, List<ChaosFault> faults, List
 
     public void print(PrintWriter out) {
         out.println();
-        out.printf("chaos: %d s, seed %d: %d faults, %d requests through the VIPs (%d failed inside fault windows, %d outside), %d violation(s)%n",
-                settings.duration().toSeconds(), settings.seed(), faults.size(), requests, failedInWindows, failedOutside, violations.size());
+        boolean connections = settings.connections() > 0;
+        out.printf("chaos: %d s, seed %d%s: %d faults, %d requests through the VIPs (%d failed inside fault windows, %d outside)%s, %d violation(s)%n",
+                settings.duration().toSeconds(), settings.seed(), settings.conntrackSync() ? ", conntrack sync" : "", faults.size(), requests,
+                failedInWindows, failedOutside, connections ? ", " + connectionsAlive + " of " + settings.connections()
+                        + " long-lived connections alive" : "", violations.size());
         out.println();
-        out.println("KIND             FAULTS  FAULT ms (median/max)  FAILED REQUESTS  TRAFFIC BACK AFTER ms (median/max)");
-        for (ChaosFault.Kind kind : ChaosFault.Kind.values()) {
+        out.println("KIND             FAULTS  FAULT ms (median/max)  FAILED REQUESTS  TRAFFIC BACK AFTER ms (median/max)"
+                + (connections ? "  CONNECTION STALL ms (median/max)" : ""));
+        for (ChaosFault.Kind kind : ChaosFault.Kind.of(settings.conntrackSync())) {
             List<ChaosFault> of = faults.stream().filter(f -> f.kind() == kind).toList();
             if (of.isEmpty()) {
                 out.printf("%-16s %6d%n", kind.label, 0);
@@ -56,8 +61,11 @@ public record ChaosReport(Chaos.Settings settings, List<ChaosFault> faults, List
             List<Long> recovered = of.stream().map(ChaosFault::recoveryMillis).filter(r -> r >= 0).toList();
             long notRecovered = of.size() - recovered.size();
             String recovery = recovered.isEmpty() ? "-" : FailoverStats.of(recovered).median() + " / " + FailoverStats.of(recovered).max();
-            out.printf("%-16s %6d  %21s  %15d  %s%s%n", kind.label, of.size(), duration.median() + " / " + duration.max(),
-                    of.stream().mapToInt(ChaosFault::failedRequests).sum(), recovery, notRecovered > 0 ? "  (" + notRecovered + " not recovered)" : "");
+            String backAfter = recovery + (notRecovered > 0 ? "  (" + notRecovered + " not recovered)" : "");
+            FailoverStats stall = FailoverStats.of(of.stream().map(ChaosFault::connectionStallMs).toList());
+            out.printf("%-16s %6d  %21s  %15d  %s%n", kind.label, of.size(), duration.median() + " / " + duration.max(),
+                    of.stream().mapToInt(ChaosFault::failedRequests).sum(), connections ? String.format("%-34s  %s", backAfter,
+                            stall.median() + " / " + stall.max()) : backAfter);
         }
         out.println();
         if (violations.isEmpty()) {

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -274,6 +275,13 @@ public final class Lab implements AutoCloseable {
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
+    }
+
+    /** Node {@code i}'s conntrackd (conntrack sync), found by its configuration file: it writes no pid file. */
+    public Optional<ProcessHandle> conntrackd(int i) {
+        String conf = paths().nodeRunDir(i).resolve("conntrackd.conf").toString();
+        return ProcessHandle.allProcesses().filter(h -> h.info().command().map(c -> c.endsWith("/conntrackd")).orElse(false))
+                .filter(h -> h.info().arguments().map(a -> Arrays.asList(a).contains(conf)).orElse(false)).findFirst();
     }
 
     /** The nodes that have {@code vip} on their eth0 now. */

@@ -31,7 +31,11 @@ import picocli.CommandLine.Option;
                 + "one node holds each VIP once the lab has settled after a fault; traffic flows again within 5 s of each fault's end "
                 + "and no request fails outside a fault's window; after the last fault and a 20 s settle, all of it at once; nothing "
                 + "is left behind. Prints a line per fault and per violation, then a summary. Exit 0 when every invariant held, 1 when "
-                + "one broke (or the lab could not be built). Needs root."})
+                + "one broke (or the lab could not be built). Needs root.",
+            "With --conntrack-sync the agents sync their conntrack tables, an agent is killed with its conntrackd, and conntrackd "
+                + "alone is killed too; with --connections N, N long-lived TCP connections through Service 'echo' run throughout, "
+                + "and every one must be alive at the end and stall no longer than a request may take (1 s) outside the faults' "
+                + "windows."})
 public final class LabChaosCommand implements Callable<Integer>, OptionChecks {
 
     @CommandLine.Spec
@@ -45,6 +49,15 @@ public final class LabChaosCommand implements Callable<Integer>, OptionChecks {
 
     @Option(names = "--csv", paramLabel = "FILE", description = "Write one row per fault: " + ChaosFault.CSV_HEADER)
     Path csv;
+
+    @Option(names = "--conntrack-sync", description = "The agents sync their conntrack tables (conntrackd), which the faults then "
+            + "include: an agent killed with its conntrackd, and conntrackd killed alone (default: off, as in 'lab up').")
+    boolean conntrackSync;
+
+    @Option(names = "--connections", defaultValue = "0", converter = LabFailoverCommand.Connections.class, paramLabel = "N",
+            description = "Also keep N long-lived TCP connections through the VIP of Service 'echo' (a line every 20 ms each, echo "
+                    + "checked): each must survive every fault; turns --conntrack-sync on (default: ${DEFAULT-VALUE}: none).")
+    int connections;
 
     @Option(names = "--state-dir", hidden = true, defaultValue = "/run/vipkeeper-lab-chaos")
     File stateDir;
@@ -84,7 +97,11 @@ public final class LabChaosCommand implements Callable<Integer>, OptionChecks {
         // the run's own lines are the output; of the lab's log (supervisors restarting what was killed) only warnings
         LoggingOptions.configure(LoggingOptions.Format.text, "warn");
         long s = seed != null ? seed : System.currentTimeMillis();
-        Chaos chaos = new Chaos(new LabPaths(stateDir.toPath()), Chaos.Settings.of(Duration.ofMinutes(minutes), s), out);
+        Chaos.Settings settings = Chaos.Settings.of(Duration.ofMinutes(minutes), s);
+        if (conntrackSync || connections > 0) {
+            settings = settings.withSync(connections);
+        }
+        Chaos chaos = new Chaos(new LabPaths(stateDir.toPath()), settings, out);
         CountDownLatch done = new CountDownLatch(1);
         // Ctrl-C: no more faults, the lab is taken down before the JVM exits
         Thread hook = new Thread(() -> {
@@ -118,7 +135,8 @@ public final class LabChaosCommand implements Callable<Integer>, OptionChecks {
             Files.write(csv, report.csv());
             out.println("CSV: " + csv);
         }
-        out.println("rerun the same faults with: sudo ./vipkeeper lab chaos --minutes " + minutes + " --seed " + s);
+        out.println("rerun the same faults with: sudo ./vipkeeper lab chaos --minutes " + minutes + " --seed " + s
+                + (connections > 0 ? " --connections " + connections : conntrackSync ? " --conntrack-sync" : ""));
         out.flush();
         return report.passed() ? 0 : 1;
     }

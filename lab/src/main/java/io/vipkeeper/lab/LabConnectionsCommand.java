@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
  * second; {@code hung}: no error, but no echo for longer), each followed by its stalls, {@code GAP ID FROM_US MS}: every gap
  * between two echoes (or from the last echo to the end) of at least {@link AnswerGaps#GAP_MS} (at most {@link AnswerGaps#MAX_GAPS} per
  * connection; times as epoch microseconds, so the lab can tell a stall at the failover from one elsewhere), then
- * {@code END}. Bounded by {@code --duration-s}.
+ * {@code END}. Bounded by {@code --duration-s}, or with {@code --until-input-closes} until its standard input closes (the lab is done with it).
  */
 @Command(name = "connections", hidden = true, mixinStandardHelpOptions = true,
         description = "Long-lived TCP connections to an echo port, each checked every few ms (started by the lab).")
@@ -99,7 +99,7 @@ public final class LabConnectionsCommand implements Callable<Integer> {
             }
             System.out.println("READY");
             System.out.flush();
-            run(selector, conns, end);
+            end = run(selector, conns, end);
         } finally {
             for (Conn c : conns) {
                 c.channel.close();
@@ -110,13 +110,14 @@ public final class LabConnectionsCommand implements Callable<Integer> {
     }
 
     /**
-     * Until {@code end}: each connection's lines go out every {@code --interval-ms}, the connections spread evenly over
-     * the interval (not all in one burst); between sends, whatever is readable is read.
+     * Until {@code end} (or the input closed), returning when it ended: each connection's lines go out every
+     * {@code --interval-ms}, the connections spread evenly over the interval (not all in one burst); between sends,
+     * whatever is readable is read.
      */
-    private void run(Selector selector, List<Conn> conns, long end) throws IOException {
+    private long run(Selector selector, List<Conn> conns, long end) throws IOException {
         long start = System.nanoTime();
         conns.forEach(c -> c.echoes = new AnswerGaps(start));
-        SendPacer pacer = new SendPacer(conns.size(), target.intervalMs, end);
+        SendPacer pacer = target.pacer(conns.size(), end);
         ByteBuffer in = ByteBuffer.allocate(16 * 1024);
         while (pacer.running()) {
             pacer.sendThenSelect(i -> {
@@ -141,6 +142,7 @@ public final class LabConnectionsCommand implements Callable<Integer> {
             }
             selector.selectedKeys().clear();
         }
+        return pacer.end();
     }
 
     private static void queue(Conn c) {

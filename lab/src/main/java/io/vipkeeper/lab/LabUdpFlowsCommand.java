@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
  * {@code FLOW ID answering|silent ANSWERS LONGEST_GAP_MS LAST_ANSWER_US PODS SOURCES} ({@code answering}: an answer
  * came in the last second; pods and sources comma-separated in the order seen, {@code -} for none), each followed by
  * its gaps, {@code GAP ID FROM_US MS}, as {@code connections} reports them ({@link AnswerGaps}), then {@code END}.
- * Bounded by {@code --duration-s}.
+ * Bounded by {@code --duration-s}, or with {@code --until-input-closes} until its standard input closes (the lab is done with it).
  */
 @Command(name = "udp-flows", hidden = true, mixinStandardHelpOptions = true,
         description = "UDP flows to an echo port, each checked every few ms (started by the lab).")
@@ -77,7 +77,7 @@ public final class LabUdpFlowsCommand implements Callable<Integer> {
                 ch.register(selector, SelectionKey.OP_READ, f);
                 all.add(f);
             }
-            run(selector, all, end);
+            end = run(selector, all, end);
         } finally {
             for (Flow f : all) {
                 f.channel.close();
@@ -87,11 +87,14 @@ public final class LabUdpFlowsCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Until {@code end}: each flow sends every {@code --interval-ms}, the flows spread over the interval; answers are read between sends. */
-    private void run(Selector selector, List<Flow> all, long end) throws IOException {
+    /**
+     * Until {@code end} (or the input closed), returning when it ended: each flow sends every {@code --interval-ms}, the
+     * flows spread over the interval; answers are read between sends.
+     */
+    private long run(Selector selector, List<Flow> all, long end) throws IOException {
         long start = System.nanoTime();
         all.forEach(f -> f.answers = new AnswerGaps(start));
-        SendPacer pacer = new SendPacer(all.size(), target.intervalMs, end);
+        SendPacer pacer = target.pacer(all.size(), end);
         ByteBuffer in = ByteBuffer.allocate(LabEcho.MAX_DATAGRAM);
         boolean ready = false;
         while (pacer.running()) {
@@ -107,6 +110,7 @@ public final class LabUdpFlowsCommand implements Callable<Integer> {
                 System.out.flush();
             }
         }
+        return pacer.end();
     }
 
     private static void send(Flow f) {

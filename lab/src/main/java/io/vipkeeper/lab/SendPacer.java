@@ -1,6 +1,7 @@
 package io.vipkeeper.lab;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.Selector;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
@@ -14,6 +15,8 @@ final class SendPacer {
     private final long interval;
     private final long end;
     private final long[] next;
+    /** When the input closed ({@link #endWhenClosed}), else {@link Long#MAX_VALUE}. */
+    private volatile long closedAt = Long.MAX_VALUE;
 
     /** {@code senders} senders every {@code intervalMs} from now until {@code endNanos} ({@link System#nanoTime}). */
     SendPacer(int senders, int intervalMs, long endNanos) {
@@ -26,9 +29,35 @@ final class SendPacer {
         }
     }
 
+    /**
+     * Ends the sending early once {@code input} (the process's standard input) closes: the lab that started it is done
+     * with it (or gone, which leaves no client running on).
+     */
+    SendPacer endWhenClosed(InputStream input) {
+        Thread t = new Thread(() -> {
+            try {
+                while (input.read() >= 0) {
+                    // nothing is sent on it: only its end counts
+                }
+            } catch (IOException e) {
+                // closed as well
+            }
+            closedAt = System.nanoTime();
+        }, "input-watch");
+        t.setDaemon(true);
+        t.start();
+        return this;
+    }
+
     /** Whether the end has not come yet. */
     boolean running() {
-        return System.nanoTime() < end;
+        long now = System.nanoTime();
+        return now < end && now < closedAt;
+    }
+
+    /** The end ({@link System#nanoTime}): the one given, or when the input closed if that came first. */
+    long end() {
+        return Math.min(end, closedAt);
     }
 
     /**

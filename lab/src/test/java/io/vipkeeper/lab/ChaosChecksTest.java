@@ -5,14 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vipkeeper.lab.ChaosInvariants.ApiView;
 import io.vipkeeper.lab.ChaosInvariants.Breach;
 import io.vipkeeper.lab.ChaosInvariants.Svc;
+import io.vipkeeper.lab.lan.LongLivedConnections;
 import io.vipkeeper.lab.lan.ProbeStream.Answer;
+import io.vipkeeper.lab.lan.Stall;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The chaos run's verdicts without a lab: invariants on API views, their grace, and traffic recovery from answers. */
+/**
+ * The chaos run's verdicts without a lab: invariants on API views, their grace, traffic recovery from answers, and the
+ * long-lived connections' verdict.
+ */
 class ChaosChecksTest {
 
     static final long S = 1_000_000; // a second in µs
@@ -108,15 +113,54 @@ class ChaosChecksTest {
 
     @Test
     void theSeedFixesTheKindsAndEveryKindComesOncePerRound() {
-        ChaosSchedule a = new ChaosSchedule(42);
-        ChaosSchedule b = new ChaosSchedule(42);
+        List<ChaosFault.Kind> kinds = ChaosFault.Kind.of(false);
+        assertThat(kinds).hasSize(5).doesNotContain(ChaosFault.Kind.CONNTRACKD);
+        ChaosSchedule a = new ChaosSchedule(42, kinds);
+        ChaosSchedule b = new ChaosSchedule(42, kinds);
         List<ChaosFault.Kind> first = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             ChaosFault.Kind k = a.nextKind();
             assertThat(b.nextKind()).isEqualTo(k);
             first.add(k);
         }
-        assertThat(first.subList(0, 5)).containsExactlyInAnyOrder(ChaosFault.Kind.values());
-        assertThat(first.subList(5, 10)).containsExactlyInAnyOrder(ChaosFault.Kind.values());
+        assertThat(first.subList(0, 5)).containsExactlyInAnyOrderElementsOf(kinds);
+        assertThat(first.subList(5, 10)).containsExactlyInAnyOrderElementsOf(kinds);
+        // with conntrack sync, conntrackd is killed too, once per round of six
+        ChaosSchedule sync = new ChaosSchedule(42, ChaosFault.Kind.of(true));
+        List<ChaosFault.Kind> six = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            six.add(sync.nextKind());
+        }
+        assertThat(six).containsExactlyInAnyOrder(ChaosFault.Kind.values());
+    }
+
+    static LongLivedConnections.Result conn(int id, String state, Stall... stalls) {
+        return new LongLivedConnections.Result(id, state, 0, 500, List.of(stalls));
+    }
+
+    @Test
+    void aConnectionLostIsAViolationNamedWithTheFaultItWentQuietIn() {
+        List<ChaosConnections.Fault> faults = List.of(new ChaosConnections.Fault("fault 1 link-flap", new ChaosTraffic.Window(10 * S, 20 * S)),
+                new ChaosConnections.Fault("fault 2 agent-kill", new ChaosTraffic.Window(40 * S, 50 * S)));
+        ChaosConnections.Verdict v = ChaosConnections.judge(List.of(conn(1, "alive", new Stall(11 * S, 300)),
+                conn(2, "alive", new Stall(41 * S, 450), new Stall(60 * S, 200)), conn(3, "reset", new Stall(42 * S, 30_000))), 3, faults, 1000);
+        // connection 3's last stall runs to the end: it is the one of its loss, in fault 2's window
+        assertThat(v.longestStallMs()).containsExactly(300L, 30_000L);
+        assertThat(v.alive()).isEqualTo(2);
+        assertThat(v.violations()).singleElement().satisfies(x -> {
+            assertThat(x.atMicros()).isEqualTo(42 * S);
+            assertThat(x.text()).startsWith("connection 3 through the echo VIP reset after 500 echoes").endsWith("(in the window of fault 2 agent-kill)");
+        });
+    }
+
+    @Test
+    void outsideTheWindowsAConnectionMayStallNoLongerThanARequestMayTakeAndEveryConnectionMustReport() {
+        List<ChaosConnections.Fault> faults = List.of(new ChaosConnections.Fault("fault 1 api-down", new ChaosTraffic.Window(10 * S, 20 * S)));
+        ChaosConnections.Verdict v = ChaosConnections.judge(List.of(conn(1, "alive", new Stall(30 * S, 999)),
+                conn(2, "alive", new Stall(19 * S, 5000), new Stall(30 * S, 1000))), 3, faults, 1000);
+        assertThat(v.longestStallMs()).containsExactly(5000L); // began in the window: the fault's
+        assertThat(v.violations()).extracting(ChaosConnections.Violation::text).containsExactly(
+                "the connections' client reported on 2 of 3 connections",
+                "connection 2 stalled 1000 ms from 1970-01-01T00:00:30Z, outside every fault window");
     }
 }

@@ -4,13 +4,15 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * A lab child command running in vk-client whose standard output is a report: {@code READY} when its traffic is
- * under way, lines of results, {@code END}. Each other line goes, split into words, to the owner's handler, called
+ * under way, lines of results, {@code END}. It runs for its duration or until {@link #finish} closes its input (and
+ * ends when this JVM does, which closes that input too). Each other line goes, split into words, to the owner's handler, called
  * holding this object's lock; the owner reads what its handler collected holding it too.
  */
 final class ClientProcess implements AutoCloseable {
@@ -20,7 +22,9 @@ final class ClientProcess implements AutoCloseable {
     private boolean ended;
 
     ClientProcess(String sub, String heap, List<String> args, Consumer<String[]> onLine) throws IOException {
-        process = new ProcessBuilder(ChildJvm.command(AddressPlan.CLIENT_NS, null, List.of(), heap, sub, args))
+        List<String> withEnd = new ArrayList<>(args);
+        withEnd.add("--until-input-closes");
+        process = new ProcessBuilder(ChildJvm.command(AddressPlan.CLIENT_NS, null, List.of(), heap, sub, withEnd))
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -65,6 +69,15 @@ final class ClientProcess implements AutoCloseable {
             wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         }
         return ended;
+    }
+
+    /** Ends the child's traffic now: it reports and ends ({@link #awaitEnd}). */
+    void finish() {
+        try {
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            // gone already: its report ended with it
+        }
     }
 
     @Override

@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * {@code connections} running in vk-client: N long-lived TCP connections through a VIP to the backends' echo port,
- * a short line every 20 ms each, every echo checked. Bounded by its duration; closing this object stops it.
+ * a short line every 20 ms each, every echo checked. Bounded by its duration, or ended early by {@link #finish};
+ * closing this object stops it.
  */
 public final class LongLivedConnections implements AutoCloseable {
 
@@ -57,6 +58,11 @@ public final class LongLivedConnections implements AutoCloseable {
     /** Whether all connections were open within {@code timeoutMs}. */
     public boolean awaitReady(long timeoutMs) throws InterruptedException {
         return client.awaitReady(timeoutMs);
+    }
+
+    /** Ends the connections now, before their duration: {@link #awaitEnd} then has their report. */
+    public void finish() {
+        client.finish();
     }
 
     /** The results once the client ended (within {@code timeoutMs}; empty if it did not). */
