@@ -76,6 +76,9 @@ final class BirdApplier implements Applier {
     private Digest running;
     /** The VIPs this agent bound on lo. */
     private final Set<IpAddress> bound = new TreeSet<>();
+    /** {@link #bound}, on disk: a killed agent's are removed by the next one ({@link #releaseLeftovers}). */
+    private final BoundVipsFile boundFile;
+    private boolean leftoversReleased;
     private boolean arpQuiet;
     private volatile List<BgpPeer> peers = List.of();
     private volatile List<BgpVip> announced = List.of();
@@ -95,6 +98,7 @@ final class BirdApplier implements Applier {
         this.config = spec.runDir().resolve("bird.conf");
         this.control = new BirdControl(spec.runDir().resolve("bird.ctl"), Duration.ofSeconds(5));
         this.loopback = new InterfaceAddresses(host, new InterfaceName("lo"));
+        this.boundFile = new BoundVipsFile(spec.runDir(), BoundVipsFile.BGP_ON_LO);
     }
 
     @Override
@@ -115,6 +119,10 @@ final class BirdApplier implements Applier {
     @Override
     public synchronized ApplyResult apply(AgentPlan plan) throws IOException {
         BgpSplit.Result split = context.split(plan);
+        if (!leftoversReleased) {
+            releaseLeftovers(split.bound());
+            leftoversReleased = true;
+        }
         if (supervisor == null && split.bound().isEmpty() && context.peers().isEmpty()) {
             return ApplyResult.UNCHANGED; // BGP unused here: no BIRD, nothing to check
         }
@@ -318,7 +326,29 @@ final class BirdApplier implements Applier {
         return control;
     }
 
+    /**
+     * At the first sync: the BGP VIPs an earlier run bound on lo and this plan does not hold go (an agent killed with
+     * BIRD could not unbind them: a deleted Service's address stayed, answered locally on this node).
+     */
+    private void releaseLeftovers(List<IpAddress> keep) {
+        Set<IpAddress> left = boundFile.read();
+        left.removeAll(keep);
+        if (left.isEmpty()) {
+            return;
+        }
+        loopback.list().ifPresent(on -> on.stream().filter(left::contains).forEach(v -> {
+            LOG.info("removing BGP VIP {} left on lo by an earlier run", v);
+            loopback.remove(v);
+        }));
+        boundFile.write(bound);
+    }
+
     private void bind(List<IpAddress> vips) {
+        if (!bound.containsAll(vips)) {
+            Set<IpAddress> all = new TreeSet<>(bound);
+            all.addAll(vips);
+            boundFile.write(all); // before binding: a kill in between leaves nothing unlisted
+        }
         for (IpAddress v : vips) {
             if (bound.contains(v)) {
                 continue;
@@ -342,11 +372,16 @@ final class BirdApplier implements Applier {
     }
 
     private void unbindAllBut(Set<IpAddress> keep) {
+        boolean removed = false;
         for (IpAddress v : List.copyOf(bound)) {
             if (!keep.contains(v)) {
                 loopback.remove(v);
                 bound.remove(v);
+                removed = true;
             }
+        }
+        if (removed) {
+            boundFile.write(bound);
         }
     }
 

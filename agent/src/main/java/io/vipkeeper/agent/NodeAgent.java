@@ -220,11 +220,11 @@ public final class NodeAgent implements AutoCloseable {
 
     /**
      * At start this node holds nothing: VIPs left on the interface by a crashed run go (aledbf #65): those of the VIP
-     * table, and those the last run's keepalived had ({@link VipsOnInterface}; a Service deleted just before the crash
+     * table, and those the last run's keepalived had ({@link BoundVipsFile}; a Service deleted just before the crash
      * is no longer in the table).
      */
     private void releaseStaleVips() {
-        Set<IpAddress> vips = VipsOnInterface.read(Path.of(options.settings().runDir()));
+        Set<IpAddress> vips = new BoundVipsFile(Path.of(options.settings().runDir()), BoundVipsFile.KEEPALIVED).read();
         try {
             ConfigMap cm = client.configMaps().inNamespace(options.configMap().namespace()).withName(options.configMap().name()).get();
             if (cm != null) {

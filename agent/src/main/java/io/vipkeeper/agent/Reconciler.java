@@ -60,7 +60,7 @@ final class Reconciler implements AutoCloseable {
     private final List<Applier> dataPlane;
     private final Applier keepalived;
     /** What keepalived may have put on the interface, for a restarted agent to remove (a killed one cannot). */
-    private final VipsOnInterface vipsOnInterface;
+    private final BoundVipsFile vipsOnInterface;
     private final Supplier<List<Cidr>> interfaceSubnets;
     private final Events events;
     private final AgentMetrics metrics;
@@ -117,7 +117,7 @@ final class Reconciler implements AutoCloseable {
         this.announcer = announcer;
         this.wallClockMillis = wallClockMillis;
         this.vrrp = new VrrpStates(fifo, this::onVrrpChange);
-        this.vipsOnInterface = new VipsOnInterface(Path.of(settings.runDir()));
+        this.vipsOnInterface = new BoundVipsFile(Path.of(settings.runDir()), BoundVipsFile.KEEPALIVED);
     }
 
     /** With BGP: {@code split} leaves the BGP VIPs in no VRRP instance (see BgpSplit). */
@@ -152,12 +152,17 @@ final class Reconciler implements AutoCloseable {
         for (Applier a : dataPlane) {
             record(a.kind(), a.apply(next), next);
         }
-        List<IpAddress> nextVips = next.instances().stream().flatMap(i -> i.vips().stream()).toList();
-        vipsOnInterface.beforeApply(nextVips);
+        // during the reload either configuration's VIPs may be on the interface
+        Set<IpAddress> mayHold = new HashSet<>();
+        next.instances().forEach(i -> mayHold.addAll(i.vips()));
+        List<VrrpInstance> inForce = instances.get();
+        if (inForce != null) {
+            inForce.forEach(i -> mayHold.addAll(i.vips()));
+        }
+        vipsOnInterface.write(mayHold);
         ApplyResult applied = keepalived.apply(next);
         record(keepalived.kind(), applied, next);
         if (!applied.rejected()) {
-            vipsOnInterface.applied(nextVips);
             instances.set(next.instances());
             Set<String> names = new HashSet<>();
             next.instances().forEach(i -> names.add(i.name()));

@@ -176,6 +176,29 @@ class BirdApplierTest {
         await(() -> !routerSession().contains("Established"), "the session closed after the drain", Duration.ofSeconds(10));
     }
 
+    /**
+     * An agent killed with BIRD leaves its BGP VIPs bound on lo; the next one removes those its plan does not hold (a
+     * deleted Service's address stayed, answered locally on the node), keeps a foreign address, and lists what it binds.
+     */
+    @Test
+    void bgpVipsAKilledAgentLeftOnLoAreRemovedByTheNextOne() throws Exception {
+        Path run = Files.createDirectories(dir.resolve("node"));
+        for (String a : List.of("198.51.100.200/32", "198.51.100.201/32", "203.0.113.9/32")) {
+            assertThat(Netns.run(List.of("ip", "-n", node, "addr", "add", a, "dev", "lo")).code()).isZero();
+        }
+        Files.writeString(run.resolve(BoundVipsFile.BGP_ON_LO), "198.51.100.200\n198.51.100.201\n");
+        BgpPeer peer = BgpPeerFlag.parse("address=198.51.100.1,asn=65000,local-asn=65100").peer();
+        bird = new BirdApplier(HostCommands.inNetns(node), new BirdApplier.Spec("bird", run, IpAddress.parse("198.51.100.11"), Duration.ofSeconds(0)),
+                new BgpContext("node-a", Announce.BGP, List.of(peer)), new PrometheusRegistry(), (p, from, to, up) -> { });
+        assertThat(bird.apply(plan(VIP2)).outcome()).isEqualTo(ApplyResult.Outcome.STARTED);
+        assertThat(lo()).doesNotContain("198.51.100.200/32").contains("198.51.100.201/32", "203.0.113.9/32");
+        assertThat(Files.readAllLines(run.resolve(BoundVipsFile.BGP_ON_LO))).containsExactly("198.51.100.201");
+        bird.close();
+        bird = null;
+        assertThat(lo()).doesNotContain("198.51.100.201/32").contains("203.0.113.9/32");
+        assertThat(Files.readAllLines(run.resolve(BoundVipsFile.BGP_ON_LO))).isEmpty();
+    }
+
     static String scrape(PrometheusRegistry registry) {
         StringBuilder b = new StringBuilder();
         registry.scrape().forEach(s -> s.getDataPoints().forEach(d -> {

@@ -215,7 +215,7 @@ class NodeAgentIntegrationTest {
         check(ns.inNs("ip", "addr", "add", "192.0.2.242/32", "dev", "eth0"));
         // the VIP of a Service deleted just before the crash: not in the ConfigMap any more, but its keepalived had it
         check(ns.inNs("ip", "addr", "add", "192.0.2.243/32", "dev", "eth0"));
-        Files.writeString(runDir.resolve(VipsOnInterface.FILE), "192.0.2.240\n192.0.2.243\nnot an address\n");
+        Files.writeString(runDir.resolve(BoundVipsFile.KEEPALIVED), "192.0.2.240\n192.0.2.243\nnot an address\n");
         NodeAgent a = start(false);
         assertThat(a).isNotNull();
         // right after start (before keepalived is MASTER) the stale copies are gone and the foreign address stays
@@ -223,7 +223,7 @@ class NodeAgentIntegrationTest {
         await(() -> holds("192.0.2.240") && holds("192.0.2.242"), "held again by keepalived", Duration.ofSeconds(10));
         assertThat(addresses()).contains("198.51.100.9").doesNotContain("192.0.2.243");
         // what this run's keepalived may put on the interface, for the next start
-        assertThat(Files.readAllLines(runDir.resolve(VipsOnInterface.FILE))).containsExactly("192.0.2.240", "192.0.2.242");
+        assertThat(Files.readAllLines(runDir.resolve(BoundVipsFile.KEEPALIVED))).containsExactly("192.0.2.240", "192.0.2.242");
     }
 
     @Test

@@ -45,7 +45,7 @@ class ChaosE2ETest {
      * Seed 110 kills an agent first (with its keepalived and conntrackd), a few seconds after a Service was created,
      * then pulls a cable, kills a conntrackd and a keepalived (the lab's seeds: {@code ChaosSchedule}). Every one of the
      * 50 connections must be alive at the end and never stall over 1 s outside the faults' windows. It found an agent
-     * killed right after a Service's deletion leaving that VIP on its node for good (NodeAgent, VipsOnInterface).
+     * killed right after a Service's deletion leaving that VIP on its node for good (NodeAgent, BoundVipsFile).
      */
     @Test
     void withConntrackSyncEveryLongLivedConnectionSurvivesRandomFaults() throws Exception {
