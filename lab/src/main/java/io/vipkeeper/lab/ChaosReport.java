@@ -62,10 +62,12 @@ public record ChaosReport(Chaos.Settings settings, List<ChaosFault> faults, List
             long notRecovered = of.size() - recovered.size();
             String recovery = recovered.isEmpty() ? "-" : FailoverStats.of(recovered).median() + " / " + FailoverStats.of(recovered).max();
             String backAfter = recovery + (notRecovered > 0 ? "  (" + notRecovered + " not recovered)" : "");
-            FailoverStats stall = FailoverStats.of(of.stream().map(ChaosFault::connectionStallMs).toList());
+            if (connections) {
+                FailoverStats stall = FailoverStats.of(of.stream().map(ChaosFault::connectionStallMs).toList());
+                backAfter = String.format("%-34s  %s", backAfter, stall.median() + " / " + stall.max());
+            }
             out.printf("%-16s %6d  %21s  %15d  %s%n", kind.label, of.size(), duration.median() + " / " + duration.max(),
-                    of.stream().mapToInt(ChaosFault::failedRequests).sum(), connections ? String.format("%-34s  %s", backAfter,
-                            stall.median() + " / " + stall.max()) : backAfter);
+                    of.stream().mapToInt(ChaosFault::failedRequests).sum(), backAfter);
         }
         out.println();
         if (violations.isEmpty()) {
