@@ -28,6 +28,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
 
 /**
  * A chaos run: builds a lab of its own (3 nodes, an agent per node, two controller replicas with leader election:
@@ -375,19 +376,7 @@ public final class Chaos {
                 }
                 yield new Done("api-server", "stopped " + down.toMillis() + " ms, same objects after");
             }
-            case KEEPALIVED -> {
-                int node = targetNode();
-                String held = heldBy(node);
-                Optional<Long> before = lab.keepalivedPid(node);
-                if (before.isEmpty()) {
-                    yield new Done(AddressPlan.nodeNs(node), "no keepalived running to kill", List.of("keepalived not running on "
-                            + AddressPlan.nodeNs(node) + " before the fault"));
-                }
-                ProcessHandle.of(before.get()).ifPresent(ProcessHandle::destroyForcibly);
-                boolean back = await(() -> lab.keepalivedPid(node).filter(p -> !p.equals(before.get())).isPresent(), RESTART_BOUND);
-                yield new Done(AddressPlan.nodeNs(node), "SIGKILL pid " + before.get() + held, back ? List.of()
-                        : List.of("keepalived not running again on " + AddressPlan.nodeNs(node) + " within " + RESTART_BOUND.toSeconds() + " s"));
-            }
+            case KEEPALIVED -> killDaemon("keepalived", lab::keepalivedPid);
             case AGENT -> {
                 int node = targetNode();
                 String held = heldBy(node);
@@ -403,7 +392,7 @@ public final class Chaos {
                 // agent is back
                 before.get().destroyForcibly();
                 keepaliveds(node).forEach(ProcessHandle::destroyForcibly);
-                lab.conntrackd(node).ifPresent(ProcessHandle::destroyForcibly);
+                lab.conntrackdPid(node).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
                 // back: a new agent runs, and so does a keepalived it started (the old one is a leftover it must replace)
                 boolean back = await(() -> lab.agentProcess(node).filter(p -> p.pid() != pid && p.isAlive()).isPresent()
                         && lab.keepalivedPid(node).filter(k -> keepalived.isEmpty() || !k.equals(keepalived.get())).isPresent(), RESTART_BOUND);
@@ -411,20 +400,7 @@ public final class Chaos {
                         : List.of("agent and its keepalived not running again on " + AddressPlan.nodeNs(node) + " within "
                                 + RESTART_BOUND.toSeconds() + " s"));
             }
-            case CONNTRACKD -> {
-                int node = targetNode();
-                String held = heldBy(node);
-                Optional<ProcessHandle> before = lab.conntrackd(node);
-                if (before.isEmpty()) {
-                    yield new Done(AddressPlan.nodeNs(node), "no conntrackd running to kill", List.of("conntrackd not running on "
-                            + AddressPlan.nodeNs(node) + " before the fault"));
-                }
-                long pid = before.get().pid();
-                before.get().destroyForcibly();
-                boolean back = await(() -> lab.conntrackd(node).filter(h -> h.pid() != pid).isPresent(), RESTART_BOUND);
-                yield new Done(AddressPlan.nodeNs(node), "SIGKILL pid " + pid + held, back ? List.of()
-                        : List.of("conntrackd not running again on " + AddressPlan.nodeNs(node) + " within " + RESTART_BOUND.toSeconds() + " s"));
-            }
+            case CONNTRACKD -> killDaemon("conntrackd", lab::conntrackdPid);
             case CONTROLLER -> {
                 boolean hard = schedule.coin();
                 Optional<Integer> leader = Optional.empty();
@@ -464,6 +440,24 @@ public final class Chaos {
                         + handover + " ms", v);
             }
         };
+    }
+
+    /**
+     * SIGKILLs daemon {@code name} of a node (half the time the VIPs' holder), found by {@code pidOf}; over when the
+     * agent has started it again (another pid).
+     */
+    private Done killDaemon(String name, IntFunction<Optional<Long>> pidOf) throws InterruptedException {
+        int node = targetNode();
+        String held = heldBy(node);
+        Optional<Long> before = pidOf.apply(node);
+        if (before.isEmpty()) {
+            return new Done(AddressPlan.nodeNs(node), "no " + name + " running to kill", List.of(name + " not running on "
+                    + AddressPlan.nodeNs(node) + " before the fault"));
+        }
+        ProcessHandle.of(before.get()).ifPresent(ProcessHandle::destroyForcibly);
+        boolean back = await(() -> pidOf.apply(node).filter(p -> !p.equals(before.get())).isPresent(), RESTART_BOUND);
+        return new Done(AddressPlan.nodeNs(node), "SIGKILL pid " + before.get() + held, back ? List.of()
+                : List.of(name + " not running again on " + AddressPlan.nodeNs(node) + " within " + RESTART_BOUND.toSeconds() + " s"));
     }
 
     /** keepalived's processes on node {@code i} (the parent and its VRRP child), from their pid files. */

@@ -277,11 +277,11 @@ public final class Lab implements AutoCloseable {
         }
     }
 
-    /** Node {@code i}'s conntrackd (conntrack sync), found by its configuration file: it writes no pid file. */
-    public Optional<ProcessHandle> conntrackd(int i) {
+    /** The pid of node {@code i}'s conntrackd (conntrack sync), found by its configuration file: it writes no pid file. */
+    public Optional<Long> conntrackdPid(int i) {
         String conf = paths().nodeRunDir(i).resolve("conntrackd.conf").toString();
         return ProcessHandle.allProcesses().filter(h -> h.info().command().map(c -> c.endsWith("/conntrackd")).orElse(false))
-                .filter(h -> h.info().arguments().map(a -> Arrays.asList(a).contains(conf)).orElse(false)).findFirst();
+                .filter(h -> h.info().arguments().map(a -> Arrays.asList(a).contains(conf)).orElse(false)).findFirst().map(ProcessHandle::pid);
     }
 
     /** The nodes that have {@code vip} on their eth0 now. */
