@@ -12,6 +12,7 @@ import io.vipkeeper.core.bgp.BirdReplies;
 import io.vipkeeper.core.net.IpAddress;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.render.BirdConfig;
+import io.vipkeeper.platform.AtomicFile;
 import io.vipkeeper.platform.process.Exec;
 import io.vipkeeper.platform.process.Sleep;
 import io.vipkeeper.platform.process.Supervisor;
@@ -19,7 +20,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -154,17 +154,16 @@ final class BirdApplier implements Applier {
             return ApplyResult.UNCHANGED;
         }
         Files.createDirectories(spec.runDir());
-        Path tmp = config.resolveSibling("bird.conf.new");
+        Path tmp = AtomicFile.staging(config);
         Files.write(tmp, bytes);
         Exec.Result check = host.run(CHECK_TIMEOUT, spec.birdBin(), "-p", "-c", tmp.toString());
         if (!check.ok()) {
             Files.deleteIfExists(tmp);
             metrics.configs.labelValues("rejected").inc();
-            String error = check.message().lines().filter(l -> !l.isBlank()).reduce((a, b) -> a + "; " + b).orElse("exit " + check.exit());
-            return ApplyResult.rejected("bird -p: " + (error.length() > 1000 ? error.substring(0, 1000) + "..." : error));
+            return ApplyResult.rejected("bird -p: " + check.oneLine());
         }
         byte[] previous = Files.exists(config) ? Files.readAllBytes(config) : null;
-        Files.move(tmp, config, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.replace(config, tmp);
         if (supervisor == null) {
             start();
             running = digest;
@@ -184,8 +183,7 @@ final class BirdApplier implements Applier {
         }
         if (BirdReplies.failed(reply)) {
             if (previous != null) {
-                Files.write(tmp, previous);
-                Files.move(tmp, config, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                AtomicFile.write(config, previous);
             }
             metrics.configs.labelValues("rejected").inc();
             return ApplyResult.rejected("bird configure: " + BirdReplies.errors(reply));

@@ -1,12 +1,12 @@
 package io.vipkeeper.agent;
 
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.platform.AtomicFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Collection;
 import java.util.Set;
 import java.util.TreeSet;
@@ -39,10 +39,8 @@ final class BoundVipsFile {
     void write(Collection<IpAddress> vips) {
         Set<IpAddress> sorted = new TreeSet<>(vips);
         String text = sorted.stream().map(IpAddress::toString).collect(Collectors.joining("\n", "", sorted.isEmpty() ? "" : "\n"));
-        Path tmp = file.resolveSibling(file.getFileName() + ".new");
         try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.write(file, text);
         } catch (IOException e) {
             LOG.warn("cannot write {} ({}): VIPs a killed agent leaves behind may stay there", file, e.getMessage());
         }

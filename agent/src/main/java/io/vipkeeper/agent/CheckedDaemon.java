@@ -3,6 +3,7 @@ package io.vipkeeper.agent;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.render.HaproxyConfig;
 import io.vipkeeper.core.render.KeepalivedConfig;
+import io.vipkeeper.platform.AtomicFile;
 import io.vipkeeper.platform.process.Exec;
 import io.vipkeeper.platform.process.Sleep;
 import io.vipkeeper.platform.process.Supervisor;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,15 +96,14 @@ final class CheckedDaemon implements Applier {
         if (digest.equals(running)) {
             return ApplyResult.UNCHANGED;
         }
-        Path tmp = spec.config().resolveSibling(spec.config().getFileName() + ".new");
+        Path tmp = AtomicFile.staging(spec.config());
         Files.write(tmp, bytes);
         Exec.Result check = host.run(CHECK_TIMEOUT, spec.check().apply(tmp).toArray(String[]::new));
         if (!check.ok()) {
             Files.deleteIfExists(tmp);
-            String error = check.message().lines().filter(l -> !l.isBlank()).reduce((a, b) -> a + "; " + b).orElse("exit " + check.exit());
-            return ApplyResult.rejected(error.length() > 1000 ? error.substring(0, 1000) + "..." : error);
+            return ApplyResult.rejected(check.oneLine());
         }
-        Files.move(tmp, spec.config(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.replace(spec.config(), tmp);
         running = digest;
         if (supervisor == null) {
             supervisor = new Supervisor(spec.name(), host.command(spec.run()), this::killLeftovers);

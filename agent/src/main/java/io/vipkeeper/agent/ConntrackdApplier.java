@@ -1,17 +1,16 @@
 package io.vipkeeper.agent;
 
 import io.vipkeeper.core.plan.AgentPlan;
-import io.vipkeeper.core.pool.Announce;
 import io.vipkeeper.core.plan.SyncPlan;
+import io.vipkeeper.core.pool.Announce;
 import io.vipkeeper.core.render.ConntrackdConfig;
+import io.vipkeeper.platform.AtomicFile;
 import io.vipkeeper.platform.process.Exec;
 import io.vipkeeper.platform.process.Sleep;
 import io.vipkeeper.platform.process.Supervisor;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -136,9 +135,7 @@ final class ConntrackdApplier implements Applier {
             return ApplyResult.rejected("sysctl " + LOOSE_SYSCTL + "=0: " + loose.message());
         }
         Path config = Path.of(sync.configFile());
-        Path tmp = config.resolveSibling(config.getFileName() + ".new");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, config, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(config, text);
         boolean restart = supervisor != null;
         stopDaemon();
         running = sync;

@@ -2,11 +2,9 @@ package io.vipkeeper.agent;
 
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.plan.TrackFile;
+import io.vipkeeper.platform.AtomicFile;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -28,10 +26,7 @@ final class TrackFiles implements Applier {
         boolean changed = false;
         for (TrackFile f : plan.trackFiles()) {
             if (!f.content().equals(written.get(f.path()))) {
-                Path path = Path.of(f.path());
-                Path tmp = path.resolveSibling(path.getFileName() + ".new");
-                Files.writeString(tmp, f.content(), StandardCharsets.UTF_8);
-                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                AtomicFile.write(Path.of(f.path()), f.content());
                 written.put(f.path(), f.content());
                 changed = true;
             }

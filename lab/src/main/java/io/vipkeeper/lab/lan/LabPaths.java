@@ -1,9 +1,10 @@
 package io.vipkeeper.lab.lan;
 
+import io.vipkeeper.platform.AtomicFile;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.Properties;
 
@@ -67,11 +68,9 @@ public record LabPaths(Path root) {
             p.setProperty("workload-cpus", cpus.workloads().text());
         }
         Files.createDirectories(root);
-        Path tmp = root.resolve("lab.properties.new");
-        try (var out = Files.newBufferedWriter(tmp)) {
-            p.store(out, "vipkeeper lab");
-        }
-        Files.move(tmp, planFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        StringWriter text = new StringWriter();
+        p.store(text, "vipkeeper lab");
+        AtomicFile.write(planFile(), text.toString());
     }
 
     /** The plan of the running lab, or null when none was written. */

@@ -24,6 +24,12 @@ public final class Exec {
             String s = stderr.isBlank() ? stdout : stderr;
             return s.strip();
         }
+
+        /** {@link #message()} on one line (its non-blank lines joined by "; "), at most 1,000 characters; else "exit N". */
+        public String oneLine() {
+            String line = message().lines().filter(l -> !l.isBlank()).reduce((a, b) -> a + "; " + b).orElse("exit " + exit);
+            return line.length() > 1000 ? line.substring(0, 1000) + "..." : line;
+        }
     }
 
     private Exec() {
