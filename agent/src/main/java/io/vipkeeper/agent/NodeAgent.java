@@ -224,15 +224,19 @@ public final class NodeAgent implements AutoCloseable {
      * is no longer in the table).
      */
     private void releaseStaleVips() {
-        Set<IpAddress> vips = new BoundVipsFile(Path.of(options.settings().runDir()), BoundVipsFile.KEEPALIVED).read();
+        // the file first: reading the ConfigMap waits for the API, which may be down (the chaos test's api-down)
+        removeFromInterface(new BoundVipsFile(Path.of(options.settings().runDir()), BoundVipsFile.KEEPALIVED).read());
         try {
             ConfigMap cm = client.configMaps().inNamespace(options.configMap().namespace()).withName(options.configMap().name()).get();
             if (cm != null) {
-                vips.addAll(VipConfigMapCodec.decode(cm.getData()).table().entries().keySet());
+                removeFromInterface(VipConfigMapCodec.decode(cm.getData()).table().entries().keySet());
             }
         } catch (KubernetesClientException e) {
             LOG.warn("cannot read the VIP ConfigMap at start ({}); only the VIPs the last run's keepalived had are cleaned", e.getMessage());
         }
+    }
+
+    private void removeFromInterface(Set<IpAddress> vips) {
         if (vips.isEmpty()) {
             return;
         }

@@ -8,7 +8,9 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -23,6 +25,7 @@ import io.vipkeeper.core.agent.InterfaceName;
 import io.vipkeeper.core.names.ConfigMapRef;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,9 +33,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
@@ -224,6 +229,41 @@ class NodeAgentIntegrationTest {
         assertThat(addresses()).contains("198.51.100.9").doesNotContain("192.0.2.243");
         // what this run's keepalived may put on the interface, for the next start
         assertThat(Files.readAllLines(runDir.resolve(BoundVipsFile.KEEPALIVED))).containsExactly("192.0.2.240", "192.0.2.242");
+    }
+
+    @Test
+    void theVipsTheLastRunsKeepalivedHadGoBeforeTheApiAnswers() throws Exception {
+        check(ns.inNs("ip", "addr", "add", "192.0.2.243/32", "dev", "eth0"));
+        Files.writeString(runDir.resolve(BoundVipsFile.KEEPALIVED), "192.0.2.243\n");
+        AgentSettings settings = AgentSettings.builder(InterfaceName.parse("eth0")).runDir(runDir.toString()).build();
+        // an API server that takes connections and never answers (overloaded, or its node half gone)
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             KubernetesClient hanging = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+                     .withMasterUrl("http://127.0.0.1:" + silent.getLocalPort()).withRequestTimeout(8_000)
+                     .withRequestRetryBackoffLimit(0).build()).build()) {
+            agent = new NodeAgent(hanging, new NodeAgent.Options(new ConfigMapRef("kube-system", "vip-configmap"), "node-a", null, null,
+                    settings, "keepalived", true, Duration.ofMillis(100), Duration.ofMillis(1000)), HostCommands.inNetns(ns.ns),
+                    new PrometheusRegistry());
+            ExecutorService starter = Executors.newSingleThreadExecutor();
+            try {
+                Future<?> started = starter.submit(() -> {
+                    agent.start();
+                    return null;
+                });
+                await(() -> !holds("192.0.2.243"), "the stale VIP removed while the API does not answer", Duration.ofSeconds(4));
+                assertThat(started).isNotDone();
+                silent.close(); // the ConfigMap read fails now; the agent goes on starting, and is closed below
+                try {
+                    started.get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    // a start without an API may fail later on; the removal above is what this test is about
+                }
+            } finally {
+                starter.shutdownNow();
+                agent.close();
+                agent = null;
+            }
+        }
     }
 
     @Test
