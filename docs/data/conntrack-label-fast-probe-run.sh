@@ -4,15 +4,16 @@
 # 500/s) beside the failover's own (every 10 ms), and a capture of every SYN, SYN-ACK and RST, ARP and VRRP on the LAN
 # bridge; at the end each pod's listen-queue drops (TcpExtListenOverflows, TcpExtListenDrops).
 # Usage: conntrack-label-fast-probe-run.sh DIR   (then: python3 docs/data/conntrack-failed-syns.py DIR)
+# NODES=3 UP_FLAGS="--node-cpus 1" for three nodes on a CPU of their own (run S's lab); ROUNDS, INTERVAL as below.
 cd "$(dirname "$0")/../.." || exit 1
 D=$1; [ -n "$D" ] || { echo "usage: $0 DIR" >&2; exit 2; }
 mkdir -p "$D"
 ./vipkeeper lab down >/dev/null 2>&1
-./vipkeeper lab up --nodes 2 --conntrack-sync > "$D/up.log" 2>&1 || { echo "lab up failed: $D/up.log" >&2; exit 1; }
+./vipkeeper lab up --nodes "${NODES:-2}" --conntrack-sync ${UP_FLAGS:-} > "$D/up.log" 2>&1 || { echo "lab up failed: $D/up.log" >&2; exit 1; }
 ip netns exec vk-lan tcpdump -i br0 -n -U -w "$D/cap.pcap" 'arp or vrrp or (tcp[tcpflags] & (tcp-syn|tcp-rst) != 0)' > "$D/tcpdump.log" 2>&1 &
 TD=$!
 trap 'kill $TD $PR 2>/dev/null; ./vipkeeper lab down >/dev/null 2>&1' EXIT
-./vipkeeper lab failover --connections 50 --planned label --rounds "${ROUNDS:-20}" --csv "$D/label.csv" > "$D/run-label.log" 2>&1 &
+./vipkeeper lab failover --connections 50 --planned label --rounds "${ROUNDS:-20}" --csv "$D/label.csv" --stalls-csv "$D/label-stalls.csv" > "$D/run-label.log" 2>&1 &
 FO=$!
 for i in $(seq 1 120); do   # lab failover creates Service echo: its VIP, 2 minutes at most
   VIP=$(kubectl --kubeconfig /run/vipkeeper-lab/kubeconfig get svc echo -o jsonpath='{.status.loadBalancer.ingress[0].ip}' 2>/dev/null)
