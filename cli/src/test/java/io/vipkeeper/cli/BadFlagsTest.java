@@ -235,6 +235,7 @@ class BadFlagsTest {
         c.add(bad("lab chaos", "--seed", "x42"));
         c.add(bad("lab chaos", "--csv", NO_DIR));
         c.add(bad("lab chaos", "--connections", "1001"));
+        c.add(bad("lab chaos", "--vrrp-instances", "per-node"));
         c.add(bad("lab failover", "--connections", "-1"));
         c.add(bad("lab failover", "--udp-flows", "1001"));
         c.add(bad("lab failover", "--planned=cordon", null));

@@ -47,20 +47,25 @@ public final class Chaos {
      * last fault's end; {@code finalSettle}: after the last fault, before the final check; {@code churn}: create and
      * delete Services between faults; {@code conntrackSync}: the agents sync their conntrack tables, and conntrackd is
      * killed too ({@code conntrackd-kill}, and with its agent); {@code connections}: that many long-lived TCP
-     * connections through Service default/echo throughout (with sync only), every one of which must survive.
+     * connections through Service default/echo throughout (with sync only), every one of which must survive;
+     * {@code vrrpInstances}: the agents' {@code --vrrp-instances}, single or per-vip (each VIP its own VRRP instance,
+     * so the VIPs' holders differ and a fault takes some of them away).
      */
     public record Settings(Duration duration, long seed, Duration recoveryBound, Duration gapMin, Duration gapMax, Duration settle,
-            Duration finalSettle, boolean churn, boolean conntrackSync, int connections) {
+            Duration finalSettle, boolean churn, boolean conntrackSync, int connections, String vrrpInstances) {
 
         public Settings {
             if (connections < 0 || connections > 0 && !conntrackSync) {
                 throw new IllegalArgumentException("long-lived connections survive faults only with conntrack sync");
             }
+            if (!vrrpInstances.equals("single") && !vrrpInstances.equals("per-vip")) {
+                throw new IllegalArgumentException("VRRP instances: single or per-vip, not " + vrrpInstances);
+            }
         }
 
         public Settings(Duration duration, long seed, Duration recoveryBound, Duration gapMin, Duration gapMax, Duration settle,
                 Duration finalSettle, boolean churn) {
-            this(duration, seed, recoveryBound, gapMin, gapMax, settle, finalSettle, churn, false, 0);
+            this(duration, seed, recoveryBound, gapMin, gapMax, settle, finalSettle, churn, false, 0, "single");
         }
 
         public static Settings of(Duration duration, long seed) {
@@ -70,7 +75,12 @@ public final class Chaos {
 
         /** The same with conntrack sync, and {@code connections} long-lived connections (0: none). */
         public Settings withSync(int connections) {
-            return new Settings(duration, seed, recoveryBound, gapMin, gapMax, settle, finalSettle, churn, true, connections);
+            return new Settings(duration, seed, recoveryBound, gapMin, gapMax, settle, finalSettle, churn, true, connections, vrrpInstances);
+        }
+
+        /** The same with the agents' {@code --vrrp-instances} {@code mode}. */
+        public Settings withVrrpInstances(String mode) {
+            return new Settings(duration, seed, recoveryBound, gapMin, gapMax, settle, finalSettle, churn, conntrackSync, connections, mode);
         }
     }
 
@@ -247,8 +257,10 @@ public final class Chaos {
     private void build() throws IOException, InterruptedException {
         Lan.destroyAll(); // leftovers of a crashed run, before choosing the /24
         AddressPlan plan = new AddressPlan(Lan.choosePrefix(), 3);
-        lab = new Lab(new Lab.Options(plan, paths, "single", 3, settings.conntrackSync() ? List.of("--conntrack-sync") : List.of(), true, false));
-        line("building the lab: 3 nodes on " + plan.cidr() + ", an agent per node" + (settings.conntrackSync() ? " with conntrack sync" : "")
+        lab = new Lab(new Lab.Options(plan, paths, settings.vrrpInstances(), 3, settings.conntrackSync() ? List.of("--conntrack-sync") : List.of(),
+                true, false));
+        line("building the lab: 3 nodes on " + plan.cidr() + ", an agent per node (" + settings.vrrpInstances() + " VRRP instances)"
+                + (settings.conntrackSync() ? " with conntrack sync" : "")
                 + ", 2 controller replicas (vk-node1, vk-node2) ...");
         lab.start();
         for (int i : plan.nodeIndexes()) {

@@ -45,7 +45,8 @@ public record ChaosReport(Chaos.Settings settings, List<ChaosFault> faults, List
         out.println();
         boolean connections = settings.connections() > 0;
         out.printf("chaos: %d s, seed %d%s: %d faults, %d requests through the VIPs (%d failed inside fault windows, %d outside)%s, %d violation(s)%n",
-                settings.duration().toSeconds(), settings.seed(), settings.conntrackSync() ? ", conntrack sync" : "", faults.size(), requests,
+                settings.duration().toSeconds(), settings.seed(), (settings.vrrpInstances().equals("single") ? "" : ", " + settings.vrrpInstances()
+                        + " VRRP instances") + (settings.conntrackSync() ? ", conntrack sync" : ""), faults.size(), requests,
                 failedInWindows, failedOutside, connections ? ", " + connectionsAlive + " of " + settings.connections()
                         + " long-lived connections alive" : "", violations.size());
         out.println();

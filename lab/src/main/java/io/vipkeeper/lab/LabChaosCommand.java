@@ -59,6 +59,10 @@ public final class LabChaosCommand implements Callable<Integer>, OptionChecks {
                     + "checked): each must survive every fault; turns --conntrack-sync on (default: ${DEFAULT-VALUE}: none).")
     int connections;
 
+    @Option(names = "--vrrp-instances", defaultValue = "single", paramLabel = "single|per-vip", converter = LabFlags.VrrpInstances.class,
+            description = "Passed to every agent, as in 'lab up': per-vip spreads the VIPs' holders over the nodes (default: ${DEFAULT-VALUE}).")
+    String vrrpInstances;
+
     @Option(names = "--state-dir", hidden = true, defaultValue = "/run/vipkeeper-lab-chaos")
     File stateDir;
 
@@ -101,6 +105,7 @@ public final class LabChaosCommand implements Callable<Integer>, OptionChecks {
         if (conntrackSync || connections > 0) {
             settings = settings.withSync(connections);
         }
+        settings = settings.withVrrpInstances(vrrpInstances);
         Chaos chaos = new Chaos(new LabPaths(stateDir.toPath()), settings, out);
         CountDownLatch done = new CountDownLatch(1);
         // Ctrl-C: no more faults, the lab is taken down before the JVM exits
@@ -136,7 +141,8 @@ public final class LabChaosCommand implements Callable<Integer>, OptionChecks {
             out.println("CSV: " + csv);
         }
         out.println("rerun the same faults with: sudo ./vipkeeper lab chaos --minutes " + minutes + " --seed " + s
-                + (connections > 0 ? " --connections " + connections : conntrackSync ? " --conntrack-sync" : ""));
+                + (connections > 0 ? " --connections " + connections : conntrackSync ? " --conntrack-sync" : "")
+                + (vrrpInstances.equals("single") ? "" : " --vrrp-instances " + vrrpInstances));
         out.flush();
         return report.passed() ? 0 : 1;
     }
