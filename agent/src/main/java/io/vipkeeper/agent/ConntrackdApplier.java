@@ -81,6 +81,7 @@ final class ConntrackdApplier implements Applier {
     });
     private final AtomicBoolean bulkPending = new AtomicBoolean();
     private final AtomicBoolean resyncPending = new AtomicBoolean();
+    private final AtomicBoolean flushPending = new AtomicBoolean();
     /** How long a stopping MASTER keeps forwarding after keepalived gave its VIPs away (stragglers, ARP caches). */
     static final Duration DRAIN = Duration.ofSeconds(2);
 
@@ -270,8 +271,14 @@ final class ConntrackdApplier implements Applier {
         }
         // at once (emptied a second later, off the takeover's CPU, the lab's label handovers failed more new requests,
         // sent at that second: docs/benchmarks.md); a stopping agent emptied it in beforeVrrpStop, after its bulk send
-        if (masterOf.isEmpty() && !draining) {
-            transitions.execute(() -> forgetOwnCache(state + " of " + instance));
+        // one flush queued at a time: per-vip, one link going down puts every instance in FAULT, and a conntrackd
+        // busy injecting a bulk answered each -f seconds late, so a flush per instance held the thread that sends
+        // the table and asks for the peers' (forgetOwnCache checks again when its turn comes)
+        if (masterOf.isEmpty() && !draining && flushPending.compareAndSet(false, true)) {
+            transitions.execute(() -> {
+                flushPending.set(false);
+                forgetOwnCache(state + " of " + instance);
+            });
         }
         if (state == VrrpStates.State.BACKUP) {
             submit(resyncPending, () -> {

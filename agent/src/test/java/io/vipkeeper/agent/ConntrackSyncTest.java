@@ -92,6 +92,8 @@ class ConntrackSyncTest {
                 # answers while the daemon runs: a killed one leaves its socket file, as conntrackd does
                 [ -e "$sock" ] && kill -0 "$(cat "$sock.pid")" 2>/dev/null || exit 1
                 [ "$3" = -s ] && cat %2$s
+                # a daemon busy injecting a peer's bulk answers late
+                [ "$3" = -f ] && [ -e %1$s/slow-flush ] && sleep 1
                 exit 0
                 """.formatted(dir, stats));
         script.toFile().setExecutable(true);
@@ -395,6 +397,35 @@ class ConntrackSyncTest {
             await("-B on MASTER", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -B"));
             assertThat(calls()).containsOnlyOnce("-C RUN/conntrackd.conf -f internal").containsSubsequence("-C RUN/conntrackd.conf -f internal",
                     "-C RUN/conntrackd.conf -R", "-C RUN/conntrackd.conf -B");
+        } finally {
+            a.close();
+        }
+    }
+
+    /**
+     * Per-vip, a link going down puts every instance in FAULT at once. One flush of the cache serves them all: a flush
+     * per instance, each answered late by a busy daemon, held the applier's one thread for seconds (the per-vip chaos
+     * run: -f internal timed out after 5 s, again and again) before the table could be sent or asked for.
+     */
+    @Test
+    void manyTransitionsToMasterOfNothingQueueOneFlush() throws Exception {
+        ConntrackdApplier a = applierWithFake();
+        try {
+            a.apply(plan(cluster, settings().build()));
+            for (int i = 1; i <= 5; i++) {
+                a.vrrpChanged("vip-" + i, VrrpStates.State.BACKUP);
+            }
+            await("BACKUP's -n", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -n"));
+            Files.delete(dir.resolve("calls.log"));
+            Files.writeString(dir.resolve("slow-flush"), "");
+            for (int i = 1; i <= 5; i++) {
+                a.vrrpChanged("vip-" + i, VrrpStates.State.FAULT);
+            }
+            await("a flush", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -f internal"));
+            a.vrrpChanged("vip-1", VrrpStates.State.BACKUP); // one more after the first flush began: queued, not lost
+            await("-n on BACKUP", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -n"));
+            assertThat(calls().stream().filter(c -> c.endsWith(" -f internal")).count()).as("flushes for 6 transitions")
+                    .isBetween(2L, 3L);
         } finally {
             a.close();
         }
