@@ -6,6 +6,10 @@
 # Needs root and a lab-capable machine; takes about 4 minutes per mode with the defaults.
 #
 # TOP=1 also prints the busiest processes of each run to stderr.
+# MODES: off (no sync), on (sync: the VIP's holder sends every flow, the two other nodes inject them), sender (sync, but
+# the two other nodes drop the sync datagrams before their conntrackd reads them: the holder's conntrackd does all its
+# work, nothing is injected, so the 2 cores are left to the forwarding, the client and the sender, as if the peers were
+# machines of their own).
 # usage (from the repository root): sudo docs/data/conntrack-rates.sh [SECONDS=35] [RATES="2000 5000 10000 0"] [MODES="off on"] [PROCESSES=2]
 # prints CSV (one row per mode, rate and node); CPU figures are over the steady window, second 12 to the end of each
 # run (the kernel destroys a reset connection's entry 10 s after the reset, so from then on every second has as many
@@ -26,7 +30,7 @@ out=$(mktemp -d)
 case "$S" in ''|*[!0-9]*) echo "SECONDS must be a whole number" >&2; exit 2;; esac
 if [ "$S" -le $((STEADY_FROM + 5)) ] || [ "$S" -gt 60 ]; then echo "SECONDS must be $((STEADY_FROM + 6))..60" >&2; exit 2; fi
 for r in $RATES; do case "$r" in *[!0-9]*) echo "RATES must be whole numbers" >&2; exit 2;; esac; done
-for m in $MODES; do case "$m" in off|on) ;; *) echo "MODES must be off and/or on" >&2; exit 2;; esac; done
+for m in $MODES; do case "$m" in off|on|sender) ;; *) echo "MODES must be off, on and/or sender" >&2; exit 2;; esac; done
 
 # shellcheck source=conntrack-lab.sh
 . "$here/conntrack-lab.sh"
@@ -134,6 +138,17 @@ YAML
   done
   [ -n "$vip" ] || { echo "no VIP for Service churn" >&2; exit 1; }
   sleep 3 # every agent applied
+  if [ "$mode" = sender ]; then # the peers drop the sync datagrams (conntrackd's multicast group is its UDP port)
+    local group; group=$(awk '/Group/{print $2; exit}' "$(conntrackd_conf 1)")
+    for n in 1 2 3; do
+      ip -n "vk-node$n" -o -4 addr show | grep -q " $vip/" && continue
+      ip netns exec "vk-node$n" nft -f - <<NFT
+table inet vk-bench {
+  chain input { type filter hook input priority raw - 10; udp dport $group drop; }
+}
+NFT
+    done
+  fi
   for rate in $RATES; do
     sleep $((STEADY_FROM)) # the previous run's entries expire (CLOSE: 10 s)
     run_rate "$mode" "$rate" "$vip"
@@ -145,6 +160,6 @@ YAML
 
 echo "mode,target_per_s,seconds,connected,failed,connected_per_s,p10_per_s,median_per_s,min_per_s,client_cpu_pct,machine_busy_pct,softirq_pct,load1,node,holds_vip,conntrackd_cpu_pct,conntrackd_sys_pct,conntrackd_rss_kb_max,kernel_entries_max,kernel_drops,cache_created,cache_updated,cache_destroyed,injected_created,injected_updated,injected_destroyed,mcast_pkts_sent,mcast_pkts_recv,msgs_lost"
 for m in $MODES; do
-  if [ "$m" = on ]; then measure on --conntrack-sync; else measure off; fi
+  case "$m" in on|sender) measure "$m" --conntrack-sync;; *) measure off;; esac
 done
 rm -rf "$out"

@@ -35,6 +35,10 @@ final class ConntrackMetrics {
         GaugeWithCallback.builder().name("vipkeeper_conntrack_sync_entries")
                 .help("Flows of this node in conntrackd's internal cache (synced to the peers)")
                 .callback(cb -> stats(s -> cb.call(s.entries()))).register(registry);
+        CounterWithCallback.builder().name("vipkeeper_conntrack_sync_not_cached_total")
+                .help("Flows of this node conntrackd could not take into its cache, which was full (HashLimit, the node's "
+                        + "nf_conntrack_max): never sent to the peers (since conntrackd started)")
+                .callback(cb -> stats(s -> cb.call(s.notCached()))).register(registry);
         CounterWithCallback.builder().name("vipkeeper_conntrack_sync_injected_total")
                 .help("Flows from the peers written into this node's kernel table, by result (since conntrackd started)")
                 .labelNames("result")
@@ -84,7 +88,7 @@ final class ConntrackMetrics {
         if (last == null || now - readAt > MAX_AGE.toNanos()) {
             Exec.Result r = conntrackd.ctl(Duration.ofSeconds(2), "-s");
             answered = r.ok();
-            last = answered ? ConntrackdStats.parse(r.stdout()) : new ConntrackdStats(0, 0, 0, 0, 0, 0);
+            last = answered ? ConntrackdStats.parse(r.stdout()) : ConntrackdStats.NONE;
             readAt = now;
         }
         return last;

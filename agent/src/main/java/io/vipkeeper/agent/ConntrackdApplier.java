@@ -1,5 +1,6 @@
 package io.vipkeeper.agent;
 
+import io.vipkeeper.core.InvalidInputException;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.plan.SyncPlan;
 import io.vipkeeper.core.pool.Announce;
@@ -52,6 +53,8 @@ final class ConntrackdApplier implements Applier {
     private static final Logger LOG = LoggerFactory.getLogger(ConntrackdApplier.class);
     /** The kernel must not pick up a mid-flow packet as a new connection: see the design's verdict, point 2. */
     static final String LOOSE_SYSCTL = "net.netfilter.nf_conntrack_tcp_loose";
+    /** The kernel table's size: conntrackd's cache is made as large ({@link ConntrackdConfig#maxFlowsFor}). */
+    static final String CONNTRACK_MAX_SYSCTL = "net.netfilter.nf_conntrack_max";
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration ANSWER_WAIT = Duration.ofSeconds(5);
     /** How long a starting node waits for the peers' flows before keepalived may make it MASTER: {@link #awaitPeersTable}. */
@@ -82,6 +85,8 @@ final class ConntrackdApplier implements Applier {
     private final AtomicBoolean bulkPending = new AtomicBoolean();
     private final AtomicBoolean resyncPending = new AtomicBoolean();
     private final AtomicBoolean flushPending = new AtomicBoolean();
+    /** {@link #maxFlows()}, once read (0 before). */
+    private int maxFlows;
     /** How long a stopping MASTER keeps forwarding after keepalived gave its VIPs away (stragglers, ARP caches). */
     static final Duration DRAIN = Duration.ofSeconds(2);
 
@@ -125,7 +130,7 @@ final class ConntrackdApplier implements Applier {
             stopDaemon();
             return ApplyResult.APPLIED;
         }
-        String text = ConntrackdConfig.render(sync);
+        String text = ConntrackdConfig.render(sync, maxFlows());
         Digest digest = Digest.of(text);
         if (digest.equals(applied) && supervisor != null) {
             return ApplyResult.UNCHANGED;
@@ -338,6 +343,28 @@ final class ConntrackdApplier implements Applier {
         if (masterOf.isEmpty() && running != null) {
             emptyCache(why);
         }
+    }
+
+    /**
+     * How many flows conntrackd's cache may hold: the node's {@code nf_conntrack_max}, read once (in the ruleset's
+     * namespace, where conntrack is loaded by the time this applier runs); the default when it cannot be read.
+     */
+    private int maxFlows() {
+        if (maxFlows == 0) {
+            Exec.Result r = host.run(CALL_TIMEOUT, sysctl, "-n", CONNTRACK_MAX_SYSCTL);
+            long kernel = -1;
+            try {
+                kernel = r.ok() ? Long.parseLong(r.stdout().strip()) : -1;
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            if (kernel <= 0) {
+                LOG.warn("cannot read {} ({}): conntrackd holds at most {} flows", CONNTRACK_MAX_SYSCTL,
+                        r.ok() ? "not a number: " + InvalidInputException.quote(r.stdout().strip()) : r.message(), ConntrackdConfig.DEFAULT_MAX_FLOWS);
+            }
+            maxFlows = ConntrackdConfig.maxFlowsFor(kernel);
+        }
+        return maxFlows;
     }
 
     /** {@code -f internal}: conntrackd's own cache emptied, the kernel table left as it is. */

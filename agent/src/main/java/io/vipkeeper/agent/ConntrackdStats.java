@@ -5,12 +5,16 @@ import java.util.regex.Pattern;
 
 /**
  * What {@code conntrackd -s} reports (conntrack-tools 1.4), the parts the agent exports: flows in the internal cache
- * (this node's, being synced), flows injected from the peers into the kernel table (and failures), messages lost on
- * the way (sequence gaps), and socket errors.
+ * (this node's, being synced) and those it could not take (full: {@code HashLimit}; never sent), flows injected from
+ * the peers into the kernel table (and failures), messages lost on the way (sequence gaps), and socket errors.
  */
-record ConntrackdStats(long entries, long injected, long injectFailed, long lostMessages, long sendErrors, long recvErrors) {
+record ConntrackdStats(long entries, long notCached, long injected, long injectFailed, long lostMessages, long sendErrors,
+                       long recvErrors) {
+
+    static final ConntrackdStats NONE = new ConntrackdStats(0, 0, 0, 0, 0, 0, 0);
 
     private static final Pattern ENTRIES = Pattern.compile("current active connections:\\s+(\\d+)");
+    private static final Pattern CACHED = Pattern.compile("cache internal:\\s*\\n[^\\n]*\\n\\s*connections created:\\s+(\\d+)\\s+failed:\\s+(\\d+)");
     private static final Pattern INJECTED = Pattern.compile("external inject:\\s*\\n\\s*connections created:\\s+(\\d+)\\s+failed:\\s+(\\d+)");
     private static final Pattern LOST = Pattern.compile("(\\d+) Lost msgs");
     private static final Pattern ERRORS = Pattern.compile("(\\d+) Error send\\s+(\\d+) Error recv");
@@ -19,7 +23,7 @@ record ConntrackdStats(long entries, long injected, long injectFailed, long lost
     static ConntrackdStats parse(String out) {
         long[] inj = pair(INJECTED, out);
         long[] err = pair(ERRORS, out);
-        return new ConntrackdStats(one(ENTRIES, out), inj[0], inj[1], one(LOST, out), err[0], err[1]);
+        return new ConntrackdStats(one(ENTRIES, out), pair(CACHED, out)[1], inj[0], inj[1], one(LOST, out), err[0], err[1]);
     }
 
     private static long one(Pattern p, String out) {

@@ -45,7 +45,7 @@ class ConntrackSyncTest {
     static final String STATS = """
             cache internal:
             current active connections:\t          42
-            connections created:\t\t         100\tfailed:\t           0
+            connections created:\t\t         100\tfailed:\t          11
 
             external inject:
             connections created:\t\t          37\tfailed:\t           2
@@ -98,7 +98,9 @@ class ConntrackSyncTest {
                 """.formatted(dir, stats));
         script.toFile().setExecutable(true);
         Path sysctl = dir.resolve("sysctl");
-        Files.writeString(sysctl, "#!/bin/sh\necho \"sysctl $*\" >> " + dir + "/calls.log\n");
+        // -n: the value in conntrack-max, when the test wrote one
+        Files.writeString(sysctl, "#!/bin/sh\necho \"sysctl $*\" >> " + dir + "/calls.log\n"
+                + "[ \"$1\" = -n ] && cat " + dir + "/conntrack-max 2>/dev/null\nexit 0\n");
         sysctl.toFile().setExecutable(true);
         return script;
     }
@@ -183,6 +185,7 @@ class ConntrackSyncTest {
             new ConntrackMetrics(registry, a, new UdpSocketDrops(procNet), System::nanoTime);
             assertThat(value(registry, "vipkeeper_conntrack_sync_up", null)).isEqualTo(1);
             assertThat(value(registry, "vipkeeper_conntrack_sync_entries", null)).isEqualTo(42);
+            assertThat(value(registry, "vipkeeper_conntrack_sync_not_cached", null)).as("cache full").isEqualTo(11);
             assertThat(value(registry, "vipkeeper_conntrack_sync_injected", "ok")).isEqualTo(37);
             assertThat(value(registry, "vipkeeper_conntrack_sync_injected", "failed")).isEqualTo(2);
             assertThat(value(registry, "vipkeeper_conntrack_sync_lost_messages", null)).isEqualTo(7);
@@ -397,6 +400,29 @@ class ConntrackSyncTest {
             await("-B on MASTER", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -B"));
             assertThat(calls()).containsOnlyOnce("-C RUN/conntrackd.conf -f internal").containsSubsequence("-C RUN/conntrackd.conf -f internal",
                     "-C RUN/conntrackd.conf -R", "-C RUN/conntrackd.conf -B");
+        } finally {
+            a.close();
+        }
+    }
+
+    /** conntrackd's cache is as large as the node's conntrack table (read once), or the default when it cannot be read. */
+    @Test
+    void theCacheHoldsAsManyFlowsAsTheKernelTable() throws Exception {
+        ConntrackdApplier a = applierWithFake();
+        try {
+            Files.writeString(dir.resolve("conntrack-max"), "262144\n");
+            a.apply(plan(cluster, settings().build()));
+            assertThat(Files.readString(dir.resolve("conntrackd.conf"))).contains("\tHashLimit 262144\n", "\t\tRcvSocketBuffer 67108864\n");
+            assertThat(calls()).contains("sysctl -n net.netfilter.nf_conntrack_max");
+        } finally {
+            a.close();
+        }
+        Files.delete(dir.resolve("conntrackd.conf"));
+        a = applierWithFake();
+        try {
+            Files.writeString(dir.resolve("conntrack-max"), "lots\n");
+            a.apply(plan(cluster, settings().build()));
+            assertThat(Files.readString(dir.resolve("conntrackd.conf"))).contains("\tHashLimit 65535\n");
         } finally {
             a.close();
         }

@@ -71,6 +71,20 @@ class ConntrackSyncRenderTest {
     }
 
     @Test
+    void theCacheIsAsLargeAsTheKernelTableWithinBounds() {
+        SyncPlan s = AgentPlanner.plan(web(), nodes(3), settings().dataplane(Dataplane.NFTABLES).build()).sync();
+        assertThat(ConntrackdConfig.render(s)).contains("\tHashSize 8192\n\tHashLimit 65535\n", "\t\tRcvSocketBuffer 16777216\n");
+        // a node whose table holds 262,144 entries: 10,000 connections/s left ~100,000 live (docs/benchmarks.md)
+        assertThat(ConntrackdConfig.render(s, 262_144)).contains("\tHashSize 32768\n\tHashLimit 262144\n",
+                "\t\tRcvSocketBuffer 67108864\n");
+        assertThat(ConntrackdConfig.maxFlowsFor(262_144)).isEqualTo(262_144);
+        assertThat(ConntrackdConfig.maxFlowsFor(16_384)).as("never below the former limit").isEqualTo(65_535);
+        assertThat(ConntrackdConfig.maxFlowsFor(-1)).as("unknown").isEqualTo(65_535);
+        assertThat(ConntrackdConfig.maxFlowsFor(Long.MAX_VALUE)).isEqualTo(ConntrackdConfig.MAX_FLOWS_CEILING);
+        assertThat(ConntrackdConfig.render(s, Integer.MAX_VALUE)).contains("\tHashLimit 2097152\n", "\t\tRcvSocketBuffer 134217728\n");
+    }
+
+    @Test
     void threeOrMoreNodesUseNotrackOverMulticastOnTheSyncInterface() {
         SyncPlan s = AgentPlanner.plan(web(), nodes(3), settings().dataplane(Dataplane.NFTABLES)
                 .syncInterface(new InterfaceName("eth1")).build()).sync();
