@@ -25,10 +25,10 @@ import io.vipkeeper.core.plan.SyncPlan;
 public final class ConntrackdConfig {
 
     /**
-     * The fewest flows conntrackd holds ({@code HashLimit}, and so the most a bulk send or a resync answer carries):
-     * conntrackd's cache takes no flow beyond it, and a flow not in the cache is never sent. The agent gives the node's
-     * {@code nf_conntrack_max} ({@link #maxFlowsFor}): at 10,000 connections/s a node holds ~100,000 entries (closed
-     * ones for 10 s) and 65,535 left 38% of the connections unsynced (docs/benchmarks.md).
+     * conntrackd's smallest cache ({@code HashLimit}; also when the node's table size cannot be read). The cache takes
+     * no flow beyond its limit, and a flow not in it is never sent, so the agent makes it as large as the node's table
+     * ({@code nf_conntrack_max}, {@link #maxFlowsFor}): at 10,000 connections/s a node held ~120,000 entries (closed
+     * ones for 10 s), and a fixed 65,535 left 38% of the connections unsynced (docs/benchmarks.md).
      */
     public static final int DEFAULT_MAX_FLOWS = 65535;
 
@@ -61,7 +61,7 @@ public final class ConntrackdConfig {
      * fewest flows) to 128 MiB (~500,000 flows; beyond, the receiver injects while the rest arrives).
      */
     public static int receiveBuffer(int maxFlows) {
-        return Math.min(128 * 1024 * 1024, Math.max(16 * 1024 * 1024, maxFlows * RECEIVE_BUFFER_PER_FLOW));
+        return (int) Math.min(128L * 1024 * 1024, Math.max(16L * 1024 * 1024, (long) maxFlows * RECEIVE_BUFFER_PER_FLOW));
     }
 
     /** As {@link #render(SyncPlan, int)} with {@link #DEFAULT_MAX_FLOWS}. */
