@@ -360,7 +360,7 @@ final class ConntrackdApplier implements Applier {
             }
             if (kernel <= 0) {
                 LOG.warn("cannot read {} ({}): conntrackd holds at most {} flows", CONNTRACK_MAX_SYSCTL,
-                        r.ok() ? "not a number: " + InvalidInputException.quote(r.stdout().strip()) : r.message(), ConntrackdConfig.DEFAULT_MAX_FLOWS);
+                        r.ok() ? "not a positive number: " + InvalidInputException.quote(r.stdout().strip()) : r.message(), ConntrackdConfig.DEFAULT_MAX_FLOWS);
             }
             maxFlows = ConntrackdConfig.maxFlowsFor(kernel);
         }

@@ -408,21 +408,19 @@ class ConntrackSyncTest {
     /** conntrackd's cache is as large as the node's conntrack table (read once), or the default when it cannot be read. */
     @Test
     void theCacheHoldsAsManyFlowsAsTheKernelTable() throws Exception {
+        assertThat(confWithConntrackMax("262144\n")).contains("\tHashLimit 262144\n", "\t\tRcvSocketBuffer 67108864\n");
+        assertThat(calls()).contains("sysctl -n net.netfilter.nf_conntrack_max");
+        assertThat(confWithConntrackMax("lots\n")).contains("\tHashLimit 65535\n");
+    }
+
+    /** The conntrackd.conf a fresh applier writes when the fake sysctl reports {@code conntrackMax} for the table's size. */
+    private String confWithConntrackMax(String conntrackMax) throws Exception {
+        Files.deleteIfExists(dir.resolve("conntrackd.conf"));
+        Files.writeString(dir.resolve("conntrack-max"), conntrackMax);
         ConntrackdApplier a = applierWithFake();
         try {
-            Files.writeString(dir.resolve("conntrack-max"), "262144\n");
             a.apply(plan(cluster, settings().build()));
-            assertThat(Files.readString(dir.resolve("conntrackd.conf"))).contains("\tHashLimit 262144\n", "\t\tRcvSocketBuffer 67108864\n");
-            assertThat(calls()).contains("sysctl -n net.netfilter.nf_conntrack_max");
-        } finally {
-            a.close();
-        }
-        Files.delete(dir.resolve("conntrackd.conf"));
-        a = applierWithFake();
-        try {
-            Files.writeString(dir.resolve("conntrack-max"), "lots\n");
-            a.apply(plan(cluster, settings().build()));
-            assertThat(Files.readString(dir.resolve("conntrackd.conf"))).contains("\tHashLimit 65535\n");
+            return Files.readString(dir.resolve("conntrackd.conf"));
         } finally {
             a.close();
         }
