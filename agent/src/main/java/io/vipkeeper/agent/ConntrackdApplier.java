@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * empties its cache ({@code -f internal}): every peer answers a resync request with its cache, and every node, the
  * MASTER too, writes the answers into its kernel table, replacing a live entry of the same connection. (In BGP
  * mode, {@code --announce bgp} or no VRRP instance, every node keeps the cache of the flows it forwards.) A daemon
- * the supervisor started again after it exited is treated the same way: {@link #afterCrash}.
+ * the supervisor started again after it exited is treated the same way: {@link #afterCrash}. Per-vip, where
+ * instances preempt, a node back from FAULT asks at once and holds its VIPs back until the answers are written
+ * ({@link #catchUp}).
  * A former MASTER's cache is a snapshot (injected updates do not reach it), so its answer put old states over the
  * MASTER's new connections (a client port used again, 1–8 new requests failed per planned handover in the lab).
  * Never {@code -c}, {@code -t} or {@code -f} of the external cache: the synced entries are in the kernel table
@@ -61,6 +63,19 @@ final class ConntrackdApplier implements Applier {
     static final Duration RESYNC_WAIT = Duration.ofSeconds(3);
     private static final Duration RESYNC_ASK_EVERY = Duration.ofMillis(500);
     private static final Duration RESYNC_QUIET = Duration.ofMillis(200);
+    /**
+     * How long a per-vip node returning from a fault holds its VIPs back at most while the peers' flows are injected
+     * ({@link #catchUp}); then it takes them back as without sync.
+     */
+    static final Duration CATCH_UP_WAIT = Duration.ofSeconds(20);
+    /**
+     * Writes of peers' flows may go on at this many per {@link #CATCH_UP_QUIET} once caught up: the live sync's (in the
+     * lab's chaos runs ~500 a second; answers to a resync request were written at 10,000-20,000 a second).
+     */
+    static final long CATCH_UP_QUIET_FLOWS = 600;
+    static final Duration CATCH_UP_QUIET = Duration.ofMillis(300);
+    /** Peers answer a resync request in milliseconds; this long after it, a quiet inject means nothing more comes. */
+    static final Duration CATCH_UP_MIN = Duration.ofMillis(500);
     /**
      * How long after a VRRP transition its {@code -B} or {@code -n} runs: each moves the whole table (every flow of
      * the last minutes, ~10,000 after a few rounds of short connections in the lab) and so costs every node CPU, which
@@ -85,6 +100,17 @@ final class ConntrackdApplier implements Applier {
     private final AtomicBoolean bulkPending = new AtomicBoolean();
     private final AtomicBoolean resyncPending = new AtomicBoolean();
     private final AtomicBoolean flushPending = new AtomicBoolean();
+    /**
+     * {@link AgentPlan#syncTrackFilePath()} while the plan {@link AgentPlan#movesBackAfterCatchingUp moves VIPs back
+     * only once caught up} (per-vip with sync), else null.
+     */
+    private volatile Path catchUpFile;
+    /** A catch-up is queued or running ({@link #catchUp}). */
+    private final AtomicBoolean catchingUp = new AtomicBoolean();
+    /** An instance went to FAULT during the catch-up: what it asked for may have been lost, so it asks again. */
+    private volatile boolean catchUpAgain;
+    /** An instance went to FAULT during the catch-up: its return asks again too (not the others of the same return). */
+    private volatile boolean faultDuringCatchUp;
     /** {@link #maxFlows()}, once read (0 before). */
     private int maxFlows;
     /** How long a stopping MASTER keeps forwarding after keepalived gave its VIPs away (stragglers, ARP caches). */
@@ -93,6 +119,8 @@ final class ConntrackdApplier implements Applier {
     private final Set<String> masterOf = ConcurrentHashMap.newKeySet();
     /** The instances this node is BACKUP of: a resync request scheduled on BACKUP is moot once there are none. */
     private final Set<String> backupOf = ConcurrentHashMap.newKeySet();
+    /** The instances in FAULT here: back to BACKUP, the node missed what the peers synced meanwhile. */
+    private final Set<String> faultOf = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
     /** Whether this node's cache follows its VRRP mastership (kept only while MASTER): VRRP instances, not BGP. */
     private volatile boolean cacheFollowsMastership;
@@ -123,6 +151,7 @@ final class ConntrackdApplier implements Applier {
     public synchronized ApplyResult apply(AgentPlan plan) throws IOException {
         SyncPlan sync = plan.sync();
         if (sync == null) {
+            catchUpFile = null;
             if (supervisor == null) {
                 return ApplyResult.UNCHANGED;
             }
@@ -130,6 +159,7 @@ final class ConntrackdApplier implements Applier {
             stopDaemon();
             return ApplyResult.APPLIED;
         }
+        followCatchUpFile(plan);
         String text = ConntrackdConfig.render(sync, maxFlows());
         Digest digest = Digest.of(text);
         if (digest.equals(applied) && supervisor != null) {
@@ -162,6 +192,10 @@ final class ConntrackdApplier implements Applier {
         normalPriority();
         if (!restart && masterOf.isEmpty()) {
             awaitPeersTable();
+            // per-vip: the wait above is short (keepalived waits for it) and flows may still be arriving; keepalived
+            // starts with the instances held back until they have (its preempt_delay alone moved VIPs back onto a
+            // node still writing 35,000 flows in the lab's chaos run, and a new request failed there)
+            catchUp("conntrackd started", false);
         }
         if (cacheFollowsMastership) {
             // a started daemon fills its cache from the kernel table: a snapshot, unless this node is MASTER (a
@@ -205,6 +239,119 @@ final class ConntrackdApplier implements Applier {
         }
         LOG.info("conntrackd: {} flows from the peers within {} ms (peers with no flows send none); going on",
                 Math.max(injected, 0), RESYNC_WAIT.toMillis());
+    }
+
+    /**
+     * The catch-up file follows the plan: written {@code 0} when the plan first has it (a {@code 1} a killed agent
+     * left in the run directory would hold the node's VIPs back for good), forgotten when it has it no more.
+     */
+    private void followCatchUpFile(AgentPlan plan) throws IOException {
+        if (!plan.movesBackAfterCatchingUp()) {
+            catchUpFile = null;
+            return;
+        }
+        Path file = Path.of(plan.syncTrackFilePath());
+        if (!file.equals(catchUpFile)) {
+            AtomicFile.write(file, "0\n");
+            catchUpFile = file;
+        }
+    }
+
+    /**
+     * Per-vip with sync, a node whose instances come back from FAULT (a link back, a handover's end) or start, MASTER
+     * of nothing: its first-choice instances take their VIPs back {@code preempt_delay} (5 s) later, by preemption,
+     * and the flows the holders opened meanwhile must be in its kernel table by then. It asks the peers for their
+     * tables at once (rather than {@link #AFTER_TRANSITION} later, which put their whole-cache answers on the move
+     * back: requests failed there in the lab's per-vip chaos runs) and holds its instances below every peer's, through
+     * the catch-up file, until their flows are written ({@link #awaitCatchUp}); a node that is MASTER of something
+     * asks all the same but holds nothing back, as lowering its instances would give that VIP away too. One catch-up
+     * at a time: the other instances coming back with the first are covered by it; a fault during it (and its end)
+     * makes it ask again, until one round passes without ({@link #catchUpAgain}).
+     *
+     * @param ask {@code -n} first; not at conntrackd's start, whose startup resync and {@link #awaitPeersTable} asked
+     */
+    private void catchUp(String why, boolean ask) {
+        Path file = catchUpFile;
+        if (file == null) {
+            return;
+        }
+        if (!catchingUp.compareAndSet(false, true)) {
+            if (faultDuringCatchUp) {
+                catchUpAgain = true; // what the running one asked for may have been lost while the node was down
+            }
+            return;
+        }
+        faultDuringCatchUp = false;
+        boolean holdBack = masterOf.isEmpty();
+        if (holdBack) {
+            writeCatchUpFile(file, "1", "holding this node's VIPs back while its conntrack table catches up (" + why + ")");
+        }
+        try {
+            transitions.execute(() -> {
+                try {
+                    boolean askNow = ask;
+                    do {
+                        catchUpAgain = false;
+                        awaitCatchUp(askNow);
+                        askNow = true;
+                    } while (catchUpAgain && running != null);
+                } finally {
+                    catchingUp.set(false);
+                    if (holdBack) {
+                        writeCatchUpFile(file, "0", null);
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            catchingUp.set(false);
+            writeCatchUpFile(file, "0", null); // the agent is stopping
+        }
+    }
+
+    /**
+     * Asks the peers for their tables ({@code -n}, if {@code ask}) and waits until their answers are written: from
+     * {@link #CATCH_UP_MIN} after the request, conntrackd wrote at most {@link #CATCH_UP_QUIET_FLOWS} peers' flows
+     * (created, updated or deleted: the live sync's) over the last {@link #CATCH_UP_QUIET}; for {@link #CATCH_UP_WAIT}
+     * at most (on nodes that open flows faster than that it never looks quiet).
+     */
+    private void awaitCatchUp(boolean ask) {
+        long start = System.nanoTime();
+        long first = injectCalls();
+        if (ask && !ok(ctl(CALL_TIMEOUT, "-n"), "-n")) {
+            return;
+        }
+        long deadline = start + CATCH_UP_WAIT.toNanos();
+        long before = first;
+        while (System.nanoTime() < deadline) {
+            Sleep.millis(CATCH_UP_QUIET.toMillis());
+            long n = injectCalls();
+            long now = System.nanoTime();
+            if (n >= 0 && before >= 0 && now - start >= CATCH_UP_MIN.toNanos() && n - before <= CATCH_UP_QUIET_FLOWS) {
+                LOG.info("conntrackd: caught up with the peers ({} flows written in {} ms); this node may take its VIPs back",
+                        first >= 0 ? n - first : n, (now - start) / 1_000_000);
+                return;
+            }
+            before = n;
+        }
+        LOG.warn("conntrackd: still writing the peers' flows after {} ms; this node may take its VIPs back now",
+                CATCH_UP_WAIT.toMillis());
+    }
+
+    /** {@link ConntrackdStats#injectCalls()} now, or -1 when conntrackd does not answer. */
+    private long injectCalls() {
+        Exec.Result r = ctl(Duration.ofSeconds(2), "-s");
+        return r.ok() ? ConntrackdStats.parse(r.stdout()).injectCalls() : -1;
+    }
+
+    private static void writeCatchUpFile(Path file, String value, String why) {
+        try {
+            AtomicFile.write(file, value + "\n");
+            if (why != null) {
+                LOG.info("conntrackd: {}", why);
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot write {} ({}): {}", file, value, e.getMessage());
+        }
     }
 
     private boolean awaitAnswer() {
@@ -255,6 +402,12 @@ final class ConntrackdApplier implements Applier {
 
     @Override
     public void vrrpChanged(String instance, VrrpStates.State state) {
+        boolean fromFault = faultOf.contains(instance);
+        if (state == VrrpStates.State.FAULT) {
+            faultOf.add(instance);
+        } else {
+            faultOf.remove(instance);
+        }
         // kept while sync is off too: a MASTER whose sync starts later (a second node came) waits for no peer's table
         if (state == VrrpStates.State.MASTER) {
             masterOf.add(instance);
@@ -285,7 +438,17 @@ final class ConntrackdApplier implements Applier {
                 forgetOwnCache(state + " of " + instance);
             });
         }
-        if (state == VrrpStates.State.BACKUP) {
+        if (catchUpFile != null) {
+            // per-vip: back from a fault, catch up first. From MASTER this node forwarded the flows until now and its
+            // conntrackd ran (a request would have every peer send its whole cache just as the VIP moved); a new
+            // instance (a new VIP) has no flows yet; keepalived's first states come during the start's own catch-up
+            if (state == VrrpStates.State.BACKUP && fromFault) {
+                catchUp("back from FAULT: BACKUP of " + instance, true);
+            } else if (state == VrrpStates.State.FAULT && catchingUp.get()) {
+                faultDuringCatchUp = true;
+                catchUpAgain = true;
+            }
+        } else if (state == VrrpStates.State.BACKUP) {
             submit(resyncPending, () -> {
                 if (backupOf.isEmpty()) {
                     // MASTER by now (keepalived starts in BACKUP and is MASTER within a second when no peer holds

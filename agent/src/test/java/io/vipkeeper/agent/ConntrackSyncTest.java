@@ -50,6 +50,7 @@ class ConntrackSyncTest {
             external inject:
             connections created:\t\t          37\tfailed:\t           2
             connections updated:\t\t           5\tfailed:\t           0
+            connections destroyed:\t\t           3\tfailed:\t           1
 
             UDP traffic (active device=eth0):
                             24 Bytes sent                    0 Bytes recv
@@ -402,6 +403,90 @@ class ConntrackSyncTest {
                     "-C RUN/conntrackd.conf -R", "-C RUN/conntrackd.conf -B");
         } finally {
             a.close();
+        }
+    }
+
+    /**
+     * Per-vip with sync, a node back from a fault takes its VIPs back by preemption 5 s later: it asks the peers for
+     * their tables at once and holds its instances below every peer's (the catch-up file keepalived tracks) until
+     * conntrackd has written their answers into the kernel table; at its start it holds them back the same way. From
+     * MASTER, or for a new instance, it asks for nothing; MASTER of another instance it asks but holds nothing back
+     * (that instance would go).
+     */
+    @Test
+    void aPerVipNodeBackFromAFaultTakesItsVipsBackOnlyOnceCaughtUp() throws Exception {
+        Path stats = dir.resolve("stats.txt");
+        ConntrackdApplier a = applierWithFake();
+        try {
+            AgentPlan perVip = plan(cluster, settings().instanceMode(InstanceMode.PER_VIP).build());
+            assertThat(perVip.movesBackAfterCatchingUp()).isTrue();
+            assertThat(KeepalivedConfig.render(perVip)).contains("track_file sync_caught_up {", "sync_caught_up weight -");
+            Path gate = Path.of(perVip.syncTrackFilePath());
+            Files.writeString(gate, "1\n"); // left by a killed agent: would hold the VIPs back for good
+            a.apply(perVip);
+            // keepalived starts after this applier: with its instances held back until the peers' flows stop coming
+            assertThat(Files.readString(gate)).as("held back at the start").isEqualTo("1\n");
+            await("released once the start's flows are written", () -> uncheckedRead(gate).equals("0\n"));
+            String instance = perVip.instances().get(0).name();
+
+            // keepalived's first states after the start (and a new VIP's instance): nothing to catch up
+            a.vrrpChanged(instance, VrrpStates.State.BACKUP);
+            a.vrrpChanged("vip_new", VrrpStates.State.BACKUP);
+            Thread.sleep(ConntrackdApplier.CATCH_UP_MIN.toMillis());
+            assertThat(Files.readString(gate)).isEqualTo("0\n");
+            assertThat(afterStart(calls())).doesNotContain("-C RUN/conntrackd.conf -n");
+
+            // its link goes down and comes back (two instances): held back at once, one -n at once
+            a.vrrpChanged(instance, VrrpStates.State.FAULT);
+            a.vrrpChanged("vip_2", VrrpStates.State.FAULT);
+            a.vrrpChanged(instance, VrrpStates.State.BACKUP);
+            a.vrrpChanged("vip_2", VrrpStates.State.BACKUP);
+            assertThat(Files.readString(gate)).as("held back before keepalived's preempt_delay can end").isEqualTo("1\n");
+            await("-n at once", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -n"));
+            // the peers' answers being written: held back while the count moves; the link flaps meanwhile, so what
+            // it asked for may be lost: it asks again
+            for (int i = 1; i <= 8; i++) {
+                Files.writeString(stats, STATS.replace("          37\tfailed", "%12d\tfailed".formatted(37 + i * 1000)));
+                if (i == 2) {
+                    a.vrrpChanged(instance, VrrpStates.State.FAULT);
+                    a.vrrpChanged(instance, VrrpStates.State.BACKUP);
+                }
+                Thread.sleep(200);
+                assertThat(Files.readString(gate)).as("held back while conntrackd writes the peers' flows").isEqualTo("1\n");
+            }
+            await("released once the writes stop", () -> uncheckedRead(gate).equals("0\n"));
+            assertThat(afterStart(calls()).stream().filter(c -> c.endsWith(" -n"))).as("asked again after the flap").hasSize(2);
+
+            // from MASTER: nothing to catch up, no request (every peer would send its whole cache as the VIP moves)
+            Files.delete(dir.resolve("calls.log"));
+            a.vrrpChanged(instance, VrrpStates.State.MASTER);
+            a.vrrpChanged(instance, VrrpStates.State.BACKUP);
+            Thread.sleep(ConntrackdApplier.AFTER_TRANSITION.toMillis() + 500);
+            assertThat(calls()).doesNotContain("-C RUN/conntrackd.conf -n");
+            assertThat(Files.readString(gate)).isEqualTo("0\n");
+
+            // MASTER of another instance: asks, but lowering the node's instances would give that one away
+            a.vrrpChanged("other", VrrpStates.State.MASTER);
+            a.vrrpChanged(instance, VrrpStates.State.FAULT);
+            a.vrrpChanged(instance, VrrpStates.State.BACKUP);
+            assertThat(Files.readString(gate)).isEqualTo("0\n");
+            await("-n at once", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -n"));
+            assertThat(Files.readString(gate)).isEqualTo("0\n");
+
+            // single mode (nopreempt) has no catch-up file and asks AFTER_TRANSITION later, as before
+            AgentPlan single = plan(cluster, settings().build());
+            assertThat(single.movesBackAfterCatchingUp()).isFalse();
+            assertThat(KeepalivedConfig.render(single)).doesNotContain("sync_caught_up");
+        } finally {
+            a.close();
+        }
+    }
+
+    static String uncheckedRead(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 

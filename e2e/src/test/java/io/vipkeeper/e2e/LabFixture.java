@@ -52,9 +52,14 @@ final class LabFixture implements AutoCloseable {
 
     /** A lab whose agents sync conntrack ({@code --conntrack-sync} and {@code moreFlags}), once conntrackd answers on every node. */
     static LabFixture withConntrackSync(int nodes, String... moreFlags) throws Exception {
+        return withConntrackSync("single", nodes, moreFlags);
+    }
+
+    /** {@link #withConntrackSync(int, String...)} with {@code --vrrp-instances vrrpInstances}. */
+    static LabFixture withConntrackSync(String vrrpInstances, int nodes, String... moreFlags) throws Exception {
         List<String> flags = new ArrayList<>(List.of("--conntrack-sync"));
         flags.addAll(List.of(moreFlags));
-        LabFixture f = new LabFixture(plan -> new Lab.Options(plan, PATHS, "single", 3, flags, true, true), nodes);
+        LabFixture f = new LabFixture(plan -> new Lab.Options(plan, PATHS, vrrpInstances, 3, flags, true, true), nodes);
         f.closingOnFailure(() -> awaitTrue(() -> f.plan().nodeIndexes().stream()
                 .allMatch(i -> Files.exists(f.lab.paths().nodeRunDir(i).resolve("conntrackd.ctl"))), "conntrackd on every node",
                 Duration.ofSeconds(90)));

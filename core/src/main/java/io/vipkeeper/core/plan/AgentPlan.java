@@ -1,9 +1,11 @@
 package io.vipkeeper.core.plan;
 
 import io.vipkeeper.core.agent.AgentSettings;
+import io.vipkeeper.core.agent.InstanceMode;
 import io.vipkeeper.core.agent.Report;
 import io.vipkeeper.core.agent.ResolvedVip;
 import io.vipkeeper.core.net.IpAddress;
+import io.vipkeeper.core.pool.Announce;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +30,16 @@ public record AgentPlan(AgentSettings settings, List<ResolvedVip> vips, List<Vrr
     /** The file in the run directory that keepalived tracks as {@link #NODE_TRACK_FILE}: 0 eligible, -254 handing over. */
     public static final String NODE_TRACK_FILE_NAME = "node-eligible";
 
+    /**
+     * The track file that holds a per-vip node's instances below every peer's while its conntrack table catches up
+     * after a fault or a start ({@link #movesBackAfterCatchingUp}): {@code 1} catching up, {@code 0} caught up.
+     */
+    public static final String SYNC_TRACK_FILE = "sync_caught_up";
+    /** The file in the run directory that keepalived tracks as {@link #SYNC_TRACK_FILE}. */
+    public static final String SYNC_TRACK_FILE_NAME = "sync-caught-up";
+    /** How far {@link #SYNC_TRACK_FILE} lowers an instance's priority while catching up (at most to 1). */
+    static final int SYNC_GATE_DROP = 100;
+
     /** A plan without conntrack sync. */
     public AgentPlan(AgentSettings settings, List<ResolvedVip> vips, List<VrrpInstance> instances, List<Report> reports) {
         this(settings, vips, instances, reports, null, null);
@@ -45,6 +57,31 @@ public record AgentPlan(AgentSettings settings, List<ResolvedVip> vips, List<Vrr
         reports = reports.stream().sorted().toList();
     }
 
+
+    /**
+     * Whether this node takes its VIPs back only once its conntrack table has caught up: per-vip instances preempt
+     * (the first-choice node takes its VIPs back {@code preempt_delay} after a fault or a start), and with conntrack
+     * sync the flows opened meanwhile must be in its kernel table first. Single mode never preempts (nopreempt);
+     * BGP VIPs are forwarded by every node.
+     */
+    public boolean movesBackAfterCatchingUp() {
+        return sync != null && settings.instanceMode() == InstanceMode.PER_VIP && settings.announce() != Announce.BGP
+                && !instances.isEmpty();
+    }
+
+    /** Where the agent writes {@link #SYNC_TRACK_FILE}. */
+    public String syncTrackFilePath() {
+        return settings.runDir() + "/" + SYNC_TRACK_FILE_NAME;
+    }
+
+    /**
+     * The weight of {@link #SYNC_TRACK_FILE} in an instance of this priority: {@code -}{@link #SYNC_GATE_DROP}, less
+     * where the priority would fall below 1 (ranks stay in order), and 0 at priority 1, which tracks no gate: a
+     * weight of 0 would turn the file's 1 into FAULT.
+     */
+    public static int syncGateWeight(int priority) {
+        return -Math.min(SYNC_GATE_DROP, priority - 1);
+    }
 
     /** Where the agent writes {@link #NODE_TRACK_FILE}. */
     public String nodeTrackFilePath() {

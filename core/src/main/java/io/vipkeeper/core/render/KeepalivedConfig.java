@@ -87,6 +87,16 @@ public final class KeepalivedConfig {
             b.append("  init_file 0\n");
             b.append("}\n");
         }
+        if (plan.movesBackAfterCatchingUp()) {
+            // the agent writes 1 while this node's conntrack table catches up after a fault or a start (the peers'
+            // flows injected): its instances stay below every peer's, so preempt_delay alone does not move a VIP
+            // back onto flows it lacks; 0 once caught up (AgentPlan.movesBackAfterCatchingUp)
+            b.append("\ntrack_file ").append(AgentPlan.SYNC_TRACK_FILE).append(" {\n");
+            b.append("  file \"").append(plan.syncTrackFilePath()).append("\"\n");
+            b.append("  weight 1\n");
+            b.append("  init_file 0\n");
+            b.append("}\n");
+        }
         for (VrrpInstance i : plan.instances()) {
             if (i.trackFile() != null) {
                 // value * weight is added to the priority; the agent writes -254 (FAULT: no local endpoint, the VIP
@@ -99,7 +109,7 @@ public final class KeepalivedConfig {
             }
         }
         for (VrrpInstance i : plan.instances()) {
-            instance(b, i, s, haproxy);
+            instance(b, i, s, haproxy, plan.movesBackAfterCatchingUp());
         }
         if (s.dataplane() == Dataplane.IPVS) {
             for (ResolvedVip v : plan.vips()) {
@@ -123,7 +133,7 @@ public final class KeepalivedConfig {
         return (int) Math.min(n, Integer.MAX_VALUE - 16);
     }
 
-    private static void instance(StringBuilder b, VrrpInstance i, AgentSettings s, boolean haproxy) {
+    private static void instance(StringBuilder b, VrrpInstance i, AgentSettings s, boolean haproxy, boolean syncGate) {
         b.append("\nvrrp_instance ").append(i.name()).append(" {\n");
         b.append("  state BACKUP\n");
         b.append("  interface ").append(i.ifaceOr(s.iface())).append('\n');
@@ -148,6 +158,10 @@ public final class KeepalivedConfig {
         b.append("  track_file {\n    ").append(AgentPlan.NODE_TRACK_FILE).append('\n');
         if (i.trackFile() != null) {
             b.append("    ").append(i.trackFile()).append('\n');
+        }
+        int gateWeight = AgentPlan.syncGateWeight(i.priority());
+        if (syncGate && gateWeight < 0) {
+            b.append("    ").append(AgentPlan.SYNC_TRACK_FILE).append(" weight ").append(gateWeight).append('\n');
         }
         b.append("  }\n");
         if (haproxy) {
