@@ -107,7 +107,7 @@ final class ConntrackdApplier implements Applier {
     private volatile Path catchUpFile;
     /** A catch-up is queued or running ({@link #catchUp}). */
     private final AtomicBoolean catchingUp = new AtomicBoolean();
-    /** An instance went to FAULT during the catch-up: what it asked for may have been lost, so it asks again. */
+    /** Ask once more when the current round ends: the node went down during it, and what it asked for may be lost. */
     private volatile boolean catchUpAgain;
     /** An instance went to FAULT during the catch-up: its return asks again too (not the others of the same return). */
     private volatile boolean faultDuringCatchUp;
@@ -194,7 +194,7 @@ final class ConntrackdApplier implements Applier {
             awaitPeersTable();
             // per-vip: the wait above is short (keepalived waits for it) and flows may still be arriving; keepalived
             // starts with the instances held back until they have (its preempt_delay alone moved VIPs back onto a
-            // node still writing 35,000 flows in the lab's chaos run, and a new request failed there)
+            // node whose wait had ended with the peers' flows still arriving, and a new request failed there)
             catchUp("conntrackd started", false);
         }
         if (cacheFollowsMastership) {
