@@ -120,6 +120,16 @@ class ConntrackSyncTest {
         NodeAgentIntegrationTest.await(condition, what, Duration.ofSeconds(5));
     }
 
+    /** {@code condition} holds throughout {@code window} (checked every 50 ms): fails at the first moment it does not. */
+    static void holdsFor(String what, Duration window, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + window.toNanos();
+        do {
+            assertThat(condition.getAsBoolean()).as(what).isTrue();
+            Thread.sleep(50);
+        } while (System.nanoTime() < end);
+        assertThat(condition.getAsBoolean()).as(what).isTrue();
+    }
+
     @Test
     void theReconcilerPassesVrrpChangesToTheAppliersAndRendersTheSyncPart() throws Exception {
         FakeApplier nft = new FakeApplier(Applier.Kind.NFTABLES, NftablesRuleset::render);
@@ -161,10 +171,8 @@ class ConntrackSyncTest {
             // each after the takeover (ConntrackdApplier.AFTER_TRANSITION), not on it: nothing within the first second
             long at = System.nanoTime();
             a.vrrpChanged("vips", VrrpStates.State.MASTER);
-            while (System.nanoTime() - at < Duration.ofSeconds(1).toNanos()) {
-                assertThat(calls()).as("no bulk send during the takeover").doesNotContain("-C RUN/conntrackd.conf -B");
-                Thread.sleep(50);
-            }
+            holdsFor("no bulk send during the takeover", Duration.ofSeconds(1),
+                    () -> !uncheckedCalls().contains("-C RUN/conntrackd.conf -B"));
             await("-B on MASTER", () -> uncheckedCalls().contains("-C RUN/conntrackd.conf -B"));
             assertThat(System.nanoTime() - at).isGreaterThanOrEqualTo(ConntrackdApplier.AFTER_TRANSITION.toNanos());
             // the flows taken over were injected, and injected flows never enter conntrackd's own cache: rebuilt first
@@ -432,9 +440,8 @@ class ConntrackSyncTest {
             // keepalived's first states after the start (and a new VIP's instance): nothing to catch up
             a.vrrpChanged(instance, VrrpStates.State.BACKUP);
             a.vrrpChanged("vip_new", VrrpStates.State.BACKUP);
-            Thread.sleep(ConntrackdApplier.CATCH_UP_MIN.toMillis());
-            assertThat(Files.readString(gate)).isEqualTo("0\n");
-            assertThat(afterStart(calls())).doesNotContain("-C RUN/conntrackd.conf -n");
+            holdsFor("not held back, nothing asked", ConntrackdApplier.CATCH_UP_MIN, () -> uncheckedRead(gate).equals("0\n")
+                    && !afterStart(uncheckedCalls()).contains("-C RUN/conntrackd.conf -n"));
 
             // its link goes down and comes back (two instances): held back at once, one -n at once
             a.vrrpChanged(instance, VrrpStates.State.FAULT);
@@ -451,8 +458,8 @@ class ConntrackSyncTest {
                     a.vrrpChanged(instance, VrrpStates.State.FAULT);
                     a.vrrpChanged(instance, VrrpStates.State.BACKUP);
                 }
-                Thread.sleep(200);
-                assertThat(Files.readString(gate)).as("held back while conntrackd writes the peers' flows").isEqualTo("1\n");
+                holdsFor("held back while conntrackd writes the peers' flows", Duration.ofMillis(200),
+                        () -> uncheckedRead(gate).equals("1\n"));
             }
             await("released once the writes stop", () -> uncheckedRead(gate).equals("0\n"));
             assertThat(afterStart(calls()).stream().filter(c -> c.endsWith(" -n"))).as("asked again after the flap").hasSize(2);
@@ -461,9 +468,8 @@ class ConntrackSyncTest {
             Files.delete(dir.resolve("calls.log"));
             a.vrrpChanged(instance, VrrpStates.State.MASTER);
             a.vrrpChanged(instance, VrrpStates.State.BACKUP);
-            Thread.sleep(ConntrackdApplier.AFTER_TRANSITION.toMillis() + 500);
-            assertThat(calls()).doesNotContain("-C RUN/conntrackd.conf -n");
-            assertThat(Files.readString(gate)).isEqualTo("0\n");
+            holdsFor("not held back, nothing asked", ConntrackdApplier.AFTER_TRANSITION.plusMillis(500),
+                    () -> uncheckedRead(gate).equals("0\n") && !uncheckedCalls().contains("-C RUN/conntrackd.conf -n"));
 
             // MASTER of another instance: asks, but lowering the node's instances would give that one away
             a.vrrpChanged("other", VrrpStates.State.MASTER);
