@@ -20,6 +20,8 @@ public final class LoggingOptions {
 
     /** fabric8's informer list/watch loop. */
     static final String REFLECTOR = "io.fabric8.kubernetes.client.informers.impl.cache.Reflector";
+    /** netty's acceptor (the lab API server's, through fabric8's MockWebServer and Vert.x). */
+    static final String NETTY_ACCEPTOR = "io.netty.bootstrap.ServerBootstrap";
 
     @Option(names = "--log-format", defaultValue = "text", description = "text (default) or json (one JSON object per line).")
     Format format = Format.text;
@@ -90,5 +92,8 @@ public final class LoggingOptions {
         ctx.getLogger(REFLECTOR).setLevel(parsed.isGreaterOrEqual(Level.INFO) ? Level.ERROR : parsed);
         ctx.getLogger("io.vertx").setLevel(Level.WARN);
         ctx.getLogger("io.netty").setLevel(Level.WARN);
+        // the lab's API server stopping (chaos: api-down) closes while netty's acceptor still takes connections: each
+        // is dropped, as a stopping API server drops it, and netty logged a stack trace for every one
+        ctx.getLogger(NETTY_ACCEPTOR).setLevel(Level.ERROR);
     }
 }

@@ -29,6 +29,14 @@ class LoggingOptionsTest {
     }
 
     @Test
+    void theLabApiServersDroppedConnectionsWhileStoppingAreNotLoggedWithAStackTrace() {
+        LoggingOptions.configure(LoggingOptions.Format.text, "info");
+
+        assertThat(ctx.getLogger(LoggingOptions.NETTY_ACCEPTOR).getEffectiveLevel()).isEqualTo(Level.ERROR);
+        assertThat(ctx.getLogger("io.netty.channel.DefaultChannelPipeline").getEffectiveLevel()).isEqualTo(Level.WARN);
+    }
+
+    @Test
     void debugShowsThemAgain() {
         LoggingOptions.configure(LoggingOptions.Format.text, "debug");
 
