@@ -160,6 +160,9 @@ final class ConntrackdApplier implements Applier {
             return ApplyResult.APPLIED;
         }
         followCatchUpFile(plan);
+        // on every plan, not only when conntrackd (re)starts: the instances come with the first Services, and
+        // conntrackd's configuration stays the same (an agent started before any VIP kept its daemon's snapshot)
+        cacheFollowsMastership = !plan.instances().isEmpty() && plan.settings().announce() != Announce.BGP;
         String text = ConntrackdConfig.render(sync, maxFlows());
         Digest digest = Digest.of(text);
         if (digest.equals(applied) && supervisor != null) {
@@ -176,7 +179,6 @@ final class ConntrackdApplier implements Applier {
         stopDaemon();
         running = sync;
         applied = digest;
-        cacheFollowsMastership = !plan.instances().isEmpty() && plan.settings().announce() != Announce.BGP;
         AtomicBoolean firstStart = new AtomicBoolean(true);
         supervisor = new Supervisor("conntrackd", host.command(binary, "-C", config.toString()), () -> {
             clearStaleLock();

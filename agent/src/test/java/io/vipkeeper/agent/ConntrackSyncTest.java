@@ -576,6 +576,31 @@ class ConntrackSyncTest {
     }
 
     /** SIGKILLs the running fake daemon (its lock file stays, as a crash leaves it) and waits for the supervisor's next one. */
+    /**
+     * An agent that started before any Service had a VIP (no VRRP instance yet): the instances come later with the
+     * same conntrackd configuration, and the cache must follow the mastership from then on. It kept the restarted
+     * daemon's snapshot of the kernel table instead, as in BGP mode, and would have answered resyncs with it.
+     */
+    @Test
+    void theCacheFollowsTheMastershipOnceTheFirstInstanceComes() throws Exception {
+        ConntrackdApplier a = applierWithFake();
+        try {
+            ClusterState noVip = new ClusterState().node("node-a", "192.0.2.11").node("node-b", "192.0.2.12");
+            AgentPlan none = plan(noVip, settings().build());
+            assertThat(none.instances()).isEmpty();
+            a.apply(none);
+            assertThat(afterStart(calls())).as("no instance: the cache is kept, as in BGP mode").doesNotContain("-C RUN/conntrackd.conf -f internal");
+            assertThat(a.apply(plan(cluster, settings().build())).outcome()).isEqualTo(ApplyResult.Outcome.UNCHANGED);
+
+            a.vrrpChanged("vips", VrrpStates.State.BACKUP);
+            Files.delete(dir.resolve("calls.log"));
+            killDaemon(a);
+            await("-f internal after the restart", () -> afterStart(uncheckedCalls()).contains("-C RUN/conntrackd.conf -f internal"));
+        } finally {
+            a.close();
+        }
+    }
+
     private static void killDaemon(ConntrackdApplier a) {
         Process before = a.process();
         before.destroyForcibly();
