@@ -1,6 +1,7 @@
 package io.vipkeeper.agent;
 
 import io.vipkeeper.core.InvalidInputException;
+import io.vipkeeper.core.agent.InstanceMode;
 import io.vipkeeper.core.plan.AgentPlan;
 import io.vipkeeper.core.plan.SyncPlan;
 import io.vipkeeper.core.pool.Announce;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * mode, {@code --announce bgp} or no VRRP instance, every node keeps the cache of the flows it forwards.) A daemon
  * the supervisor started again after it exited is treated the same way: {@link #afterCrash}. Per-vip, where
  * instances preempt, a node back from FAULT asks at once and holds its VIPs back until the answers are written
- * ({@link #catchUp}).
+ * ({@link #catchUp}); and the cache is emptied after each bulk send and when a VIP is given away, as it must never
+ * keep the flows of the VIPs other nodes hold ({@link #cachePerVip}).
  * A former MASTER's cache is a snapshot (injected updates do not reach it), so its answer put old states over the
  * MASTER's new connections (a client port used again, 1–8 new requests failed per planned handover in the lab).
  * Never {@code -c}, {@code -t} or {@code -f} of the external cache: the synced entries are in the kernel table
@@ -124,6 +126,18 @@ final class ConntrackdApplier implements Applier {
     private volatile boolean draining;
     /** Whether this node's cache follows its VRRP mastership (kept only while MASTER): VRRP instances, not BGP. */
     private volatile boolean cacheFollowsMastership;
+    /**
+     * Per-vip instances ({@link #cacheFollowsMastership} too): the cache holds what the node's kernel reported since it
+     * was last emptied, never the flows of the VIPs other nodes hold. A per-vip node is MASTER of some VIPs and BACKUP
+     * of others, and its kernel table holds the others' flows too (injected). Kept in the cache (as {@code -R} puts
+     * them there, or a daemon's start), they went stale: the deletes their holders send are injected into the kernel
+     * table and never reach the cache. When the node's kernel then dropped one of those entries itself (expired
+     * entries are dropped lazily, often at the next lookup of the same tuple: when a client uses the port again),
+     * conntrackd took it for a local close and sent the delete to the holder, which dropped its live flow of that port
+     * (docs/agent.md, "Per-vip: no other node's flows in the cache"). So per-vip the cache is emptied after every bulk
+     * send, whenever the node gives a VIP away and when conntrackd starts; the bulk sends carry the rest.
+     */
+    private volatile boolean cachePerVip;
     private volatile SyncPlan running;
     private Digest applied;
     private volatile Supervisor supervisor;
@@ -163,6 +177,7 @@ final class ConntrackdApplier implements Applier {
         // on every plan, not only when conntrackd (re)starts: the instances come with the first Services, and
         // conntrackd's configuration stays the same (an agent started before any VIP kept its daemon's snapshot)
         cacheFollowsMastership = !plan.instances().isEmpty() && plan.settings().announce() != Announce.BGP;
+        cachePerVip = cacheFollowsMastership && plan.settings().instanceMode() == InstanceMode.PER_VIP;
         String text = ConntrackdConfig.render(sync, maxFlows());
         Digest digest = Digest.of(text);
         if (digest.equals(applied) && supervisor != null) {
@@ -202,7 +217,8 @@ final class ConntrackdApplier implements Applier {
         if (cacheFollowsMastership) {
             // a started daemon fills its cache from the kernel table: a snapshot, unless this node is MASTER (a
             // configuration change restarts every node's conntrackd, and no VRRP transition follows)
-            forgetOwnCache("MASTER of nothing when conntrackd started");
+            forgetOwnCache(masterOf.isEmpty() ? "MASTER of nothing when conntrackd started"
+                    : "per-vip: conntrackd started with a snapshot of the whole kernel table");
         }
         LOG.info("conntrackd {}: {} to {} on {}", restart ? "restarted" : "started", sync.transport(), sync.peers(), sync.iface());
         return restart ? ApplyResult.APPLIED : ApplyResult.STARTED;
@@ -411,10 +427,11 @@ final class ConntrackdApplier implements Applier {
             faultOf.remove(instance);
         }
         // kept while sync is off too: a MASTER whose sync starts later (a second node came) waits for no peer's table
+        boolean gaveAway = false;
         if (state == VrrpStates.State.MASTER) {
             masterOf.add(instance);
         } else {
-            masterOf.remove(instance);
+            gaveAway = masterOf.remove(instance);
         }
         if (state == VrrpStates.State.BACKUP) {
             backupOf.add(instance);
@@ -434,7 +451,9 @@ final class ConntrackdApplier implements Applier {
         // one flush queued at a time: per-vip, one link going down puts every instance in FAULT, and a conntrackd
         // busy injecting a bulk answered each -f seconds late, so a flush per instance held the thread that sends
         // the table and asks for the peers' (forgetOwnCache checks again when its turn comes)
-        if (masterOf.isEmpty() && !draining && flushPending.compareAndSet(false, true)) {
+        // per-vip, also when the node is still MASTER of another instance: the given VIP's flows in the cache went
+        // stale there (cachePerVip)
+        if ((masterOf.isEmpty() || (cachePerVip && gaveAway)) && !draining && flushPending.compareAndSet(false, true)) {
             transitions.execute(() -> {
                 flushPending.set(false);
                 forgetOwnCache(state + " of " + instance);
@@ -476,6 +495,9 @@ final class ConntrackdApplier implements Applier {
                 && ok(ctl(CALL_TIMEOUT, "-B"), "-B")) {
             LOG.info("conntrackd: sent this node's table to the peers ({})", why);
         }
+        if (cachePerVip) {
+            emptyCache("per-vip: its table is with the peers, and the cache would keep the other nodes' flows");
+        }
     }
 
     /**
@@ -503,9 +525,12 @@ final class ConntrackdApplier implements Applier {
         }
     }
 
-    /** {@code -f internal} while this node is MASTER of nothing: no snapshot of its own left to answer resyncs with. */
+    /**
+     * {@code -f internal} while this node is MASTER of nothing: no snapshot of its own left to answer resyncs with.
+     * Per-vip, whatever it is MASTER of ({@link #cachePerVip}).
+     */
     private void forgetOwnCache(String why) {
-        if (masterOf.isEmpty() && running != null) {
+        if ((masterOf.isEmpty() || cachePerVip) && running != null) {
             emptyCache(why);
         }
     }
@@ -582,7 +607,7 @@ final class ConntrackdApplier implements Applier {
             return;
         }
         draining = true;
-        Exec.Result r = ctl(CALL_TIMEOUT, "-B");
+        Exec.Result r = bulkSend();
         LOG.info("handing over {}: {}", masterOf, r.ok() ? "this node's table sent to the peers" : "conntrackd -B failed: " + r.message());
         settle(r);
         // sent: the cache must not outlive the mastership (as on FAULT). Kept through the stop and the drain, the
@@ -602,9 +627,23 @@ final class ConntrackdApplier implements Applier {
         if (running == null) {
             return;
         }
-        Exec.Result r = ctl(CALL_TIMEOUT, "-B");
+        Exec.Result r = bulkSend();
         LOG.info("handing this node's VIPs over: {}", r.ok() ? "its table sent to the peers" : "conntrackd -B failed: " + r.message());
         settle(r);
+        if (cachePerVip) {
+            emptyCache("per-vip: its table is with the peers"); // its instances go to FAULT next: MASTER of nothing
+        }
+    }
+
+    /**
+     * {@code -B}: the cache to the peers. Per-vip the cache holds only what the kernel reported since it was last
+     * emptied ({@link #cachePerVip}), so {@code -f internal} and {@code -R} make it the kernel table first.
+     */
+    private Exec.Result bulkSend() {
+        if (cachePerVip && !(ok(ctl(CALL_TIMEOUT, "-f", "internal"), "-f internal") && ok(ctl(CALL_TIMEOUT, "-R"), "-R"))) {
+            return new Exec.Result(1, "", "-f internal or -R failed");
+        }
+        return ctl(CALL_TIMEOUT, "-B");
     }
 
     /** After a bulk send that went out: the peers write it into their kernel tables before they take the traffic over. */

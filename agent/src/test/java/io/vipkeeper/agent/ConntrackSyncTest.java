@@ -488,6 +488,48 @@ class ConntrackSyncTest {
         }
     }
 
+    /**
+     * Per-vip, a node's cache never keeps the flows of VIPs other nodes hold: kept there (from {@code -R}), they went
+     * stale, and when the node's kernel dropped one of their expired entries as a client used the port again, its
+     * conntrackd sent the delete to the holder, which dropped its live flow of that port. So the cache is emptied
+     * after each bulk send and whenever the node gives a VIP away, even while it is MASTER of another; a bulk send
+     * rebuilds it from the kernel table first.
+     */
+    @Test
+    void aPerVipNodeKeepsNoOtherNodesFlowsInItsCache() throws Exception {
+        ConntrackdApplier a = applierWithFake();
+        try {
+            AgentPlan perVip = plan(cluster, settings().instanceMode(InstanceMode.PER_VIP).build());
+            a.apply(perVip);
+            await("released after the start's catch-up", () -> uncheckedRead(Path.of(perVip.syncTrackFilePath())).equals("0\n"));
+            assertThat(afterStart(calls())).as("the daemon's start: a snapshot of the kernel table").contains("-C RUN/conntrackd.conf -f internal");
+            String flush = "-C RUN/conntrackd.conf -f internal";
+
+            Files.delete(dir.resolve("calls.log"));
+            a.vrrpChanged("web", VrrpStates.State.MASTER);
+            await("emptied after the bulk send", () -> uncheckedCalls().size() == 4);
+            assertThat(calls()).containsExactly(flush, "-C RUN/conntrackd.conf -R", "-C RUN/conntrackd.conf -B", flush);
+
+            // gives one VIP away while MASTER of another: emptied at once, not AFTER_TRANSITION later
+            a.vrrpChanged("db", VrrpStates.State.MASTER);
+            Files.delete(dir.resolve("calls.log"));
+            a.vrrpChanged("web", VrrpStates.State.BACKUP);
+            await("emptied at once", () -> uncheckedCalls().contains(flush));
+            assertThat(calls()).hasSize(1);
+
+            // a handover's bulk send: the cache made the kernel table first, emptied after
+            await("db's bulk send done, the cache emptied after it", () -> {
+                List<String> c = uncheckedCalls();
+                return c.size() >= 2 && c.get(c.size() - 2).equals("-C RUN/conntrackd.conf -B") && c.get(c.size() - 1).equals(flush);
+            });
+            Files.delete(dir.resolve("calls.log"));
+            a.beforeHandover();
+            assertThat(calls()).containsExactly(flush, "-C RUN/conntrackd.conf -R", "-C RUN/conntrackd.conf -B", flush);
+        } finally {
+            a.close();
+        }
+    }
+
     static String uncheckedRead(Path p) {
         try {
             return Files.readString(p);
