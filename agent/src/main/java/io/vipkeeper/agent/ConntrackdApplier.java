@@ -485,14 +485,14 @@ final class ConntrackdApplier implements Applier {
 
     /**
      * {@code -f internal}, {@code -R}, {@code -B} while this node is MASTER of something: conntrackd's own cache made
-     * the kernel table (taken-over flows were injected, and injected flows never enter it) and sent to the peers.
+     * the kernel table (taken-over flows were injected, and injected flows never enter it) and sent to the peers;
+     * per-vip then emptied ({@link #cachePerVip}).
      */
     private void sendOwnTable(String why) {
         if (masterOf.isEmpty()) {
             return; // MASTER no more by now: its cache stays empty
         }
-        if (ok(ctl(CALL_TIMEOUT, "-f", "internal"), "-f internal") && ok(ctl(CALL_TIMEOUT, "-R"), "-R")
-                && ok(ctl(CALL_TIMEOUT, "-B"), "-B")) {
+        if (rebuildAndSend()) {
             LOG.info("conntrackd: sent this node's table to the peers ({})", why);
         }
         if (cachePerVip) {
@@ -607,9 +607,9 @@ final class ConntrackdApplier implements Applier {
             return;
         }
         draining = true;
-        Exec.Result r = bulkSend();
-        LOG.info("handing over {}: {}", masterOf, r.ok() ? "this node's table sent to the peers" : "conntrackd -B failed: " + r.message());
-        settle(r);
+        boolean sent = bulkSend();
+        LOG.info("handing over {}: {}", masterOf, sent ? "this node's table sent to the peers" : "the bulk send failed (above)");
+        settle(sent);
         // sent: the cache must not outlive the mastership (as on FAULT). Kept through the stop and the drain, the
         // kernel's DESTROY of an old flow in it (expired, or replaced when a peer's new flow on the same client port
         // was injected) went out to the peers, and they deleted the new MASTER's live flow of that port (the lab's
@@ -627,9 +627,9 @@ final class ConntrackdApplier implements Applier {
         if (running == null) {
             return;
         }
-        Exec.Result r = bulkSend();
-        LOG.info("handing this node's VIPs over: {}", r.ok() ? "its table sent to the peers" : "conntrackd -B failed: " + r.message());
-        settle(r);
+        boolean sent = bulkSend();
+        LOG.info("handing this node's VIPs over: {}", sent ? "its table sent to the peers" : "the bulk send failed (above)");
+        settle(sent);
         if (cachePerVip) {
             emptyCache("per-vip: its table is with the peers"); // its instances go to FAULT next: MASTER of nothing
         }
@@ -637,18 +637,21 @@ final class ConntrackdApplier implements Applier {
 
     /**
      * {@code -B}: the cache to the peers. Per-vip the cache holds only what the kernel reported since it was last
-     * emptied ({@link #cachePerVip}), so {@code -f internal} and {@code -R} make it the kernel table first.
+     * emptied ({@link #cachePerVip}), so it is made the kernel table first.
      */
-    private Exec.Result bulkSend() {
-        if (cachePerVip && !(ok(ctl(CALL_TIMEOUT, "-f", "internal"), "-f internal") && ok(ctl(CALL_TIMEOUT, "-R"), "-R"))) {
-            return new Exec.Result(1, "", "-f internal or -R failed");
-        }
-        return ctl(CALL_TIMEOUT, "-B");
+    private boolean bulkSend() {
+        return cachePerVip ? rebuildAndSend() : ok(ctl(CALL_TIMEOUT, "-B"), "-B");
+    }
+
+    /** {@code -f internal}, {@code -R}, {@code -B}: conntrackd's own cache made the kernel table, then sent to the peers. */
+    private boolean rebuildAndSend() {
+        return ok(ctl(CALL_TIMEOUT, "-f", "internal"), "-f internal") && ok(ctl(CALL_TIMEOUT, "-R"), "-R")
+                && ok(ctl(CALL_TIMEOUT, "-B"), "-B");
     }
 
     /** After a bulk send that went out: the peers write it into their kernel tables before they take the traffic over. */
-    private static void settle(Exec.Result bulk) {
-        if (bulk.ok()) {
+    private static void settle(boolean sent) {
+        if (sent) {
             Sleep.millis(HANDOVER_SETTLE.toMillis());
         }
     }
