@@ -617,7 +617,6 @@ class ConntrackSyncTest {
         }
     }
 
-    /** SIGKILLs the running fake daemon (its lock file stays, as a crash leaves it) and waits for the supervisor's next one. */
     /**
      * An agent that started before any Service had a VIP (no VRRP instance yet): the instances come later with the
      * same conntrackd configuration, and the cache must follow the mastership from then on. It kept the restarted
@@ -643,6 +642,7 @@ class ConntrackSyncTest {
         }
     }
 
+    /** SIGKILLs the running fake daemon (its lock file stays, as a crash leaves it) and waits for the supervisor's next one. */
     private static void killDaemon(ConntrackdApplier a) {
         Process before = a.process();
         before.destroyForcibly();
