@@ -216,7 +216,8 @@ final class ConntrackdApplier implements Applier {
         }
         if (cacheFollowsMastership) {
             // a started daemon fills its cache from the kernel table: a snapshot, unless this node is MASTER (a
-            // configuration change restarts every node's conntrackd, and no VRRP transition follows)
+            // configuration change restarts every node's conntrackd, and no VRRP transition follows); per-vip the
+            // table holds the other nodes' flows too, so the cache goes either way
             forgetOwnCache(masterOf.isEmpty() ? "MASTER of nothing when conntrackd started"
                     : "per-vip: conntrackd started with a snapshot of the whole kernel table");
         }
