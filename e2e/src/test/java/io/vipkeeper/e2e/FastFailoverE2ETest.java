@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code --failover-profile fast} on every agent (adverts every 0.03 s, keepalived's VRRP process real-time): a cut
  * master link moves traffic in well under the default profile's ~0.26 s, and with both cores saturated by stress-ng
- * and nothing cut, no VRRP transition happens and exactly one node holds the VIP all along: with normal-priority
- * workers (which CFS lets a mostly sleeping keepalived through anyway) and with real-time workers below keepalived's
- * priority (which starve a keepalived without real-time scheduling: it flaps within seconds, docs/benchmarks.md).
+ * and nothing cut, exactly one node holds the VIP all along: with normal-priority workers (which CFS lets a mostly
+ * sleeping keepalived through anyway) no VRRP transition happens; with real-time workers below keepalived's priority
+ * (which starve a keepalived without real-time scheduling: it flaps within seconds, docs/benchmarks.md) at most one.
  */
 @RequiresRoot("a lab with the fast failover profile: failover time and a loaded soak with stress-ng")
 class FastFailoverE2ETest {
@@ -76,12 +76,19 @@ class FastFailoverE2ETest {
         assertThat(r.realtimeNodes()).isEqualTo(f.plan().nodeIndexes().size());
     }
 
+    /**
+     * Not "nothing moves": the kernel's RT throttling stops every real-time task, keepalived's too, for ~50 ms once a
+     * second, so the master's adverts come up to ~78 ms apart against a backup's 97 ms master-down interval; on a
+     * loaded virtual machine that margin was once not enough (one clean move in 20 s, docs/benchmarks.md). Without
+     * real-time VRRP the backups flap within seconds, dozens of times in 20 s.
+     */
     @Test
-    void realTimeHogsOnBothCoresFor20SecondsNothingMoves() throws Exception {
+    void realTimeHogsOnBothCoresFor20SecondsTheVipStaysOnOneNode() throws Exception {
         assertThat(Soak.realtimeStressRefused()).as("the kernel throttles real-time processes (else the hogs take every core)").isEmpty();
         assertThat(Failover.awaitSingleHolder(f.plan(), vip, 2000, 20_000)).as("one steady holder before the soak").isPositive();
         Soak.Result r = Soak.run(f.plan(), f.lab.paths(), vip, Duration.ofSeconds(20), 100, Soak.Stress.REALTIME);
-        assertThat(r.transitions()).as("VRRP transitions under real-time hogs").isEmpty();
+        assertThat(r.transitions()).as("VRRP transitions under real-time hogs: at most one move (a MASTER and a BACKUP line)")
+                .hasSizeLessThanOrEqualTo(2).filteredOn(t -> t.contains("Entering MASTER")).hasSizeLessThanOrEqualTo(1);
         assertThat(r.twoOrMoreHolders()).as("samples with two or more holders").isZero();
         assertThat(r.noHolder()).as("samples with no holder").isZero();
         assertThat(r.samples()).as("samples taken (the sampler runs above the hogs)").isGreaterThan(40);
