@@ -26,12 +26,12 @@ public final class Priorities {
     /**
      * The priority step between consecutive ranks among {@code count} nodes: {@code min(49, 99 / (count - 1))}, at
      * least 1. Spaced for the reason the single instance's are ({@code NodeIdentity.singlePriority}): when a holder
-     * dies without a priority-0 advert (keepalived killed, a link cut) the backups' master-down timers differ by their
-     * skews, step/256 of an advert; one rank apart (0.4 ms at 0.1 s) the third choice won in 5 of 7 kills of the
-     * holder's keepalived in the lab and the second took the VIP from it 5 s later (preempt_delay): a second move, a
-     * second race for new connections; at other kills both were MASTER for 25-55 ms, and connections failed. The whole
-     * range stays under 100 (every priority above 100, up to 100 nodes), so a node whose catch-up holds its instances
-     * back ({@code AgentPlan.syncGateWeight}: -100) ranks below every other node.
+     * goes (its priority-0 advert, or 3 missed adverts) the backups take over after skews that differ by step/256 of
+     * an advert. One rank apart (0.4 ms at 0.1 s) the third choice won in 5 of 7 kills of the holder's keepalived in
+     * the lab and the second took the VIP from it 5 s later (preempt_delay): a second move, a second race for new
+     * connections; at other kills both were MASTER for 25-55 ms, and connections failed. The whole range stays under
+     * 100 (every priority above 100, up to 100 nodes), so a node whose catch-up holds its instances back
+     * ({@code AgentPlan.syncGateWeight}: -100) ranks below every other node.
      */
     static int step(int count) {
         return count <= 1 ? 1 : Math.max(1, Math.min(MAX_STEP, 99 / (count - 1)));
