@@ -78,9 +78,9 @@ class FastFailoverE2ETest {
 
     /**
      * Not "nothing moves": the kernel stops every real-time task, keepalived's too, for ~50 ms once a second to let
-     * normal tasks run (RT throttling), so the master's adverts come up to ~78 ms apart against a backup's 97 ms master-down interval; on a
-     * loaded virtual machine that margin was once not enough (one clean move in 20 s, docs/benchmarks.md). Without
-     * real-time VRRP the backups flap within seconds, dozens of times in 20 s.
+     * normal tasks run (RT throttling), so the master's adverts come up to ~78 ms apart against a backup's 97 ms
+     * master-down interval; on a loaded virtual machine that margin was once not enough (one clean move in 20 s,
+     * docs/benchmarks.md). Without real-time VRRP the backups flap within seconds, dozens of times in 20 s.
      */
     @Test
     void realTimeHogsOnBothCoresFor20SecondsTheVipStaysOnOneNode() throws Exception {

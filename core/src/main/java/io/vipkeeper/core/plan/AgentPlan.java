@@ -76,9 +76,9 @@ public record AgentPlan(AgentSettings settings, List<ResolvedVip> vips, List<Vrr
 
     /**
      * The weight of {@link #SYNC_TRACK_FILE} in an instance of this priority: {@code -}{@link #SYNC_GATE_DROP}, so a
-     * node held back ranks below every node that is not (per-vip priorities are 200 minus a step per rank, all above 100
-     * in clusters of up to 100 nodes: {@link Priorities#step}), less where the priority would fall below 1, and 0 at priority 1, which tracks no file: a weight
-     * of 0 would turn the file's 1 into FAULT.
+     * node held back ranks below every node that is not (per-vip priorities are 200 minus a step per rank, all above
+     * 100 in clusters of up to 100 nodes: {@link Priorities#step}), less where the priority would fall below 1, and 0
+     * at priority 1, which tracks no file: a weight of 0 would turn the file's 1 into FAULT.
      */
     public static int syncGateWeight(int priority) {
         return -Math.min(SYNC_GATE_DROP, priority - 1);
