@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * the supervisor started again after it exited is treated the same way: {@link #afterCrash}. Per-vip, where
  * instances preempt, a node back from FAULT asks at once and holds its VIPs back until the answers are written
  * ({@link #catchUp}); and the cache is emptied after each bulk send and when a VIP is given away, as it must never
- * keep the flows of the VIPs other nodes hold ({@link #cachePerVip}).
+ * keep the flows of the VIPs other nodes hold ({@link #cachePerVip}); so it answers a peer's resync request only in
+ * part, and the whole kernel table follows ({@link #conntrackdSaid}).
  * A former MASTER's cache is a snapshot (injected updates do not reach it), so its answer put old states over the
  * MASTER's new connections (a client port used again, 1–8 new requests failed per planned handover in the lab).
  * Never {@code -c}, {@code -t} or {@code -f} of the external cache: the synced entries are in the kernel table
@@ -89,6 +90,10 @@ final class ConntrackdApplier implements Applier {
      * table (~10,000 flows in the lab, hundreds of ms of CPU); stepping down at once put that on the takeover.
      */
     static final Duration HANDOVER_SETTLE = Duration.ofSeconds(1);
+    /** What conntrackd 1.4 prints (FTFW and NOTRACK) when a peer asks for its flows: {@link #conntrackdSaid}. */
+    static final String PEER_ASKED = "resync requested by other node";
+    /** A peer asks several times in a row as it starts (every 0.5 s until flows arrive): one table send answers them. */
+    static final Duration PEER_ASKED_COALESCE = Duration.ofMillis(200);
 
     private final HostCommands host;
     private final String binary;
@@ -102,6 +107,7 @@ final class ConntrackdApplier implements Applier {
     private final AtomicBoolean bulkPending = new AtomicBoolean();
     private final AtomicBoolean resyncPending = new AtomicBoolean();
     private final AtomicBoolean flushPending = new AtomicBoolean();
+    private final AtomicBoolean peerAnswerPending = new AtomicBoolean();
     /**
      * {@link AgentPlan#syncTrackFilePath()} while the plan {@link AgentPlan#movesBackAfterCatchingUp moves VIPs back
      * only once caught up} (per-vip with sync), else null.
@@ -200,7 +206,7 @@ final class ConntrackdApplier implements Applier {
             if (!firstStart.getAndSet(false)) {
                 afterCrash();
             }
-        });
+        }, this::conntrackdSaid);
         supervisor.start();
         if (!awaitAnswer()) {
             return ApplyResult.rejected("conntrackd did not answer on " + sync.controlSocket() + " within "
@@ -481,6 +487,36 @@ final class ConntrackdApplier implements Applier {
                     LOG.info("conntrackd: asked the peers for their table (became BACKUP of {})", instance);
                 }
             });
+        }
+    }
+
+    /**
+     * A line of conntrackd's output. Per-vip, conntrackd answers a peer's resync request from its cache, which holds only
+     * what the kernel reported since this node's last transition ({@link #cachePerVip}): a connection established
+     * before it and unchanged since (an open connection changes no state) is not there. A peer asks when it comes back
+     * (its agent started, or an instance back from FAULT); one that came back with an empty kernel table (a reboot) or
+     * had missed that transition's bulk send got it from nobody, and the connection broke when that peer took its VIP
+     * (back). So, per-vip, a peer's request is also answered with the whole kernel table ({@code -R}, {@code -B}, then
+     * the cache emptied again), once per burst of requests, whether this node is MASTER of anything or not.
+     */
+    void conntrackdSaid(String line) {
+        if (!line.endsWith(PEER_ASKED) || !cachePerVip || draining || running == null
+                || !peerAnswerPending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            transitions.schedule(() -> {
+                peerAnswerPending.set(false);
+                if (running == null || draining) {
+                    return;
+                }
+                if (rebuildAndSend()) {
+                    LOG.info("conntrackd: sent this node's table to the peers (a peer asked for it)");
+                }
+                emptyCache("per-vip: its table is with the peers");
+            }, PEER_ASKED_COALESCE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            peerAnswerPending.set(false); // the agent is stopping
         }
     }
 

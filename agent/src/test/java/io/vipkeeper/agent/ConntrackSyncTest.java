@@ -34,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link ConntrackdApplier} drives a fake conntrackd (a shell script that records how it was called): started once,
  * restarted only when its configuration changes, stopped when sync is off, its own cache rebuilt from the kernel
  * table and sent on MASTER ({@code -f internal}, {@code -R}, {@code -B}) and emptied when MASTER of nothing, {@code -n}
- * on BACKUP, never {@code -c}, {@code -t} or a flush of the external cache; a stale lock file is removed; the metrics
- * come from {@code -s}.
+ * on BACKUP, per-vip the whole table for a peer's resync request, never {@code -c}, {@code -t} or a flush of the
+ * external cache; a stale lock file is removed; the metrics come from {@code -s}.
  */
 class ConntrackSyncTest {
 
@@ -88,7 +88,14 @@ class ConntrackSyncTest {
                   touch "$lock" "$sock"
                   echo $$ > "$sock.pid"
                   trap 'rm -f "$sock" "$lock"; exit 0' TERM
-                  while :; do sleep 0.05; done
+                  # peers' resync requests, as conntrackd 1.4 prints them: as many as the test writes into peer-asks
+                  while :; do
+                    if [ -e %1$s/peer-asks ]; then
+                      n=$(cat %1$s/peer-asks); rm -f %1$s/peer-asks
+                      for i in $(seq "$n"); do echo "[Fri Dec  4 16:13:04 2026] (pid=$$) [notice] resync requested by other node"; done
+                    fi
+                    sleep 0.05
+                  done
                 fi
                 # answers while the daemon runs: a killed one leaves its socket file, as conntrackd does
                 [ -e "$sock" ] && kill -0 "$(cat "$sock.pid")" 2>/dev/null || exit 1
@@ -530,6 +537,41 @@ class ConntrackSyncTest {
         }
     }
 
+    /**
+     * Per-vip, a peer's resync request is answered from a cache that holds only what changed since this node's last
+     * transition, so a peer back with an empty table would miss every connection opened before and unchanged since:
+     * the whole kernel table follows ({@code -R}, {@code -B}), once for a burst of requests, and the cache is emptied
+     * again. In single mode the MASTER's cache holds its flows whole: nothing more is sent.
+     */
+    @Test
+    void aPeersRequestIsAnsweredWithTheWholeTablePerVipOnly() throws Exception {
+        String flush = "-C RUN/conntrackd.conf -f internal";
+        for (InstanceMode mode : List.of(InstanceMode.PER_VIP, InstanceMode.SINGLE)) {
+            ConntrackdApplier a = applierWithFake();
+            try {
+                AgentPlan p = plan(cluster, settings().instanceMode(mode).build());
+                a.apply(p);
+                if (mode == InstanceMode.PER_VIP) {
+                    await("released after the start's catch-up", () -> uncheckedRead(Path.of(p.syncTrackFilePath())).equals("0\n"));
+                }
+                Files.deleteIfExists(dir.resolve("calls.log"));
+                Files.writeString(dir.resolve("peer-asks"), "3"); // a starting peer asks several times in a row
+                await("the fake said it", () -> !Files.exists(dir.resolve("peer-asks")));
+                if (mode == InstanceMode.PER_VIP) {
+                    await("the table sent and the cache emptied", () -> tableCalls().size() >= 4);
+                    holdsFor("one send for the burst", Duration.ofMillis(600), () -> tableCalls().size() == 4);
+                    assertThat(tableCalls()).containsExactly(flush, "-C RUN/conntrackd.conf -R", "-C RUN/conntrackd.conf -B", flush);
+                } else {
+                    holdsFor("nothing sent in single mode", Duration.ofMillis(600),
+                            () -> uncheckedCalls().stream().noneMatch(c -> c.endsWith(" -B") || c.endsWith(" -R")));
+                }
+            } finally {
+                a.close();
+                Files.deleteIfExists(dir.resolve("calls.log"));
+            }
+        }
+    }
+
     static String uncheckedRead(Path p) {
         try {
             return Files.readString(p);
@@ -667,6 +709,11 @@ class ConntrackSyncTest {
     static List<String> afterStart(List<String> calls) {
         int start = calls.lastIndexOf("-C RUN/conntrackd.conf");
         return calls.subList(start + 1, calls.size()).stream().filter(c -> !c.endsWith(" -s")).toList();
+    }
+
+    /** The calls that touch conntrackd's cache or send: {@code -f}, {@code -R}, {@code -B}. */
+    List<String> tableCalls() {
+        return uncheckedCalls().stream().filter(c -> c.endsWith(" -R") || c.endsWith(" -B") || c.endsWith(" -f internal")).toList();
     }
 
     List<String> uncheckedCalls() {

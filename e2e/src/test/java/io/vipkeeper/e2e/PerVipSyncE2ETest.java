@@ -7,12 +7,15 @@ import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.lab.lan.Lan;
 import io.vipkeeper.lab.lan.LongLivedConnections;
 import io.vipkeeper.lab.lan.ProbeStream;
+import io.vipkeeper.platform.process.Exec;
 import io.vipkeeper.testsupport.RequiresRoot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,40 +51,27 @@ class PerVipSyncE2ETest {
     @Test
     void theHomeNodeTakesItsVipBackOnlyOnceCaughtUpAndNothingIsLost() throws Exception {
         int home = awaitHome();
-        Path log = f.lab.paths().log(AddressPlan.nodeNs(home));
-        long logFrom = Files.size(log);
+        long logFrom = Files.size(f.lab.paths().log(AddressPlan.nodeNs(home)));
         long restoredAt;
         List<ProbeStream.Answer> answers;
         List<LongLivedConnections.Result> r;
         try (ProbeStream probe = new ProbeStream(vip, 80, 10, 1000, 6000, 60);
              LongLivedConnections c = new LongLivedConnections(vip, AddressPlan.ECHO_PORT, ConntrackSyncE2ETest.CONNECTIONS, 20, 25)) {
             assertThat(c.awaitReady(15_000)).isTrue();
-            LabFixture.awaitTrue(() -> f.plan().nodeIndexes().stream().filter(i -> i != home)
-                    .allMatch(i -> ConntrackSyncE2ETest.flowsOn(i, vip) >= ConntrackSyncE2ETest.CONNECTIONS),
-                    "the flows synced to every other node", Duration.ofSeconds(8));
+            awaitFlowsOnEveryNodeBut(home);
             Lan.setLink(home, false);
-            LabFixture.awaitTrue(() -> {
-                List<Integer> h = Failover.holders(f.plan(), vip);
-                return h.size() == 1 && h.get(0) != home;
-            }, "another node holds " + vip, Duration.ofSeconds(10));
+            awaitAnotherHolderThan(home);
             Thread.sleep(1000); // the connections go on through the other node for a while (new flows to catch up on)
             Lan.setLink(home, true);
             restoredAt = ProbeStream.nowMicros();
-            LabFixture.awaitTrue(() -> Failover.holders(f.plan(), vip).equals(List.of(home)), "the VIP back on its home node",
-                    Duration.ofSeconds(30));
-            long backAt = ProbeStream.nowMicros();
-            // requests sent in the 2 s after the move back must be answered too
-            LabFixture.awaitTrue(() -> probe.answers().stream().anyMatch(a -> a.sentMicros() > backAt + 2_000_000),
-                    "answers to requests sent 2 s after the move back", Duration.ofSeconds(10));
-            probe.close();
-            answers = probe.answers();
+            answers = awaitMoveBackThenTwoSeconds(home, probe, Duration.ofSeconds(30));
             r = c.awaitEnd(40_000);
         } finally {
             Lan.setLink(home, true);
         }
-        String agentLog = new String(Files.readAllBytes(log), StandardCharsets.UTF_8).substring((int) logFrom);
+        String agentLog = logSince(home, logFrom);
         System.out.printf("link back at %d µs; the home node's agent:%n%s%n", restoredAt, agentLog.lines()
-                .filter(l -> l.contains("conntrackd:") || l.contains("-> MASTER")).collect(java.util.stream.Collectors.joining("\n")));
+                .filter(l -> l.contains("conntrackd:") || l.contains("-> MASTER")).collect(Collectors.joining("\n")));
         int caughtUp = agentLog.indexOf("caught up with the peers");
         int master = agentLog.indexOf("BACKUP -> MASTER", Math.max(caughtUp, 0));
         assertThat(caughtUp).as("the home node's agent caught up (its log since the cut):%n%s", agentLog).isNotNegative();
@@ -92,6 +82,86 @@ class PerVipSyncE2ETest {
         assertThat(after).as("requests sent after the link came back").hasSizeGreaterThan(300);
         assertThat(LabFixture.failedFrom(after, restoredAt)).as(() -> "failed new requests (from the link's return); "
                 + f.listenDrops()).isEmpty();
+    }
+
+    /**
+     * The VIP's home node hands it over (its agent stops: SIGTERM) and comes back with an empty kernel table, as after a
+     * reboot, once the new holder's own bulk send (3 s after its takeover) went to the peers without it. No peer's
+     * cache holds the connections opened before (a per-vip cache keeps only what changed since the node's last
+     * transition, and an established connection changes nothing), so a resync request alone does not bring them: the
+     * home node must have them all the same before it takes the VIP back. 50 long-lived connections stay alive.
+     */
+    @Test
+    void aHomeNodeBackWithAnEmptyTableHasTheOlderConnectionsBeforeItTakesItsVipBack() throws Exception {
+        int home = awaitHome();
+        List<LongLivedConnections.Result> r;
+        List<ProbeStream.Answer> answers;
+        long startedAt;
+        Map<Integer, Long> logFrom = new TreeMap<>();
+        try (ProbeStream probe = new ProbeStream(vip, 80, 10, 1000, 6000, 90);
+             LongLivedConnections c = new LongLivedConnections(vip, AddressPlan.ECHO_PORT, ConntrackSyncE2ETest.CONNECTIONS, 20, 90)) {
+            assertThat(c.awaitReady(15_000)).isTrue();
+            awaitFlowsOnEveryNodeBut(home);
+            for (int i : f.plan().nodeIndexes()) {
+                logFrom.put(i, Files.size(f.lab.paths().log(AddressPlan.nodeNs(i))));
+            }
+            try {
+                f.lab.stopAgent(home); // SIGTERM: a planned handover, then keepalived and conntrackd stop
+                awaitAnotherHolderThan(home);
+                int holder = Failover.holders(f.plan(), vip).get(0);
+                LabFixture.awaitTrue(() -> logSince(holder, logFrom.get(holder)).contains("sent this node's table to the peers (became MASTER"),
+                        "the new holder's bulk send", Duration.ofSeconds(15));
+                Exec.Result flush = Exec.run(List.of("ip", "netns", "exec", AddressPlan.nodeNs(home), "conntrack", "-F"), Duration.ofSeconds(10));
+                assertThat(flush.ok()).as("conntrack -F: %s", flush.message()).isTrue();
+                assertThat(ConntrackSyncE2ETest.flowsOn(home, vip)).as("the home node's flows after the flush").isZero();
+            } finally {
+                startedAt = ProbeStream.nowMicros();
+                f.lab.startAgent(home);
+            }
+            answers = awaitMoveBackThenTwoSeconds(home, probe, Duration.ofSeconds(60));
+            c.finish();
+            r = c.awaitEnd(30_000);
+        }
+        assertThat(r).as(ConntrackSyncE2ETest.summary(r)).hasSize(ConntrackSyncE2ETest.CONNECTIONS)
+                .allMatch(LongLivedConnections.Result::alive);
+        System.out.printf("failed new requests from the agent's start: %s%n", LabFixture.failedFrom(answers, startedAt));
+        for (int i : logFrom.keySet()) {
+            System.out.printf("%s:%n%s%n", AddressPlan.nodeNs(i), logSince(i, logFrom.get(i)).lines()
+                    .filter(l -> l.contains("conntrackd:") || l.contains("-> MASTER")).collect(Collectors.joining("\n")));
+        }
+    }
+
+    /** Waits until every node but {@code home} has the long-lived connections' flows (ESTABLISHED). */
+    static void awaitFlowsOnEveryNodeBut(int home) {
+        LabFixture.awaitTrue(() -> f.plan().nodeIndexes().stream().filter(i -> i != home)
+                .allMatch(i -> ConntrackSyncE2ETest.flowsOn(i, vip) >= ConntrackSyncE2ETest.CONNECTIONS),
+                "the flows synced to every other node", Duration.ofSeconds(8));
+    }
+
+    /** Waits until one node other than {@code home} holds the VIP. */
+    static void awaitAnotherHolderThan(int home) {
+        LabFixture.awaitTrue(() -> {
+            List<Integer> h = Failover.holders(f.plan(), vip);
+            return h.size() == 1 && h.get(0) != home;
+        }, "another node holds " + vip, Duration.ofSeconds(10));
+    }
+
+    /**
+     * Waits (up to {@code limit}) until the VIP is back on {@code home}, then until the probe has answers to requests
+     * sent 2 s after that (they must be answered too); stops the probe and returns its answers.
+     */
+    static List<ProbeStream.Answer> awaitMoveBackThenTwoSeconds(int home, ProbeStream probe, Duration limit) {
+        LabFixture.awaitTrue(() -> Failover.holders(f.plan(), vip).equals(List.of(home)), "the VIP back on its home node", limit);
+        long backAt = ProbeStream.nowMicros();
+        LabFixture.awaitTrue(() -> probe.answers().stream().anyMatch(a -> a.sentMicros() > backAt + 2_000_000),
+                "answers to requests sent 2 s after the move back", Duration.ofSeconds(10));
+        probe.close();
+        return probe.answers();
+    }
+
+    /** Node {@code i}'s agent log from byte {@code from} on. */
+    static String logSince(int i, long from) throws java.io.IOException {
+        return new String(Files.readAllBytes(f.lab.paths().log(AddressPlan.nodeNs(i))), StandardCharsets.UTF_8).substring((int) from);
     }
 
     /** The node holding the VIP once it has not moved for 7 s (per-vip instances preempt 5 s after they start). */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,7 @@ public final class Supervisor implements AutoCloseable {
     private final List<String> command;
     private final Logger log;
     private final Runnable beforeStart;
+    private final Consumer<String> onLine;
     private final AtomicReference<Process> current = new AtomicReference<>();
     private final AtomicInteger restarts = new AtomicInteger();
     private volatile boolean running;
@@ -34,10 +36,16 @@ public final class Supervisor implements AutoCloseable {
 
     /** {@code beforeStart} runs before every start (e.g. to clear what a killed child left behind). */
     public Supervisor(String name, List<String> command, Runnable beforeStart) {
+        this(name, command, beforeStart, line -> { });
+    }
+
+    /** As above; {@code onLine} also gets each line of the child's output, once logged, on the output's thread. */
+    public Supervisor(String name, List<String> command, Runnable beforeStart, Consumer<String> onLine) {
         this.name = name;
         this.command = List.copyOf(command);
         this.log = LoggerFactory.getLogger(name);
         this.beforeStart = beforeStart;
+        this.onLine = onLine;
     }
 
     public synchronized void start() {
@@ -107,6 +115,12 @@ public final class Supervisor implements AutoCloseable {
                 String line;
                 while ((line = r.readLine()) != null) {
                     log.info("{}", line);
+                    try {
+                        onLine.accept(line);
+                    } catch (RuntimeException e) {
+                        // the output must still be read, or the child blocks on a full pipe
+                        log.warn("handling a line of {}'s output failed: {}", name, e.toString());
+                    }
                 }
             } catch (IOException e) {
                 // the child is gone
