@@ -58,6 +58,18 @@ final class ConntrackMetrics {
                         cb.call(udpDrops.of(sync.port()));
                     }
                 }).register(registry);
+        CounterWithCallback.builder().name("vipkeeper_conntrack_sync_table_sends_total")
+                .help("Times this node sent its whole table to the peers (conntrackd -B; each peer writes all of it), by "
+                        + "reason: takeover (became MASTER), handover (planned), peer_request (per-vip: a peer asked), "
+                        + "restart (conntrackd started again on a MASTER); since the agent started")
+                .labelNames("reason")
+                .callback(cb -> {
+                    if (conntrackd.running() != null) {
+                        for (ConntrackdApplier.TableSend t : ConntrackdApplier.TableSend.values()) {
+                            cb.call(conntrackd.tableSends(t), t.label());
+                        }
+                    }
+                }).register(registry);
         CounterWithCallback.builder().name("vipkeeper_conntrack_sync_errors_total")
                 .help("Socket errors of the sync channel, by direction (since conntrackd started)")
                 .labelNames("direction")

@@ -14,6 +14,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -21,6 +24,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,6 +99,23 @@ final class ConntrackdApplier implements Applier {
     /** A peer asks several times in a row as it starts (every 0.5 s until flows arrive): one table send answers them. */
     static final Duration PEER_ASKED_COALESCE = Duration.ofMillis(200);
 
+    /** Why this node sent its whole table to the peers: {@code vipkeeper_conntrack_sync_table_sends_total{reason}}. */
+    enum TableSend {
+        /** It became MASTER of an instance. */
+        TAKEOVER,
+        /** A planned handover: SIGTERM, the exclude label, a cordon. */
+        HANDOVER,
+        /** Per-vip: a peer asked ({@link #conntrackdSaid}). */
+        PEER_REQUEST,
+        /** conntrackd started again after it exited, on a MASTER ({@link #afterCrash}). */
+        RESTART;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private final Map<TableSend, AtomicLong> tableSends = new EnumMap<>(TableSend.class);
     private final HostCommands host;
     private final String binary;
     private final String sysctl;
@@ -158,6 +179,9 @@ final class ConntrackdApplier implements Applier {
         this.binary = binary;
         this.sysctl = sysctl;
         this.scheduling = new ConntrackdScheduling(host, proc);
+        for (TableSend t : TableSend.values()) {
+            tableSends.put(t, new AtomicLong());
+        }
         // conntrackd sets its policy once, at start: a daemon the supervisor restarted is real-time again
         transitions.scheduleWithFixedDelay(this::normalPriority, 1, 1, TimeUnit.SECONDS);
     }
@@ -450,7 +474,7 @@ final class ConntrackdApplier implements Applier {
         }
         // many instances change at once (per-vip): one call covers them all, as conntrackd's table is per node
         if (state == VrrpStates.State.MASTER) {
-            submit(bulkPending, () -> sendOwnTable("became MASTER of " + instance));
+            submit(bulkPending, () -> sendOwnTable("became MASTER of " + instance, TableSend.TAKEOVER));
             return;
         }
         // at once (emptied a second later, off the takeover's CPU, the lab's label handovers failed more new requests,
@@ -510,7 +534,7 @@ final class ConntrackdApplier implements Applier {
                 if (running == null || draining) {
                     return;
                 }
-                if (rebuildAndSend()) {
+                if (rebuildAndSend(TableSend.PEER_REQUEST)) {
                     LOG.info("conntrackd: sent this node's table to the peers (a peer asked for it)");
                 }
                 emptyCache("per-vip: its table is with the peers");
@@ -525,11 +549,11 @@ final class ConntrackdApplier implements Applier {
      * the kernel table (taken-over flows were injected, and injected flows never enter it) and sent to the peers;
      * per-vip then emptied ({@link #cachePerVip}).
      */
-    private void sendOwnTable(String why) {
+    private void sendOwnTable(String why, TableSend reason) {
         if (masterOf.isEmpty()) {
             return; // MASTER no more by now: its cache stays empty
         }
-        if (rebuildAndSend()) {
+        if (rebuildAndSend(reason)) {
             LOG.info("conntrackd: sent this node's table to the peers ({})", why);
         }
         if (cachePerVip) {
@@ -554,7 +578,7 @@ final class ConntrackdApplier implements Applier {
                 if (masterOf.isEmpty()) {
                     emptyCache("MASTER of nothing, conntrackd started again after it exited");
                 } else {
-                    submit(bulkPending, () -> sendOwnTable("conntrackd started again after it exited"));
+                    submit(bulkPending, () -> sendOwnTable("conntrackd started again after it exited", TableSend.RESTART));
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -644,7 +668,7 @@ final class ConntrackdApplier implements Applier {
             return;
         }
         draining = true;
-        boolean sent = bulkSend();
+        boolean sent = bulkSend(TableSend.HANDOVER);
         LOG.info("handing over {}: {}", masterOf, sent ? "this node's table sent to the peers" : "the bulk send failed (above)");
         settle(sent);
         // sent: the cache must not outlive the mastership (as on FAULT). Kept through the stop and the drain, the
@@ -664,7 +688,7 @@ final class ConntrackdApplier implements Applier {
         if (running == null) {
             return;
         }
-        boolean sent = bulkSend();
+        boolean sent = bulkSend(TableSend.HANDOVER);
         LOG.info("handing this node's VIPs over: {}", sent ? "its table sent to the peers" : "the bulk send failed (above)");
         settle(sent);
         if (cachePerVip) {
@@ -676,14 +700,26 @@ final class ConntrackdApplier implements Applier {
      * {@code -B}: the cache to the peers. Per-vip the cache holds only what the kernel reported since it was last
      * emptied ({@link #cachePerVip}), so it is made the kernel table first.
      */
-    private boolean bulkSend() {
-        return cachePerVip ? rebuildAndSend() : ok(ctl(CALL_TIMEOUT, "-B"), "-B");
+    private boolean bulkSend(TableSend reason) {
+        return cachePerVip ? rebuildAndSend(reason) : counted(reason, ok(ctl(CALL_TIMEOUT, "-B"), "-B"));
     }
 
     /** {@code -f internal}, {@code -R}, {@code -B}: conntrackd's own cache made the kernel table, then sent to the peers. */
-    private boolean rebuildAndSend() {
-        return ok(ctl(CALL_TIMEOUT, "-f", "internal"), "-f internal") && ok(ctl(CALL_TIMEOUT, "-R"), "-R")
-                && ok(ctl(CALL_TIMEOUT, "-B"), "-B");
+    private boolean rebuildAndSend(TableSend reason) {
+        return counted(reason, ok(ctl(CALL_TIMEOUT, "-f", "internal"), "-f internal") && ok(ctl(CALL_TIMEOUT, "-R"), "-R")
+                && ok(ctl(CALL_TIMEOUT, "-B"), "-B"));
+    }
+
+    private boolean counted(TableSend reason, boolean sent) {
+        if (sent) {
+            tableSends.get(reason).incrementAndGet();
+        }
+        return sent;
+    }
+
+    /** Whole-table sends for {@code reason} since the agent started. */
+    long tableSends(TableSend reason) {
+        return tableSends.get(reason).get();
     }
 
     /** After a bulk send that went out: the peers write it into their kernel tables before they take the traffic over. */

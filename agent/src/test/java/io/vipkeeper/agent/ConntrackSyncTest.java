@@ -270,6 +270,8 @@ class ConntrackSyncTest {
         await("-B on MASTER", () -> uncheckedCalls().stream().filter(c -> c.endsWith(" -B")).count() == 1);
         a.beforeVrrpStop();
         assertThat(calls().stream().filter(c -> c.endsWith(" -B"))).hasSize(2); // sent before returning
+        assertThat(List.of(a.tableSends(ConntrackdApplier.TableSend.TAKEOVER), a.tableSends(ConntrackdApplier.TableSend.HANDOVER)))
+                .as("sends counted: takeover, handover").containsExactly(1L, 1L);
         List<String> before = calls();
         assertThat(before.subList(before.lastIndexOf("-C RUN/conntrackd.conf -B"), before.size()))
                 .as("its cache emptied once its table is sent, before keepalived stops: no DESTROY of its old flows reaches "
@@ -565,6 +567,10 @@ class ConntrackSyncTest {
                     holdsFor("nothing sent in single mode", Duration.ofMillis(600),
                             () -> uncheckedCalls().stream().noneMatch(c -> c.endsWith(" -B") || c.endsWith(" -R")));
                 }
+                PrometheusRegistry registry = new PrometheusRegistry();
+                new ConntrackMetrics(registry, a, new UdpSocketDrops(dir), System::nanoTime);
+                assertThat(value(registry, "vipkeeper_conntrack_sync_table_sends", "peer_request")).as("sends counted")
+                        .isEqualTo(mode == InstanceMode.PER_VIP ? 1 : 0);
             } finally {
                 a.close();
                 Files.deleteIfExists(dir.resolve("calls.log"));
