@@ -524,23 +524,17 @@ final class ConntrackdApplier implements Applier {
      * the cache emptied again), once per burst of requests, whether this node is MASTER of anything or not.
      */
     void conntrackdSaid(String line) {
-        if (!line.endsWith(PEER_ASKED) || !cachePerVip || draining || running == null
-                || !peerAnswerPending.compareAndSet(false, true)) {
+        if (!line.endsWith(PEER_ASKED) || !cachePerVip || draining || running == null) {
             return;
         }
         try {
-            transitions.schedule(() -> {
-                peerAnswerPending.set(false);
-                if (running == null || draining) {
-                    return;
+            submit(peerAnswerPending, PEER_ASKED_COALESCE, () -> {
+                if (running != null && !draining) {
+                    sendTable("a peer asked for it", TableSend.PEER_REQUEST);
                 }
-                if (rebuildAndSend(TableSend.PEER_REQUEST)) {
-                    LOG.info("conntrackd: sent this node's table to the peers (a peer asked for it)");
-                }
-                emptyCache("per-vip: its table is with the peers");
-            }, PEER_ASKED_COALESCE.toMillis(), TimeUnit.MILLISECONDS);
+            });
         } catch (RejectedExecutionException e) {
-            peerAnswerPending.set(false); // the agent is stopping
+            // the agent is stopping
         }
     }
 
@@ -553,6 +547,11 @@ final class ConntrackdApplier implements Applier {
         if (masterOf.isEmpty()) {
             return; // MASTER no more by now: its cache stays empty
         }
+        sendTable(why, reason);
+    }
+
+    /** {@link #rebuildAndSend}; per-vip the cache is emptied after it ({@link #cachePerVip}). */
+    private void sendTable(String why, TableSend reason) {
         if (rebuildAndSend(reason)) {
             LOG.info("conntrackd: sent this node's table to the peers ({})", why);
         }
@@ -633,13 +632,18 @@ final class ConntrackdApplier implements Applier {
     }
 
     private void submit(AtomicBoolean pending, Runnable calls) {
+        submit(pending, AFTER_TRANSITION, calls);
+    }
+
+    /** {@code calls} on the transitions thread {@code delay} from now, unless {@code pending} ones have not run yet. */
+    private void submit(AtomicBoolean pending, Duration delay, Runnable calls) {
         if (!pending.compareAndSet(false, true)) {
             return;
         }
         transitions.schedule(() -> {
             pending.set(false);
             calls.run();
-        }, AFTER_TRANSITION.toMillis(), TimeUnit.MILLISECONDS);
+        }, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The running daemon at normal priority ({@link ConntrackdScheduling}); runs each second and after each start. */
