@@ -2,8 +2,11 @@ package io.vipkeeper.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vipkeeper.lab.lan.AddressPlan;
 import io.vipkeeper.lab.lan.Failover;
 import io.vipkeeper.testsupport.RequiresRoot;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.time.Duration;
 import java.util.HashSet;
@@ -96,6 +99,10 @@ class PerVipE2ETest {
             int first = Failover.awaitSingleHolder(f.plan(), vip, 6000, 60_000);
             assertThat(first).as("round %d: one steady holder of %s", round, vip).isPositive();
             long pid = f.lab.keepalivedPid(first).orElseThrow();
+            Map<Integer, Long> logFrom = new HashMap<>();
+            for (int i : f.plan().nodeIndexes()) {
+                logFrom.put(i, Files.size(f.lab.paths().log(AddressPlan.nodeNs(i))));
+            }
             ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // SIGKILL
             // every backup that holds the VIP until the first choice has it again (restart, catch-up, preempt_delay)
             Set<Integer> backups = new HashSet<>();
@@ -108,9 +115,27 @@ class PerVipE2ETest {
                 Thread.sleep(20);
             }
             assertThat(back).as("round %d: %s back on node %d within 40 s", round, vip, first).isTrue();
-            assertThat(backups).as("round %d: the nodes that held %s while node %d was away", round, vip, first).hasSize(1);
+            int r = round;
+            assertThat(backups).as(() -> String.format("round %d: the nodes that held %s while node %d was away; their VRRP lines since the kill:%n%s",
+                    r, vip, first, vrrpLinesSince(logFrom, vip))).hasSize(1);
             secondChoices.addAll(backups);
         }
         assertThat(secondChoices).as("the same second choice in every round").hasSize(1);
+    }
+
+    /** Each node's agent log lines about {@code vip}'s instance (transitions, adverts) from the given offsets on. */
+    static String vrrpLinesSince(Map<Integer, Long> logFrom, String vip) {
+        String instance = "vip_" + vip.replace('.', '_');
+        StringBuilder b = new StringBuilder();
+        logFrom.forEach((i, from) -> {
+            try {
+                String log = Files.readString(f.lab.paths().log(AddressPlan.nodeNs(i)));
+                log.substring((int) Math.min(from, log.length())).lines().filter(l -> l.contains(instance))
+                        .forEach(l -> b.append("node ").append(i).append(": ").append(l).append('\n'));
+            } catch (IOException e) {
+                b.append("node ").append(i).append(": ").append(e).append('\n');
+            }
+        });
+        return b.toString();
     }
 }
